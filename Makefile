@@ -1,0 +1,43 @@
+# `make book`: set up, execute every chapter on the default data, render the HTML book.
+# `make test`: unit tests, every chapter executed with params/ci.yaml, and the book build.
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+EXECUTED := book/executed
+BOOK_BUILD := $(VENV)/bin/jupyter-book build . -W -n --keep-going
+
+.PHONY: setup book notebooks test unit notebooks-ci benchmark lint clean
+
+setup: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[book,test]"
+	touch $@
+
+notebooks: setup
+	$(PY) -m genrelib.book --params params/default.yaml --out $(EXECUTED)
+
+book: notebooks
+	$(BOOK_BUILD)
+	@echo "The book: _build/html/index.html"
+
+unit: setup
+	$(PY) -m pytest
+
+notebooks-ci: setup
+	$(PY) -m genrelib.book --params params/ci.yaml --out $(EXECUTED)
+
+test: unit notebooks-ci
+	$(BOOK_BUILD)
+
+benchmark: setup
+	$(PY) -m benchmarks.run
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf _build $(EXECUTED)

@@ -1,0 +1,51 @@
+"""One setup call for every chapter: seeds, determinism, plotting style, paths."""
+
+from __future__ import annotations
+
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS_ENV_VAR = "GENRELIB_ARTIFACTS"
+
+
+@dataclass(frozen=True)
+class Paths:
+    repo: Path
+    artifacts: Path  # derived data: feature stores, checkpoints, extraction caches
+
+    def artifact(self, *parts: str) -> Path:
+        path = self.artifacts.joinpath(*parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
+
+
+def artifacts_dir() -> Path:
+    return Path(os.environ.get(ARTIFACTS_ENV_VAR, REPO_ROOT / "artifacts"))
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch and ask PyTorch for deterministic kernels."""
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def setup(seed: int = 0) -> Paths:
+    """Call once at the top of a chapter: same seed, same numbers, same look."""
+    import matplotlib
+    import seaborn as sns
+
+    seed_everything(seed)
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
+    matplotlib.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "figure.figsize": (8, 4)})
+    paths = Paths(repo=REPO_ROOT, artifacts=artifacts_dir())
+    paths.artifacts.mkdir(parents=True, exist_ok=True)
+    return paths

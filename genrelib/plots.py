@@ -1,0 +1,64 @@
+"""Plots stage: the book's figures. Each function draws one figure and returns its axes."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+
+from .labels import GENRES
+
+
+def genre_frequencies(labels: np.ndarray, ax=None):
+    """Bar chart of how many videos carry each genre, most frequent first."""
+    counts = pd.Series(labels.sum(axis=0), index=GENRES).sort_values(ascending=False)
+    ax = ax or plt.subplots(figsize=(9, 4))[1]
+    sns.barplot(x=counts.index, y=counts.values, color="C0", ax=ax)
+    ax.set(xlabel="", ylabel="videos", title=f"Genre frequency ({len(labels):,} trailers)")
+    ax.tick_params(axis="x", rotation=60)
+    return ax
+
+
+def cooccurrence(labels: np.ndarray, ax=None):
+    """Heatmap of P(column genre | row genre): how often genres appear together."""
+    counts = labels.T @ labels
+    conditional = counts / np.maximum(np.diag(counts)[:, None], 1)
+    ax = ax or plt.subplots(figsize=(9, 7.5))[1]
+    sns.heatmap(pd.DataFrame(conditional, index=GENRES, columns=GENRES), cmap="viridis", vmin=0, vmax=1,
+                square=True, cbar_kws={"label": "P(column | row)"}, ax=ax)
+    ax.set(title="Genre co-occurrence", xlabel="", ylabel="")
+    return ax
+
+
+def cardinality(labels: np.ndarray, ax=None):
+    """Histogram of the number of genres per trailer."""
+    per_video = labels.sum(axis=1).astype(int)
+    ax = ax or plt.subplots(figsize=(6, 3.5))[1]
+    values, counts = np.unique(per_video, return_counts=True)
+    ax.bar(values, counts, color="C0")
+    ax.set(xlabel="genres per trailer", ylabel="trailers", xticks=values,
+           title=f"Label cardinality (mean {per_video.mean():.2f})")
+    return ax
+
+
+def durations(seconds: np.ndarray, fences: tuple[float, float], ax=None):
+    """Histogram of trailer durations with the paper's outlier fences."""
+    ax = ax or plt.subplots(figsize=(8, 3.5))[1]
+    ax.hist(seconds, bins=80, color="C0")
+    for fence in fences:
+        ax.axvline(fence, color="C3", linestyle="--")
+    ax.set(xlabel="duration (s)", ylabel="trailers",
+           title=f"Trailer durations; dashed: paper's IQR fences {fences[0]} s and {fences[1]} s")
+    return ax
+
+
+def split_genre_shares(labels_by_split: dict[str, np.ndarray], ax=None):
+    """Share of videos carrying each genre, per split: the splits should look alike."""
+    shares = pd.DataFrame({name: y.mean(axis=0) * 100 for name, y in labels_by_split.items()}, index=GENRES)
+    long = shares.rename_axis("genre").reset_index().melt(id_vars="genre", var_name="split", value_name="share")
+    ax = ax or plt.subplots(figsize=(10, 4))[1]
+    sns.barplot(data=long, x="genre", y="share", hue="split", ax=ax)
+    ax.set(xlabel="", ylabel="% of the split's videos", title="Genre shares per split")
+    ax.tick_params(axis="x", rotation=60)
+    return ax
