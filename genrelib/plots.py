@@ -62,3 +62,30 @@ def split_genre_shares(labels_by_split: dict[str, np.ndarray], ax=None):
     ax.set(xlabel="", ylabel="% of the split's videos", title="Genre shares per split")
     ax.tick_params(axis="x", rotation=60)
     return ax
+
+
+def learning_curves(histories: dict[str, pd.DataFrame], best_epochs: dict[str, int] | None = None):
+    """Training and validation loss, and validation mAP, per epoch for each model."""
+    fig, (loss_ax, map_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
+    for i, (name, history) in enumerate(histories.items()):
+        color = f"C{i}"
+        loss_ax.plot(history["epoch"], history["train_loss"], color=color, label=f"{name} train")
+        loss_ax.plot(history["epoch"], history["val_loss"], color=color, linestyle="--", label=f"{name} val")
+        map_ax.plot(history["epoch"], history["val_map"], color=color, label=name)
+        if best_epochs and name in best_epochs:
+            map_ax.axvline(best_epochs[name], color=color, linestyle=":", alpha=0.7)
+    loss_ax.set(xlabel="epoch", ylabel="weighted BCE", title="Loss")
+    map_ax.set(xlabel="epoch", ylabel="validation mAP (%)", title="Validation mAP (dotted: kept epoch)")
+    loss_ax.legend(fontsize=8)
+    map_ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def per_genre_ap(results: dict[str, pd.DataFrame]):
+    """Horizontal bars of test AP per genre for each model, genres by frequency."""
+    long = pd.concat({name: table["ap"] for name, table in results.items()}, names=["model", "genre"]).reset_index()
+    ax = plt.subplots(figsize=(8, 6))[1]
+    sns.barplot(data=long, y="genre", x="ap", hue="model", ax=ax)
+    ax.set(xlabel="test AP (%)", ylabel="", title="Average precision per genre")
+    return ax

@@ -38,3 +38,40 @@ def scores_table(results: dict[str, Scores], with_paper: bool = False) -> pd.Dat
     if with_paper:
         rows.update({f"paper: {name}": values for name, values in PAPER_RESULTS.items()})
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model").round(2)
+
+
+def per_genre_table(results: dict[str, Scores]) -> pd.DataFrame:
+    """The paper's per-genre layout: a row per genre plus the macro row; P, R, AP per model."""
+    tables = {}
+    for name, scores in results.items():
+        table = scores.per_genre[["precision", "recall", "ap"]].rename(columns=str.upper)
+        table.loc["macro"] = [scores.precision, scores.recall, scores.map]
+        tables[name] = table.rename(columns={"PRECISION": "P@0.5", "RECALL": "R@0.5"})
+    return pd.concat(tables, axis=1).round(2)
+
+
+def parameter_table(models: dict[str, object]) -> pd.DataFrame:
+    """Trainable parameters of our models next to the paper's reported counts."""
+    from .models import count_parameters
+
+    table = pd.DataFrame({
+        "ours": {name: count_parameters(model) for name, model in models.items()},
+        "paper": {name: PAPER_PARAMETER_COUNTS.get(name) for name in models},
+    }).rename_axis("model")
+    return table.astype("Int64")
+
+
+# The paper's training recipe for the feature classifiers.
+PAPER_RECIPE = {"learning_rate": 1e-5, "batch_size": 32, "positive_weight": 0.25, "clip_grad_norm": 1.0,
+                "dropout": 0.5, "early stopping": "validation mAP"}
+
+
+def recipe_table(config, dropout: float) -> pd.DataFrame:
+    """The training settings this run used next to the paper's; differences are flagged."""
+    ours = {"learning_rate": config.learning_rate, "batch_size": config.batch_size,
+            "positive_weight": config.positive_weight, "clip_grad_norm": config.clip_grad_norm,
+            "dropout": dropout, "early stopping": f"validation mAP, patience {config.patience}"}
+    table = pd.DataFrame({"this run": {k: str(v) for k, v in ours.items()},
+                          "paper": {k: str(v) for k, v in PAPER_RECIPE.items()}})
+    table["same"] = [k == "early stopping" or ours[k] == PAPER_RECIPE[k] for k in table.index]
+    return table.rename_axis("setting")

@@ -20,3 +20,32 @@ def real_movienet() -> Path:
 def _artifacts_in_tmp(tmp_path, monkeypatch):
     """Tests never write into the repository's artifacts folder."""
     monkeypatch.setenv("GENRELIB_ARTIFACTS", os.fspath(tmp_path / "artifacts"))
+
+
+@pytest.fixture(scope="session")
+def tiny_movienet(tmp_path_factory):
+    """A made-up label file and split: 60 videos with one or two genres each."""
+    import json
+
+    import numpy as np
+
+    folder = tmp_path_factory.mktemp("movienet")
+    rng = np.random.default_rng(0)
+    rows, ids = [], [f"vid{i:03d}" for i in range(60)]
+    for i, video in enumerate(ids):
+        genres = sorted({labels.GENRES[i % 5], labels.GENRES[rng.integers(5)]})
+        rows.append(f'tt{i},{video},"{genres}",Title {i},{rng.uniform(20, 60):.1f}\n')
+    (folder / labels.LABEL_FILE).write_text("imdb_id,youtube_id,genres,title,duration\n" + "".join(rows))
+    (folder / labels.SPLIT_FILE).write_text(json.dumps(labels.alphabetical_split(ids)))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_store(tiny_movienet, tmp_path_factory):
+    """A synthetic store with strong, easy-to-learn genre evidence and short sequences."""
+    from genrelib import synthetic
+
+    modalities = (synthetic.SyntheticModality("clip", 16, 0.5, 0.5), synthetic.SyntheticModality("ocr", 8, 0.1, 0.5))
+    return synthetic.synthetic_store(tmp_path_factory.mktemp("stores") / "tiny", labels.load_labels(tiny_movienet),
+                                     labels.load_splits(tiny_movienet), {"trn": 42, "val": 6, "tst": 12},
+                                     modalities=modalities, signal=2.0, seed=0)

@@ -1,0 +1,32 @@
+"""Which feature store a chapter runs on, named by one parameter.
+
+``store`` in a chapter's parameters is either ``"synthetic"`` (the documented
+stand-in of :mod:`genrelib.synthetic`, built on first use under the artifacts
+folder) or the path of a store directory (e.g. one imported from the authors'
+release or written by the chapter-02 extraction).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import labels, synthetic
+from .env import Paths
+from .store import FeatureStore
+
+
+def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: dict[str, int] | None = None,
+               seed: int = 0) -> FeatureStore:
+    if store == "synthetic":
+        if not synthetic_videos:
+            raise ValueError("store='synthetic' needs synthetic_videos, e.g. {'trn': 600, 'val': 150, 'tst': 300}")
+        return synthetic.cached_synthetic_store(paths.artifacts / "stores", labels.load_labels(movienet_dir),
+                                                labels.load_splits(movienet_dir), synthetic_videos, seed=seed)
+    return FeatureStore(Path(store).expanduser())
+
+
+def describe(store: FeatureStore) -> str:
+    """One line naming the data and the extractors behind a store, for the top of a results section."""
+    backends = ", ".join(sorted({f"{m.backend} ({m.model})" for m in store.modalities.values()}))
+    counts = ", ".join(f"{split} {len(store.indices(split))}" for split in labels.SPLIT_NAMES)
+    return f"Store {store.path.name}: {store.description}. Videos: {counts}. Extractors: {backends}."

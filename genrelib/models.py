@@ -1,0 +1,217 @@
+"""Models stage: the paper's three classifiers over per-modality feature sequences.
+
+Every model takes a batch ``{modality: Padded(values (B, T, D), mask (B, T))}``
+where ``mask`` is True on real frames, and returns 21 genre logits (the
+sigmoid is part of the loss and of :func:`genrelib.training.predict`).
+Padding never reaches a prediction: means are masked, attention uses key
+padding masks, and every sequence starts at position 0 whatever its padding.
+Each model standardises its inputs with per-modality training statistics
+held as buffers, so a checkpoint carries them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import torch
+from torch import nn
+
+N_GENRES = 21
+# Feature sizes of the paper's five modalities: CLIP ViT-B/32 512, DistilBERT 768 for OCR and ASR text;
+# the audio-tag (PANNs, 527 AudioSet classes) and music-tag (50 tags) sizes are our reading of the paper.
+PAPER_FEATURE_DIMS = {"clip": 512, "audiotag": 527, "musicnet": 50, "ocr": 768, "asr": 768}
+
+
+class Padded(NamedTuple):
+    values: torch.Tensor  # (batch, frames, dim)
+    mask: torch.Tensor  # (batch, frames), True on real frames
+
+
+class Standardize(nn.Module):
+    """Per-modality (x - mean) / std with statistics set once from training data."""
+
+    def __init__(self, dims: dict[str, int]):
+        super().__init__()
+        for name, dim in dims.items():
+            self.register_buffer(f"mean_{name}", torch.zeros(dim))
+            self.register_buffer(f"std_{name}", torch.ones(dim))
+
+    def set(self, name: str, mean, std) -> None:
+        getattr(self, f"mean_{name}").copy_(torch.as_tensor(mean))
+        getattr(self, f"std_{name}").copy_(torch.as_tensor(std))
+
+    def forward(self, name: str, values: torch.Tensor) -> torch.Tensor:
+        return (values - getattr(self, f"mean_{name}")) / getattr(self, f"std_{name}")
+
+
+def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Mean over real frames; a sequence with no frame gives zeros."""
+    weights = mask.unsqueeze(-1).to(values.dtype)
+    return (values * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+class FeatureClassifier(nn.Module):
+    """Common base: modality dims, input standardisation, and the rebuild recipe for checkpoints."""
+
+    kind: str
+
+    def __init__(self, dims: dict[str, int], **hyper):
+        super().__init__()
+        self.dims = dict(dims)
+        self.hyper = hyper
+        self.standardize = Standardize(self.dims)
+
+    def _inputs(self, batch: dict[str, Padded]):
+        missing = set(self.dims) - set(batch)
+        if missing:
+            raise ValueError(f"batch lacks modalities {sorted(missing)} that the {self.kind} was built for")
+        for name in self.dims:
+            values, mask = batch[name]
+            yield name, self.standardize(name, values), mask
+
+
+class MLP(FeatureClassifier):
+    """Temporal mean per modality, concatenated, one hidden layer."""
+
+    kind = "mlp"
+
+    def __init__(self, dims: dict[str, int], hidden: int = 256, dropout: float = 0.5):
+        super().__init__(dims, hidden=hidden, dropout=dropout)
+        self.net = nn.Sequential(nn.Linear(sum(dims.values()), hidden), nn.ReLU(), nn.Dropout(dropout),
+                                 nn.Linear(hidden, N_GENRES))
+
+    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
+        return self.net(torch.cat([masked_mean(x, mask) for _, x, mask in self._inputs(batch)], dim=-1))
+
+
+class TokenEmbedding(nn.Module):
+    """Linear projection of one modality's frames plus learned positions."""
+
+    def __init__(self, name: str, dim: int, d_model: int, max_positions: int):
+        super().__init__()
+        self.name, self.max_positions = name, max_positions
+        self.project = nn.Linear(dim, d_model)
+        self.positions = nn.Parameter(torch.randn(max_positions, d_model) * 0.02)
+
+    def forward(self, values: torch.Tensor) -> torch.Tensor:
+        frames = values.shape[1]
+        if frames > self.max_positions:
+            raise ValueError(f"{self.name}: {frames} frames exceed the model's {self.max_positions} positions; "
+                             "build the model with a larger max_positions")
+        return self.project(values) + self.positions[:frames]
+
+
+def _encoder(d_model: int, heads: int, layers: int, ff_dim: int, dropout: float) -> nn.TransformerEncoder:
+    layer = nn.TransformerEncoderLayer(d_model, heads, ff_dim, dropout, batch_first=True)
+    return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+
+def _with_token(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor, first: bool):
+    """Put a learned token before (or after) a padded sequence; the token is always attended to."""
+    batch = tokens.shape[0]
+    extra = token.expand(batch, 1, -1)
+    always = torch.ones(batch, 1, dtype=torch.bool, device=mask.device)
+    if first:
+        return torch.cat([extra, tokens], 1), torch.cat([always, mask], 1)
+    return torch.cat([tokens, extra], 1), torch.cat([mask, always], 1)
+
+
+class SingleTransformer(FeatureClassifier):
+    """One transformer over all modalities: <CLS>, then each modality's tokens closed by its <SEP>.
+
+    Feed-forward width and the number of learned positions are not given in
+    the paper; PyTorch's default width (2,048) and 4,096 positions per
+    modality reproduce its parameter count at its feature sizes.
+    """
+
+    kind = "single-transformer"
+
+    def __init__(self, dims: dict[str, int], d_model: int = 256, layers: int = 2, heads: int = 8,
+                 ff_dim: int = 2048, dropout: float = 0.5, max_positions: int = 4096):
+        super().__init__(dims, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim, dropout=dropout,
+                         max_positions=max_positions)
+        self.embed = nn.ModuleDict({n: TokenEmbedding(n, d, d_model, max_positions) for n, d in dims.items()})
+        self.sep = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, d_model) * 0.02) for n in dims})
+        self.cls = nn.Parameter(torch.randn(1, 1, d_model) * 0.02)
+        self.encoder = _encoder(d_model, heads, layers, ff_dim, dropout)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(d_model, N_GENRES))
+
+    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
+        parts, masks = [], []
+        for name, x, mask in self._inputs(batch):
+            tokens, mask = _with_token(self.sep[name], self.embed[name](x), mask, first=False)
+            parts.append(tokens)
+            masks.append(mask)
+        tokens, mask = _with_token(self.cls, torch.cat(parts, 1), torch.cat(masks, 1), first=True)
+        return self.head(self.encoder(tokens, src_key_padding_mask=~mask)[:, 0])
+
+
+class MultiTransformer(FeatureClassifier):
+    """One small transformer per modality, each with its own <CLS>; outputs concatenated.
+
+    Modalities named in ``averaged`` skip the transformer and contribute the
+    temporal mean of their (standardised) features instead.
+    """
+
+    kind = "multi-transformer"
+
+    def __init__(self, dims: dict[str, int], d_model: int = 128, layers: int = 1, heads: int = 8,
+                 ff_dim: int = 2048, dropout: float = 0.5, max_positions: int = 4096, averaged: tuple = ()):
+        unknown = set(averaged) - set(dims)
+        if unknown:
+            raise ValueError(f"averaged modalities {sorted(unknown)} are not among {sorted(dims)}")
+        super().__init__(dims, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim, dropout=dropout,
+                         max_positions=max_positions, averaged=tuple(averaged))
+        self.averaged = tuple(averaged)
+        encoded = [n for n in dims if n not in self.averaged]
+        self.embed = nn.ModuleDict({n: TokenEmbedding(n, dims[n], d_model, max_positions) for n in encoded})
+        self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, d_model) * 0.02) for n in encoded})
+        self.encoders = nn.ModuleDict({n: _encoder(d_model, heads, layers, ff_dim, dropout) for n in encoded})
+        width = d_model * len(encoded) + sum(dims[n] for n in self.averaged)
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(width, N_GENRES))
+
+    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
+        outputs = []
+        for name, x, mask in self._inputs(batch):
+            if name in self.averaged:
+                outputs.append(masked_mean(x, mask))
+                continue
+            tokens, mask = _with_token(self.cls[name], self.embed[name](x), mask, first=True)
+            outputs.append(self.encoders[name](tokens, src_key_padding_mask=~mask)[:, 0])
+        return self.head(torch.cat(outputs, -1))
+
+
+MODELS = {cls.kind: cls for cls in (MLP, SingleTransformer, MultiTransformer)}
+
+
+def build_model(kind: str, dims: dict[str, int], **hyper) -> FeatureClassifier:
+    if kind not in MODELS:
+        raise ValueError(f"unknown model {kind!r}; choose one of {sorted(MODELS)}")
+    return MODELS[kind](dims, **hyper)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def save_checkpoint(model: FeatureClassifier, path: str | Path, **meta) -> Path:
+    """Write weights plus the recipe to rebuild the model; ``meta`` is kept alongside."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"kind": model.kind, "dims": model.dims, "hyper": model.hyper, "state": model.state_dict(),
+                "meta": meta}, tmp)
+    tmp.replace(path)
+    return path
+
+
+def load_checkpoint(path: str | Path) -> tuple[FeatureClassifier, dict]:
+    """Rebuild a model saved by :func:`save_checkpoint`, in eval mode, and return it with its meta."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no checkpoint here; train a model first (chapters 03 and 04 save one)")
+    saved = torch.load(path, map_location="cpu", weights_only=True)
+    model = build_model(saved["kind"], saved["dims"], **saved["hyper"])
+    model.load_state_dict(saved["state"])
+    return model.eval(), saved["meta"]

@@ -1,0 +1,186 @@
+"""Training stage: batches from a feature store, the paper's training loop, and inference.
+
+The paper trains on fixed-length sequences (CLIP 216 frames, OCR 64, ASR 86,
+Audiotag 140, Musicnet 18): a video longer than that contributes a random,
+time-ordered subset of its frames in each epoch and an equidistant subset at
+validation. Test inference runs one video at a time on its full sequences.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import nn
+from tqdm import tqdm
+
+from .metrics import average_precision
+from .models import FeatureClassifier, Padded, load_checkpoint, save_checkpoint
+from .store import FeatureStore
+
+TRAIN_LENGTHS = {"clip": 216, "ocr": 64, "asr": 86, "audiotag": 140, "musicnet": 18}
+
+
+@dataclass
+class TrainConfig:
+    """The paper's training recipe; every field can be overridden from a chapter's parameters."""
+
+    learning_rate: float = 1e-5
+    batch_size: int = 32
+    positive_weight: float = 0.25  # BCE weight on positive labels
+    clip_grad_norm: float | None = 1.0  # None: no clipping (the paper clips the transformers)
+    max_epochs: int = 200
+    patience: int = 10  # epochs without a better validation mAP before stopping
+    train_lengths: dict[str, int] = field(default_factory=lambda: dict(TRAIN_LENGTHS))
+    seed: int = 0
+
+
+def frame_indices(length: int, target: int | None, rng: np.random.Generator | None) -> np.ndarray:
+    """Which frames of a ``length``-frame sequence to use.
+
+    All of them when ``target`` is None or not smaller than ``length``; else a
+    random time-ordered subset of ``target`` frames (``rng`` given, training) or
+    ``target`` equidistant frames (``rng`` None, evaluation).
+    """
+    if target is None or length <= target:
+        return np.arange(length)
+    if rng is not None:
+        return np.sort(rng.choice(length, size=target, replace=False))
+    return np.linspace(0, length - 1, target).round().astype(int)
+
+
+def make_batch(store: FeatureStore, indices, modalities, lengths: dict[str, int] | None = None,
+               rng: np.random.Generator | None = None) -> tuple[dict[str, Padded], torch.Tensor]:
+    """Padded tensors for the given videos; ``lengths`` None keeps full sequences."""
+    batch = {}
+    for name in modalities:
+        sequences = []
+        for i in indices:
+            frames = store.frames(int(i), name)
+            sequences.append(frames[frame_indices(len(frames), (lengths or {}).get(name), rng)])
+        longest = max(1, max(len(s) for s in sequences))
+        values = np.zeros((len(sequences), longest, store.modalities[name].dim), np.float32)
+        mask = np.zeros((len(sequences), longest), bool)
+        for row, frames in enumerate(sequences):
+            values[row, :len(frames)] = frames
+            mask[row, :len(frames)] = True
+        batch[name] = Padded(torch.from_numpy(values), torch.from_numpy(mask))
+    return batch, torch.from_numpy(store.labels[np.asarray(indices)])
+
+
+def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) -> None:
+    """Set the model's input statistics from the training videos' frames."""
+    for name in model.dims:
+        model.standardize.set(name, *store.moments(name, indices))
+
+
+@torch.no_grad()
+def logits(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict[str, int] | None = None,
+           batch_size: int = 1, progress: bool = False) -> torch.Tensor:
+    """Genre logits (videos x 21). Defaults: one video at a time, full-length sequences."""
+    model.eval()
+    out = [torch.zeros(0, 21)]
+    chunks = range(0, len(indices), batch_size)
+    for start in tqdm(chunks, desc="predict", disable=not progress, file=sys.stdout, mininterval=5):
+        batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths)
+        out.append(model(batch))
+    return torch.cat(out)
+
+
+def predict(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict[str, int] | None = None,
+            batch_size: int = 1, progress: bool = False) -> np.ndarray:
+    """Genre probabilities (videos x 21); see :func:`logits` for the defaults."""
+    return torch.sigmoid(logits(model, store, indices, lengths, batch_size, progress)).numpy()
+
+
+def _loss(config: TrainConfig) -> nn.Module:
+    return nn.BCEWithLogitsLoss(pos_weight=torch.full((21,), config.positive_weight))
+
+
+@dataclass
+class TrainResult:
+    history: pd.DataFrame  # epoch, train_loss, val_loss, val_map
+    best_epoch: int
+    best_val_map: float
+    checkpoint: Path
+    config: TrainConfig
+
+
+def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, checkpoint: str | Path,
+          progress: bool = True) -> TrainResult:
+    """Train on the store's ``trn`` split with early stopping on ``val`` mAP.
+
+    The best model is saved to ``checkpoint`` (with the config and history) and
+    loaded back into ``model`` before returning. The same seed gives the same
+    numbers.
+    """
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    train_idx, val_idx = store.indices("trn"), store.indices("val")
+    if len(train_idx) == 0 or len(val_idx) == 0:
+        raise ValueError(f"{store.path}: training needs videos in both 'trn' ({len(train_idx)}) "
+                         f"and 'val' ({len(val_idx)})")
+    fit_standardization(model, store, train_idx)
+    lengths = {name: config.train_lengths.get(name) for name in model.dims}
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    loss_fn = _loss(config)
+    rows, best_map, best_epoch, waited = [], -1.0, 0, 0
+    epochs = tqdm(range(1, config.max_epochs + 1), desc=f"train {model.kind}", disable=not progress,
+                  file=sys.stdout, mininterval=10)
+    for epoch in epochs:
+        model.train()
+        losses = []
+        order = rng.permutation(train_idx)
+        for start in range(0, len(order), config.batch_size):
+            batch, targets = make_batch(store, order[start:start + config.batch_size], model.dims, lengths, rng)
+            loss = loss_fn(model(batch), targets)
+            optimizer.zero_grad()
+            loss.backward()
+            if config.clip_grad_norm is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
+            optimizer.step()
+            losses.append(loss.item())
+        val_logits = logits(model, store, val_idx, lengths, batch_size=config.batch_size)
+        val_targets = store.labels[val_idx]
+        val_loss = loss_fn(val_logits, torch.from_numpy(val_targets)).item()
+        val_map = float(100 * np.nanmean(average_precision(val_targets, torch.sigmoid(val_logits).numpy())))
+        rows.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
+                     "val_map": val_map})
+        epochs.set_postfix(val_map=f"{val_map:.2f}", best=f"{max(best_map, val_map):.2f}")
+        if val_map > best_map:
+            best_map, best_epoch, waited = val_map, epoch, 0
+            save_checkpoint(model, checkpoint, best_epoch=epoch, best_val_map=val_map, config=asdict(config),
+                            store=str(store.path))
+        else:
+            waited += 1
+            if waited >= config.patience:
+                break
+    best, _ = load_checkpoint(checkpoint)
+    model.load_state_dict(best.state_dict())
+    model.eval()
+    return TrainResult(pd.DataFrame(rows), best_epoch, best_map, Path(checkpoint), config)
+
+
+@dataclass
+class Experiment:
+    """A trained model with its training record and its test-split evaluation."""
+
+    model: FeatureClassifier
+    training: TrainResult
+    test_probabilities: np.ndarray
+    test_scores: object  # metrics.Scores
+
+
+def train_and_test(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, checkpoint: str | Path,
+                   progress: bool = True) -> Experiment:
+    """Train with early stopping, then score the test split one full-length video at a time."""
+    from .metrics import evaluate
+
+    result = train(model, store, config, checkpoint, progress=progress)
+    test_idx = store.indices("tst")
+    probabilities = predict(model, store, test_idx, progress=progress)
+    return Experiment(model, result, probabilities, evaluate(store.labels[test_idx], probabilities))

@@ -1,0 +1,100 @@
+import numpy as np
+import pytest
+import torch
+
+from genrelib import models
+
+DIMS = {"clip": 12, "audiotag": 6, "ocr": 10}
+VARIANTS = [
+    ("mlp", {}),
+    ("single-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64}),
+    ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64}),
+    ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64, "averaged": ("ocr",)}),
+]
+
+
+def padded(sequences, length, garbage=0.0):
+    """Stack (frames x dim) arrays into a padded batch; padded slots hold ``garbage``."""
+    dim = sequences[0].shape[1]
+    values = torch.full((len(sequences), length, dim), garbage)
+    mask = torch.zeros(len(sequences), length, dtype=torch.bool)
+    for row, seq in enumerate(sequences):
+        values[row, :len(seq)] = torch.as_tensor(seq)
+        mask[row, :len(seq)] = True
+    return models.Padded(values, mask)
+
+
+def video(rng, lengths):
+    return {name: rng.standard_normal((lengths[name], dim)).astype(np.float32) for name, dim in DIMS.items()}
+
+
+@pytest.mark.parametrize("kind, hyper", VARIANTS)
+def test_prediction_does_not_depend_on_padding(kind, hyper):
+    torch.manual_seed(0)
+    model = models.build_model(kind, DIMS, **hyper).eval()
+    rng = np.random.default_rng(0)
+    one = video(rng, {"clip": 5, "audiotag": 3, "ocr": 0})  # an empty modality too
+    other = video(rng, {"clip": 20, "audiotag": 9, "ocr": 4})
+    alone = model({n: padded([one[n]], len(one[n])) for n in DIMS})
+    for extra, garbage in [(0, 0.0), (7, 0.0), (15, 1e3)]:
+        batch = {n: padded([one[n], other[n]], max(len(one[n]), len(other[n])) + extra, garbage) for n in DIMS}
+        torch.testing.assert_close(model(batch)[0], alone[0], atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kind, hyper", VARIANTS)
+def test_output_is_21_logits_per_video(kind, hyper):
+    model = models.build_model(kind, DIMS, **hyper).eval()
+    batch = {n: padded([np.ones((3, d), np.float32)] * 4, 3) for n, d in DIMS.items()}
+    assert model(batch).shape == (4, 21)
+
+
+def test_mlp_parameter_count_known_answer():
+    model = models.build_model("mlp", DIMS, hidden=256)
+    assert models.count_parameters(model) == 28 * 256 + 256 + 256 * 21 + 21
+
+
+def test_single_transformer_at_paper_sizes_has_the_papers_parameter_count():
+    count = models.count_parameters(models.build_model("single-transformer", models.PAPER_FEATURE_DIMS))
+    assert abs(count - 8_560_000) / 8_560_000 < 0.005
+
+
+def test_standardization_uses_the_stored_statistics():
+    model = models.build_model("mlp", {"clip": 2}).eval()
+    model.standardize.set("clip", [1.0, 2.0], [2.0, 4.0])
+    assert model.standardize("clip", torch.tensor([[3.0, 6.0]])).tolist() == [[1.0, 1.0]]
+
+
+def test_too_long_sequence_names_modality_and_limit():
+    model = models.build_model("multi-transformer", DIMS, d_model=16, heads=4, max_positions=8).eval()
+    batch = {n: padded([np.zeros((9, d), np.float32)], 9) for n, d in DIMS.items()}
+    with pytest.raises(ValueError, match="clip: 9 frames exceed the model's 8 positions"):
+        model(batch)
+
+
+def test_missing_modality_is_an_error():
+    model = models.build_model("mlp", DIMS)
+    with pytest.raises(ValueError, match=r"lacks modalities \['ocr'\]"):
+        model({n: padded([np.zeros((2, d), np.float32)], 2) for n, d in DIMS.items() if n != "ocr"})
+
+
+def test_unknown_model_and_averaged_modality_are_errors():
+    with pytest.raises(ValueError, match="unknown model"):
+        models.build_model("lstm", DIMS)
+    with pytest.raises(ValueError, match="averaged modalities"):
+        models.build_model("multi-transformer", DIMS, averaged=("asr",))
+
+
+@pytest.mark.parametrize("kind, hyper", VARIANTS)
+def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path, kind, hyper):
+    model = models.build_model(kind, DIMS, **hyper).eval()
+    model.standardize.set("clip", np.full(12, 0.5), np.full(12, 2.0))
+    models.save_checkpoint(model, tmp_path / "m.pt", note="x")
+    loaded, meta = models.load_checkpoint(tmp_path / "m.pt")
+    batch = {n: padded([np.ones((3, d), np.float32)], 3) for n, d in DIMS.items()}
+    torch.testing.assert_close(loaded(batch), model(batch))
+    assert meta == {"note": "x"}
+
+
+def test_missing_checkpoint_says_how_to_get_one(tmp_path):
+    with pytest.raises(FileNotFoundError, match="train a model first"):
+        models.load_checkpoint(tmp_path / "none.pt")

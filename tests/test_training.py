@@ -1,0 +1,85 @@
+import numpy as np
+import pytest
+
+from genrelib import metrics, models, training
+
+
+def test_frame_indices_known_answers():
+    assert training.frame_indices(3, 5, None).tolist() == [0, 1, 2]
+    assert training.frame_indices(10, 4, None).tolist() == [0, 3, 6, 9]
+    assert training.frame_indices(10, None, None).tolist() == list(range(10))
+    picked = training.frame_indices(100, 16, np.random.default_rng(0))
+    assert len(picked) == 16 and len(set(picked)) == 16 and (np.diff(picked) > 0).all()
+
+
+def test_make_batch_masks_match_sequence_lengths(tiny_store):
+    indices = tiny_store.indices("trn")[:5]
+    batch, labels = training.make_batch(tiny_store, indices, ["clip", "ocr"], {"clip": 4})
+    assert batch["clip"].mask.sum(1).tolist() == np.minimum(tiny_store.lengths("clip")[indices], 4).tolist()
+    assert batch["ocr"].mask.sum(1).tolist() == tiny_store.lengths("ocr")[indices].tolist()
+    assert labels.shape == (5, 21)
+
+
+def small_transformer(store):
+    return models.build_model("multi-transformer", {n: m.dim for n, m in store.modalities.items()},
+                              d_model=16, heads=4, ff_dim=32, max_positions=256)
+
+
+def test_batched_prediction_equals_one_video_at_a_time(tiny_store):
+    model = small_transformer(tiny_store)
+    training.fit_standardization(model, tiny_store, tiny_store.indices("trn"))
+    test = tiny_store.indices("tst")
+    np.testing.assert_allclose(training.predict(model, tiny_store, test, batch_size=5),
+                               training.predict(model, tiny_store, test), atol=1e-5)
+
+
+def quick_config(**overrides):
+    defaults = dict(learning_rate=1e-2, batch_size=8, max_epochs=12, patience=12, seed=3,
+                    train_lengths={"clip": 8, "ocr": 4})
+    return training.TrainConfig(**{**defaults, **overrides})
+
+
+def test_same_seed_gives_the_same_numbers(tiny_store, tmp_path):
+    histories = []
+    for run in range(2):
+        models.torch.manual_seed(0)
+        result = training.train(small_transformer(tiny_store), tiny_store, quick_config(max_epochs=2),
+                                tmp_path / f"{run}.pt", progress=False)
+        histories.append(result.history)
+    assert histories[0].equals(histories[1])
+
+
+def test_mlp_learns_planted_evidence_beyond_the_prior(tiny_store, tmp_path):
+    models.torch.manual_seed(0)
+    model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()}, hidden=32)
+    run = training.train_and_test(model, tiny_store, quick_config(clip_grad_norm=None), tmp_path / "m.pt",
+                                  progress=False)
+    test_labels = tiny_store.labels[tiny_store.indices("tst")]
+    prior = metrics.evaluate(test_labels, metrics.prior_scores(tiny_store.labels[tiny_store.indices("trn")],
+                                                               len(test_labels)))
+    assert run.test_scores.map > prior.map + 20
+
+
+def test_early_stopping_keeps_and_reloads_the_best_epoch(tiny_store, tmp_path):
+    model = small_transformer(tiny_store)
+    result = training.train(model, tiny_store, quick_config(learning_rate=0.3, max_epochs=30, patience=2),
+                            tmp_path / "m.pt", progress=False)
+    history = result.history
+    assert len(history) == result.best_epoch + 2 or len(history) == 30
+    assert result.best_val_map == pytest.approx(history["val_map"].max())
+    reloaded, meta = models.load_checkpoint(result.checkpoint)
+    assert meta["best_epoch"] == result.best_epoch
+    val = tiny_store.indices("val")
+    lengths = {"clip": 8, "ocr": 4}
+    np.testing.assert_allclose(training.predict(reloaded, tiny_store, val, lengths),
+                               training.predict(model, tiny_store, val, lengths), atol=1e-6)
+
+
+def test_training_without_validation_videos_is_refused(tmp_path, tiny_movienet):
+    from genrelib import labels, synthetic
+
+    store = synthetic.synthetic_store(tmp_path / "s", labels.load_labels(tiny_movienet),
+                                      labels.load_splits(tiny_movienet), {"trn": 5, "tst": 2},
+                                      modalities=(synthetic.SyntheticModality("clip", 4, 0.2, 0.5),))
+    with pytest.raises(ValueError, match=r"'val' \(0\)"):
+        training.train(models.build_model("mlp", {"clip": 4}), store, quick_config(), tmp_path / "m.pt")
