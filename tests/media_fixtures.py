@@ -1,0 +1,29 @@
+"""Small real media files with known content, written with genrelib.compose."""
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from genrelib import compose
+
+RATE = 16_000
+
+
+def solid(color, noise_seed=0):
+    rng = np.random.default_rng(noise_seed)
+    return np.clip(np.full((240, 336, 3), color) + rng.integers(0, 12, (240, 336, 3)), 0, 255).astype(np.uint8)
+
+
+def text_card(text):
+    image = Image.new("RGB", (640, 360), (5, 5, 5))
+    ImageDraw.Draw(image).text((30, 150), text, fill=(240, 240, 240), font=ImageFont.load_default(size=44))
+    return np.asarray(image)
+
+
+def tone(seconds, hz=440.0, amplitude=0.3):
+    return (amplitude * np.sin(2 * np.pi * hz * np.arange(int(RATE * seconds)) / RATE)).astype(np.float32)
+
+
+def three_scene_video(path, with_audio=True):
+    """Red 2 s, green 3 s, blue 1.5 s: cuts at 2 s and 5 s; a 440 Hz tone throughout."""
+    scenes = [(solid((200, 30, 30)), 2.0), (solid((30, 200, 30)), 3.0), (solid((30, 30, 200)), 1.5)]
+    return compose.write_video(path, scenes, tone(6.5) if with_audio else None, rate=RATE)

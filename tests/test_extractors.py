@@ -1,0 +1,146 @@
+import shutil
+
+import numpy as np
+import pytest
+from media_fixtures import RATE, text_card, three_scene_video, tone
+
+from genrelib.extractors import WeightsMissing, audio, build_extractors, image, text
+from genrelib.extractors.base import Trailer
+
+
+@pytest.fixture(scope="module")
+def efficientnet():
+    return image.EfficientNetLite0()
+
+
+@pytest.fixture(scope="module")
+def yamnet():
+    return audio.Yamnet()
+
+
+def test_image_encoder_has_real_imagenet_weights(efficientnet):
+    from skimage import data
+
+    probabilities = efficientnet.classify([data.chelsea(), data.coffee()])
+    assert 281 <= probabilities[0].argmax() <= 285  # ImageNet's domestic cat classes
+    assert probabilities[1].argmax() == 967  # espresso
+
+
+def test_image_encoder_gives_one_vector_per_keyframe(efficientnet, tmp_path):
+    features = efficientnet.extract(Trailer(three_scene_video(tmp_path / "v.mp4")))
+    assert features.shape == (3, 1280) and np.isfinite(features).all()
+
+
+def test_mel_filterbank_puts_a_tone_in_the_right_band():
+    bank = audio.mel_filterbank(RATE, 512, 64, 125.0, 7500.0)
+    band = int(np.argmax(np.abs(np.fft.rfft(tone(0.032, hz=1000.0)[:512])) @ bank))
+    centres = audio.mel_filterbank(RATE, 512, 64, 125.0, 7500.0).argmax(axis=0) * RATE / 512
+    assert abs(centres[band] - 1000) < 100
+
+
+def test_audio_tagger_recognises_silence_and_a_tone(yamnet):
+    silence = yamnet.scores(np.zeros(3 * RATE, np.float32)).mean(0)
+    assert yamnet.class_names[int(silence.argmax())] == "Silence"
+    beep = yamnet.scores(tone(3.0, hz=1000.0)).mean(0)
+    assert yamnet.class_names[int(beep.argmax())] != "Silence"
+    assert beep[yamnet.class_names.index("Silence")] < silence[yamnet.class_names.index("Silence")]
+
+
+def test_audio_tagger_chunks_and_handles_missing_audio(yamnet, tmp_path):
+    trailer = Trailer(three_scene_video(tmp_path / "v.mp4"))
+    assert yamnet.extract(trailer).shape == (2, 521)  # 6.5 s -> two 3 s chunks, 0.5 s tail dropped
+    silent = Trailer(three_scene_video(tmp_path / "s.mp4", with_audio=False))
+    assert yamnet.extract(silent).shape == (0, 521)
+
+
+def test_ocr_reads_a_title_card_and_corrects_it():
+    engine = text.RapidOcrEngine()
+    read = text.SpellingCorrector()(engine.read(text_card("NOBODY LEAVES TONIGHT")))
+    assert "nobody" in read and "tonight" in read
+
+
+@pytest.mark.parametrize("raw, corrected", [("THISSUMMER,", "this summer"), ("the detectve", "the detective"),
+                                            ("12 34 !!", "")])
+def test_spelling_correction_known_answers(raw, corrected):
+    assert text.SpellingCorrector()(raw) == corrected
+
+
+def test_language_filter_replaces_non_english_text():
+    assert text.language_filter("Guten Tag", "de") == "German language"
+    assert text.language_filter("hello there", "en") == "hello there"
+    assert text.language_filter("...", "xx") == "xx language"
+
+
+class FakeAsr(text.AsrEngine):
+    name = "fake"
+
+    def transcribe(self, samples):
+        return [(0.0, 1.0, "hello there", "en"), (1.0, 2.0, "wie geht es", "de")]
+
+
+class RecordingEncoder(text.TextEncoder):
+    name, dim = "recording", 2
+
+    def __init__(self):
+        self.seen = []
+
+    def encode(self, texts):
+        self.seen += texts
+        return np.ones((len(texts), 2), np.float32)
+
+
+def test_asr_extractor_filters_language_before_encoding(tmp_path):
+    encoder = RecordingEncoder()
+    features = text.AsrExtractor(FakeAsr(), encoder).extract(Trailer(three_scene_video(tmp_path / "v.mp4")))
+    assert features.shape == (2, 2) and encoder.seen == ["hello there", "German language"]
+
+
+def test_asr_on_a_video_without_audio_is_empty(tmp_path):
+    trailer = Trailer(three_scene_video(tmp_path / "s.mp4", with_audio=False))
+    assert text.AsrExtractor(FakeAsr(), RecordingEncoder()).extract(trailer).shape == (0, 2)
+
+
+def test_pocketsphinx_finds_no_speech_in_silence():
+    assert text.PocketSphinxEngine().transcribe(np.zeros(3 * RATE, np.float32)) == []
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng (Debian package) makes the test speech")
+def test_pocketsphinx_transcribes_synthetic_speech(tmp_path):
+    import subprocess
+
+    from genrelib import media
+
+    wav = tmp_path / "speech.wav"
+    subprocess.run(["espeak-ng", "-v", "en-us", "-s", "130", "-w", str(wav), "nobody leaves this town tonight"],
+                   check=True)
+    [(start, end, words, language)] = text.PocketSphinxEngine().transcribe(media.audio(wav, RATE))
+    assert language == "en" and {"nobody", "leaves"} & set(words.split())
+
+
+def test_text_encoder_places_related_sentences_closer():
+    vectors = text.minilm().encode(["a horror movie", "a scary film", "a romantic comedy"])
+    assert vectors.shape == (3, 384)
+    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+
+
+def test_panns_reports_a_zero_byte_checkpoint(tmp_path):
+    (tmp_path / audio.PANNS_CHECKPOINT).write_bytes(b"")
+    with pytest.raises(WeightsMissing, match="holds 0 bytes.*interrupted or offline download"):
+        audio.Panns(data_dir=tmp_path)
+
+
+def test_panns_says_where_the_checkpoint_goes(tmp_path):
+    with pytest.raises(WeightsMissing, match=f"{tmp_path}.*not found.*zenodo"):
+        audio.Panns(data_dir=tmp_path)
+
+
+def test_whisper_says_how_to_get_its_weights(tmp_path):
+    with pytest.raises(WeightsMissing, match=r"whisper.load_model\('small'\)"):
+        text.WhisperEngine("small", cache=tmp_path)
+
+
+def test_build_extractors_rejects_unknown_names():
+    with pytest.raises(ValueError, match="unknown backend"):
+        build_extractors("cloud")
+    with pytest.raises(ValueError, match=r"no extractor for \['musicnet'\]"):
+        build_extractors("offline", ["musicnet"])
