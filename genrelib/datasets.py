@@ -1,9 +1,13 @@
 """Which feature store a chapter runs on, named by one parameter.
 
-``store`` in a chapter's parameters is either ``"synthetic"`` (the documented
-stand-in of :mod:`genrelib.synthetic`, built on first use under the artifacts
-folder) or the path of a store directory (e.g. one imported from the authors'
-release or written by the chapter-02 extraction).
+``store`` in a chapter's parameters is one of
+
+* ``"demo"``: features that chapter 2 extracted from the demo corpus of
+  :mod:`genrelib.demo` with the offline backends (run chapter 2 first);
+* ``"synthetic"``: the documented stand-in of :mod:`genrelib.synthetic`, built
+  on first use under the artifacts folder;
+* the path of a store directory, e.g. one imported from the authors' release
+  or extracted from the user's own MovieNet trailers.
 """
 
 from __future__ import annotations
@@ -15,8 +19,18 @@ from .env import Paths
 from .store import FeatureStore
 
 
+def demo_store_path(paths: Paths, backend: str = "offline") -> Path:
+    return paths.artifacts / "stores" / f"demo-{backend}"
+
+
 def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: dict[str, int] | None = None,
                seed: int = 0) -> FeatureStore:
+    if store == "demo":
+        path = demo_store_path(paths)
+        if not (path / "manifest.json").is_file():
+            raise FileNotFoundError(f"{path}: the demo feature store does not exist yet; execute chapter 2 "
+                                    "(02_extraction) first, as `make book` does")
+        return FeatureStore(path)
     if store == "synthetic":
         if not synthetic_videos:
             raise ValueError("store='synthetic' needs synthetic_videos, e.g. {'trn': 600, 'val': 150, 'tst': 300}")

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 import random
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+# Libraries import tqdm.auto, which warns in notebooks without ipywidgets; the text bars work fine.
+warnings.filterwarnings("ignore", message="IProgress not found")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS_ENV_VAR = "GENRELIB_ARTIFACTS"

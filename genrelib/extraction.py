@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from .extractors import build_extractors
@@ -153,3 +154,18 @@ def compile_store(cache: str | Path, out: str | Path, labels: dict[str, np.ndarr
             features, _ = read_cached(cache, video_id)
             writer.add(video_id, {m.name: features[m.name] for m in modalities}, labels[video_id], splits[video_id])
     return FeatureStore(out)
+
+
+def runtime_per_minute(cache: str | Path, video_ids) -> pd.DataFrame:
+    """Seconds each extractor spent per minute of video, over the given cached videos."""
+    seconds, duration = {}, 0.0
+    for video_id in video_ids:
+        _, meta = read_cached(Path(cache), video_id)
+        duration += meta["duration"]
+        for name, spent in meta["seconds"].items():
+            seconds[name] = seconds.get(name, 0.0) + spent
+    if duration == 0:
+        raise ValueError("no cached video to time")
+    table = pd.Series(seconds).mul(60 / duration).rename("seconds per minute of video").to_frame()
+    table.loc["all extractors"] = table.sum()
+    return table.rename_axis("extractor").round(2)

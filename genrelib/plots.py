@@ -89,3 +89,16 @@ def per_genre_ap(results: dict[str, pd.DataFrame]):
     sns.barplot(data=long, y="genre", x="ap", hue="model", ax=ax)
     ax.set(xlabel="test AP (%)", ylabel="", title="Average precision per genre")
     return ax
+
+
+def keyframe_strip(images: list, captions: list[str], per_row: int = 6):
+    """Keyframes side by side with a caption under each."""
+    rows = max(1, -(-len(images) // per_row))
+    fig, axes = plt.subplots(rows, per_row, figsize=(2.2 * per_row, 2.1 * rows), squeeze=False)
+    for ax in axes.flat:
+        ax.axis("off")
+    for ax, image, caption in zip(axes.flat, images, captions, strict=False):
+        ax.imshow(image)
+        ax.set_title(caption, fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -85,6 +85,12 @@ class Yamnet(Extractor):
             return self.empty()
         return np.stack([self.scores(chunk).mean(0) for chunk in media.chunks(samples, self.rate, CHUNK_SECONDS)])
 
+    def explain(self, trailer: Trailer, top: int = 3) -> list[tuple[float, str]]:
+        """The ``top`` AudioSet classes of each 3 s chunk, with their probabilities."""
+        probabilities = 1 / (1 + np.exp(-self.extract(trailer)))
+        return [(i * CHUNK_SECONDS, ", ".join(f"{self.class_names[c]} {p[c]:.2f}" for c in np.argsort(-p)[:top]))
+                for i, p in enumerate(probabilities)]
+
 
 @lru_cache(maxsize=1)
 def _unzipped_onnx(zip_path: str) -> Path:

@@ -64,6 +64,10 @@ class Extractor(ABC):
     def extract(self, trailer: Trailer) -> np.ndarray:
         """Features of one trailer, (frames x dim) float32."""
 
+    def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
+        """What the model read or heard, as (time in s, words) for people; [] when it has no words to say."""
+        return []
+
     def empty(self) -> np.ndarray:
         return np.zeros((0, self.dim), np.float32)
 

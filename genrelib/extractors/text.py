@@ -164,6 +164,9 @@ class OcrExtractor(Extractor):
     def extract(self, trailer: Trailer) -> np.ndarray:
         return self.encoder.encode([text for _, text in self.texts(trailer)])
 
+    def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
+        return self.texts(trailer)
+
 
 class AsrEngine(ABC):
     name: str
@@ -237,3 +240,6 @@ class AsrExtractor(Extractor):
 
     def extract(self, trailer: Trailer) -> np.ndarray:
         return self.encoder.encode([text for _, _, text in self.segments(trailer)])
+
+    def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
+        return [(start, text) for start, _, text in self.segments(trailer)]
