@@ -36,6 +36,7 @@ test: unit notebooks-ci
 
 benchmark: setup
 	$(PY) -m benchmarks.classifiers
+	$(PY) -m benchmarks.extractors
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -7,11 +7,32 @@ import sys
 from pathlib import Path
 
 from . import labels
+from .env import artifacts_dir
+from .extractors import WeightsMissing
+from .media import MediaError
+from .store import StoreError
+
+# The multi-transformer that chapter 4 trains on the demo corpus.
+DEFAULT_CHECKPOINT = artifacts_dir() / "checkpoints" / "multi-transformer-demo-offline.pt"
 
 
 def _download_movienet(args) -> None:
     for path in labels.download_movienet(args.dest):
         print(f"{path}  sha256 {labels.sha256_of(path)}  ok")
+
+
+def _import_features(args) -> None:
+    from .store import import_authors_features
+
+    store = import_authors_features(args.pickle, args.out, labels.load_splits(args.movienet_dir),
+                                    trust_pickle=args.trust_pickle)
+    print(f"{store.path}: {len(store)} videos, modalities {sorted(store.modalities)}")
+
+
+def _predict(args) -> None:
+    from .predict import predict_video
+
+    print(predict_video(args.video, args.checkpoint, args.backend, args.top).report())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +42,24 @@ def build_parser() -> argparse.ArgumentParser:
                                    "splits, verifying their sha256 (needs internet)")
     download.add_argument("--dest", type=Path, required=True, help="directory to write into")
     download.set_defaults(run=_download_movienet)
+
+    imported = commands.add_parser("import-features", help="convert the authors' released features.pkl "
+                                   "(zenodo record 13909366) into a feature store, once")
+    imported.add_argument("pickle", type=Path)
+    imported.add_argument("--out", type=Path, required=True, help="store directory to write")
+    imported.add_argument("--movienet-dir", type=Path, default=None, help="folder with splits.json")
+    imported.add_argument("--trust-pickle", action="store_true",
+                          help="required: reading a pickle runs code stored in it")
+    imported.set_defaults(run=_import_features)
+
+    predict = commands.add_parser("predict", help="the 21 genre probabilities of a video file, with the "
+                                  "modalities and moments that drove the top genres")
+    predict.add_argument("video", type=Path)
+    predict.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
+                         help="a model trained by chapter 3 or 4 (default: %(default)s)")
+    predict.add_argument("--backend", default="offline", help="extractors the model was trained on")
+    predict.add_argument("--top", type=int, default=3, help="how many top genres to explain")
+    predict.set_defaults(run=_predict)
     return parser
 
 
@@ -28,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.run(args)
-    except (labels.LabelFileError, OSError, ValueError) as exc:
+    except (labels.LabelFileError, MediaError, WeightsMissing, StoreError, OSError, ValueError) as exc:
         print(f"genrelib {args.command}: error: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -137,7 +137,7 @@ class FeatureStore:
         manifest_path = self.path / MANIFEST
         if not manifest_path.is_file():
             raise StoreError(f"{self.path}: no feature store here ({MANIFEST} missing). Build one with the "
-                             "chapter-02 extraction, `genrelib synthetic-store`, or `genrelib import-features`.")
+                             "chapter-02 extraction or `genrelib import-features`.")
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("format") != FORMAT:
             raise StoreError(f"{manifest_path}: format {manifest.get('format')!r} is not {FORMAT!r}")

@@ -111,3 +111,12 @@ def test_import_converts_layout_and_reorders_labels(tmp_path):
     assert store.labels[0, GENRES.index("War")] == 1 and store.labels[1, GENRES.index("Action")] == 1
     assert store.modalities["beats"].dim == 2 and store.lengths("beats").tolist() == [1, 1]
     assert store.modalities["clip"].backend == "authors-release"
+
+
+def test_import_command_requires_the_trust_flag(tmp_path, capsys, tiny_movienet):
+    from genrelib import cli
+
+    pickle_path = release_pickle(tmp_path / "f.pkl")
+    args = ["import-features", str(pickle_path), "--out", str(tmp_path / "s"), "--movienet-dir", str(tiny_movienet)]
+    assert cli.main(args) == 1 and "--trust-pickle" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()

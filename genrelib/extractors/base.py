@@ -64,6 +64,13 @@ class Extractor(ABC):
     def extract(self, trailer: Trailer) -> np.ndarray:
         """Features of one trailer, (frames x dim) float32."""
 
+    def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
+        """Features and the time (s) each frame starts at: keyframe times, or chunk starts for audio."""
+        features = self.extract(trailer)
+        if self.seconds_per_frame is None:
+            return features, np.asarray(trailer.keyframes.times[:len(features)], float)
+        return features, np.arange(len(features)) * self.seconds_per_frame
+
     def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
         """What the model read or heard, as (time in s, words) for people; [] when it has no words to say."""
         return []

@@ -162,7 +162,11 @@ class OcrExtractor(Extractor):
         return [(t, text) for t, text in found if text]
 
     def extract(self, trailer: Trailer) -> np.ndarray:
-        return self.encoder.encode([text for _, text in self.texts(trailer)])
+        return self.extract_timed(trailer)[0]
+
+    def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
+        found = self.texts(trailer)
+        return self.encoder.encode([text for _, text in found]), np.asarray([t for t, _ in found], float)
 
     def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
         return self.texts(trailer)
@@ -239,7 +243,11 @@ class AsrExtractor(Extractor):
                 for start, end, text, language in self.engine.transcribe(samples)]
 
     def extract(self, trailer: Trailer) -> np.ndarray:
-        return self.encoder.encode([text for _, _, text in self.segments(trailer)])
+        return self.extract_timed(trailer)[0]
+
+    def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
+        spoken = self.segments(trailer)
+        return self.encoder.encode([text for _, _, text in spoken]), np.asarray([s for s, _, _ in spoken], float)
 
     def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
         return [(start, text) for start, _, text in self.segments(trailer)]

@@ -1,0 +1,48 @@
+import numpy as np
+import pytest
+
+from genrelib import demo, labels, media
+
+
+def test_every_genre_has_a_style_with_text():
+    assert set(demo.STYLES) == set(labels.GENRES)
+    assert all(s.taglines and s.lines for s in demo.STYLES.values())
+
+
+def test_clip_plan_is_seeded_and_evidence_is_sparse():
+    plans = [demo.plan_clip(("Horror", "Thriller"), np.random.default_rng(7), scenes=400) for _ in range(2)]
+    assert plans[0] == plans[1]
+    evidence = [s for s in plans[0] if s.genre]
+    assert {s.genre for s in evidence} == {"Horror", "Thriller"}
+    assert 0.25 < len(evidence) / 400 < 0.45  # evidence=0.35 by default
+    assert {s.kind for s in plans[0]} == {"picture", "title", "speech"}
+    horror_titles = {s.text for s in evidence if s.kind == "title" and s.genre == "Horror"}
+    assert horror_titles <= set(demo.STYLES["Horror"].taglines)
+
+
+def test_unlabelled_trailer_gets_only_neutral_scenes():
+    assert all(s.genre is None for s in demo.plan_clip((), np.random.default_rng(0), scenes=50))
+
+
+def test_corpus_keeps_real_genres_and_splits(tiny_movienet, tmp_path):
+    manifest = demo.make_corpus(tmp_path, {"trn": 2, "tst": 1}, tiny_movienet, scenes=3, speech=False,
+                                progress=False)
+    corpus = demo.read_corpus(manifest)
+    movienet, splits = labels.load_labels(tiny_movienet), labels.load_splits(tiny_movienet)
+    for video_id, row in corpus.iterrows():
+        assert video_id == f"demo-{row['youtube_id']}"
+        assert row["genres"] == movienet.frame.loc[row["youtube_id"], "genres"]
+        assert row["youtube_id"] in splits[row["split"]]
+        info = media.probe(row["path"])
+        assert info.has_video and info.has_audio and 4.0 < info.duration < 9.5  # 3 scenes of 1.5-3 s
+
+
+def test_missing_espeak_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(demo.shutil, "which", lambda name: None)
+    with pytest.raises(demo.DemoError, match="apt-get install espeak-ng"):
+        demo._speak("hello", tmp_path)
+
+
+def test_missing_manifest_says_how_to_make_it(tmp_path):
+    with pytest.raises(demo.DemoError, match="make_corpus"):
+        demo.read_corpus(tmp_path / "corpus.csv")

@@ -1,0 +1,60 @@
+import numpy as np
+import pytest
+import torch
+from media_fixtures import three_scene_video
+
+from genrelib import cli, models, predict
+
+
+def constant_model(dims):
+    """An MLP whose output depends only on the clip stream's mean, so occlusion has a known answer."""
+    model = models.build_model("mlp", dims, hidden=4).eval()
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.zero_()
+        first, second = model.net[0], model.net[3]
+        first.weight[0, 0] = 1.0  # hidden unit 0 reads clip feature 0
+        second.weight[:, 0] = 1.0  # every genre logit reads hidden unit 0
+    return model
+
+
+def test_occlusion_blames_the_frame_that_carries_the_signal():
+    dims = {"clip": 3, "ocr": 2}
+    model = constant_model(dims)
+    clip = np.zeros((4, 3), np.float32)
+    clip[2, 0] = 8.0
+    features = {"clip": clip, "ocr": np.ones((1, 2), np.float32)}
+    times = {"clip": np.array([0.0, 1.0, 2.0, 3.0]), "ocr": np.array([5.0])}
+    probabilities, by_modality, by_scene = predict.explain(model, features, times, top=1)
+    assert probabilities.min() == pytest.approx(1 / (1 + np.exp(-2.0)))  # mean of clip feature 0 = 8/4
+    assert by_modality.loc["ocr"].abs().max() == pytest.approx(0.0)
+    assert by_modality.loc["clip"].iloc[0] > 0.3
+    top = by_scene.iloc[0]
+    assert (top["modality"], top["time (s)"]) == ("clip", 2.0)
+
+
+def test_predict_command_runs_on_a_video(tmp_path, capsys):
+    checkpoint = models.save_checkpoint(constant_model({"clip": 1280, "audiotag": 521}), tmp_path / "m.pt")
+    assert cli.main(["predict", str(three_scene_video(tmp_path / "v.mp4")), "--checkpoint", str(checkpoint)]) == 0
+    out = capsys.readouterr().out
+    assert "Genre probabilities" in out and out.count("\n  ") >= 21 and "audiotag" in out
+
+
+def test_predict_command_names_an_unreadable_video(tmp_path, capsys):
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(b"not a video")
+    checkpoint = models.save_checkpoint(constant_model({"clip": 1280}), tmp_path / "m.pt")
+    assert cli.main(["predict", str(broken), "--checkpoint", str(checkpoint)]) == 1
+    assert "broken.mp4: not a readable media file" in capsys.readouterr().err
+
+
+def test_predict_command_without_a_trained_model_says_what_to_do(tmp_path, capsys):
+    video = three_scene_video(tmp_path / "v.mp4")
+    assert cli.main(["predict", str(video), "--checkpoint", str(tmp_path / "none.pt")]) == 1
+    assert "train a model first" in capsys.readouterr().err
+
+
+def test_feature_size_mismatch_is_explained(tmp_path):
+    checkpoint = models.save_checkpoint(constant_model({"clip": 512}), tmp_path / "m.pt")
+    with pytest.raises(ValueError, match="expects 512-d clip features, the offline backend gives 1280-d"):
+        predict.predict_video(three_scene_video(tmp_path / "v.mp4"), checkpoint)
