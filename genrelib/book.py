@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import argparse
 import ast
+import shutil
 import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import yaml
 
-from .env import REPO_ROOT
+from .env import REPO_ROOT, Paths, artifacts_dir
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 PARAMETERS_TAG = "parameters"
@@ -93,6 +95,21 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
     return target
 
 
+def status_table(executed_dir: Path) -> pd.DataFrame:
+    """Each executed chapter's run time and parameters, from the metadata papermill wrote."""
+    import nbformat
+
+    rows = []
+    for path in sorted(Path(executed_dir).glob("[0-9][0-9]_*.ipynb")):
+        papermill = nbformat.read(path, as_version=4).metadata.get("papermill", {})
+        rows.append({"chapter": path.stem, "started": (papermill.get("start_time") or "")[:19],
+                     "seconds": round(papermill.get("duration") or 0.0, 1),
+                     "status": ("error" if papermill.get("exception") else
+                                "ok" if papermill.get("end_time") else "running (this page)"),
+                     "parameters": ", ".join(f"{k}={v}" for k, v in (papermill.get("parameters") or {}).items())})
+    return pd.DataFrame(rows, columns=["chapter", "started", "seconds", "status", "parameters"]).set_index("chapter")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, required=True, help="parameter file, e.g. params/ci.yaml")
@@ -105,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     except ParameterError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if not args.only:  # a full build: results of earlier builds must not reach the results chapter
+        shutil.rmtree(Paths(REPO_ROOT, artifacts_dir()).results, ignore_errors=True)
     for source in sources:
         if args.only and source.stem not in args.only:
             continue

@@ -23,6 +23,11 @@ def demo_store_path(paths: Paths, backend: str = "offline") -> Path:
     return paths.artifacts / "stores" / f"demo-{backend}"
 
 
+def demo_cache_path(paths: Paths, backend: str = "offline") -> Path:
+    """Per-video extraction cache of the demo corpus (with each extractor's timing)."""
+    return paths.artifacts / "demo" / f"features-{backend}"
+
+
 def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: dict[str, int] | None = None,
                seed: int = 0) -> FeatureStore:
     if store == "demo":

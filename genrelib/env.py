@@ -22,6 +22,11 @@ class Paths:
     repo: Path
     artifacts: Path  # derived data: feature stores, checkpoints, extraction caches
 
+    @property
+    def results(self) -> Path:
+        """Result tables the chapters keep for the results chapter; cleared at the start of a full build."""
+        return self.artifacts / "results"
+
     def artifact(self, *parts: str) -> Path:
         path = self.artifacts.joinpath(*parts)
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -156,6 +156,14 @@ def compile_store(cache: str | Path, out: str | Path, labels: dict[str, np.ndarr
     return FeatureStore(out)
 
 
+def seconds_per_video(cache: str | Path, video_ids) -> pd.Series:
+    """Mean extraction seconds per video for each extractor, over the given cached videos."""
+    rows = [read_cached(Path(cache), v)[1]["seconds"] for v in video_ids]
+    if not rows:
+        raise ValueError("no cached video to time")
+    return pd.DataFrame(rows).mean().rename("extraction s per video")
+
+
 def runtime_per_minute(cache: str | Path, video_ids) -> pd.DataFrame:
     """Seconds each extractor spent per minute of video, over the given cached videos."""
     seconds, duration = {}, 0.0

@@ -102,3 +102,30 @@ def keyframe_strip(images: list, captions: list[str], per_row: int = 6):
         ax.set_title(caption, fontsize=8)
     fig.tight_layout()
     return fig
+
+
+def frame_count_curves(table: pd.DataFrame, ax=None):
+    """Test mAP against the number of frames per model: mean over seeds, band of one standard deviation."""
+    ax = ax or plt.subplots(figsize=(7, 4))[1]
+    for i, (model, rows) in enumerate(table.groupby("model")):
+        stats = rows.groupby("frames")["mAP"].agg(["mean", "std"]).fillna(0.0)
+        ax.plot(stats.index, stats["mean"], marker="o", color=f"C{i}", label=model)
+        ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"], color=f"C{i}",
+                        alpha=0.2)
+    ax.set_xscale("log", base=2)
+    ax.set(xlabel="frames per video", ylabel="test mAP (%)",
+           title=f"mAP vs number of frames ({table['seed'].nunique()} seeds; band: ±1 std)")
+    ax.legend()
+    return ax
+
+
+def ablation_bars(table: pd.DataFrame):
+    """Test mAP and total runtime per video for each feature set."""
+    fig, (map_ax, time_ax) = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    labels = table.index.tolist()[::-1]
+    map_ax.barh(labels, table["mAP"].tolist()[::-1], color="C0")
+    map_ax.set(xlabel="test mAP (%)", title="Accuracy")
+    time_ax.barh(labels, table["total s/video"].tolist()[::-1], color="C1")
+    time_ax.set(xlabel="seconds per video (extraction + classifier)", title="Runtime")
+    fig.tight_layout()
+    return fig

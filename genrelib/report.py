@@ -6,6 +6,8 @@ from; a value we have not transcribed is absent, never guessed.
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from .labels import PAPER_SPLIT_SIZES, SPLIT_NAMES
@@ -75,3 +77,28 @@ def recipe_table(config, dropout: float) -> pd.DataFrame:
                           "paper": {k: str(v) for k, v in PAPER_RECIPE.items()}})
     table["same"] = [k == "early stopping" or ours[k] == PAPER_RECIPE[k] for k in table.index]
     return table.rename_axis("setting")
+
+
+def save_result(folder, name: str, table: pd.DataFrame, caption: str) -> None:
+    """Keep a chapter's result table for the results chapter (``folder/name.json``)."""
+    from pathlib import Path
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if isinstance(table.columns, pd.MultiIndex):
+        table = table.set_axis([" ".join(map(str, c)) for c in table.columns], axis=1)
+    payload = {"caption": caption, "table": json.loads(table.reset_index().to_json(orient="split", index=False))}
+    (folder / f"{name}.json").write_text(json.dumps(payload))
+
+
+def load_results(folder) -> dict[str, tuple[str, pd.DataFrame]]:
+    """Every saved result table, by name: (caption, table)."""
+    from pathlib import Path
+
+    results = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        payload = json.loads(path.read_text())
+        split = payload["table"]
+        table = pd.DataFrame(split["data"], columns=split["columns"])
+        results[path.stem] = (payload["caption"], table.set_index(table.columns[0]))
+    return results

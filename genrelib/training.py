@@ -176,11 +176,14 @@ class Experiment:
 
 
 def train_and_test(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, checkpoint: str | Path,
-                   progress: bool = True) -> Experiment:
-    """Train with early stopping, then score the test split one full-length video at a time."""
+                   progress: bool = True, test_lengths: dict[str, int] | None = None) -> Experiment:
+    """Train with early stopping, then score the test split one video at a time.
+
+    Test sequences are full length unless ``test_lengths`` caps them (equidistant frames).
+    """
     from .metrics import evaluate
 
     result = train(model, store, config, checkpoint, progress=progress)
     test_idx = store.indices("tst")
-    probabilities = predict(model, store, test_idx, progress=progress)
+    probabilities = predict(model, store, test_idx, test_lengths, progress=progress)
     return Experiment(model, result, probabilities, evaluate(store.labels[test_idx], probabilities))

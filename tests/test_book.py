@@ -61,3 +61,11 @@ def test_execute_injects_parameters_and_hides_them(tmp_path, chapter):
     injected = [c for c in executed.cells if book.INJECTED_TAG in c.metadata.get("tags", [])]
     assert len(injected) == 1 and "hide-cell" in injected[0].metadata["tags"]
     assert executed.cells[-1].outputs[0]["text"].strip() == "demo-7"
+
+
+def test_status_table_reads_papermill_metadata(tmp_path, chapter):
+    book.execute(chapter, {"seed": 3}, tmp_path)
+    status = book.status_table(tmp_path)
+    assert status.loc["01_demo", "status"] == "ok"
+    assert status.loc["01_demo", "parameters"] == "seed=3"
+    assert status.loc["01_demo", "seconds"] >= 0

@@ -83,3 +83,17 @@ def test_training_without_validation_videos_is_refused(tmp_path, tiny_movienet):
                                       modalities=(synthetic.SyntheticModality("clip", 4, 0.2, 0.5),))
     with pytest.raises(ValueError, match=r"'val' \(0\)"):
         training.train(models.build_model("mlp", {"clip": 4}), store, quick_config(), tmp_path / "m.pt")
+
+
+def test_frame_count_study_and_ablation_sets(tiny_store, tmp_path):
+    from genrelib import experiments
+
+    sets, skipped = experiments.ablation_sets(tiny_store.modalities)
+    assert [label for label, _, _ in sets] == ["CLIP", "+ OCR", "+ OCR averaged"]
+    assert sets[-1][1:] == (("clip", "ocr"), ("ocr",))
+    assert skipped == ["+ Musicnet", "+ Audiotag", "+ ASR", "+ ASR averaged"]
+    study = experiments.frame_count_study(tiny_store, [2, 4], [0, 1], quick_config(max_epochs=1), tmp_path,
+                                          kinds=("mlp",))
+    assert study[["frames", "seed"]].values.tolist() == [[2, 0], [2, 1], [4, 0], [4, 1]]
+    summary = experiments.summarize_seeds(study)
+    assert summary["seeds"].tolist() == [2, 2]
