@@ -182,7 +182,54 @@ class MultiTransformer(FeatureClassifier):
         return self.head(torch.cat(outputs, -1))
 
 
-MODELS = {cls.kind: cls for cls in (MLP, SingleTransformer, MultiTransformer)}
+class FrameMLP(nn.Module):
+    """Stage 1 of the raw-input baseline: a 2-layer MLP that classifies single frames of one modality."""
+
+    def __init__(self, dim: int, hidden: int = 256, dropout: float = 0.5):
+        super().__init__()
+        self.trunk = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU())
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden, N_GENRES))
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:
+        return self.head(self.trunk(frames))
+
+
+class TwoStageBaseline(FeatureClassifier):
+    """Stage 2 of the paper's ViT + AST baseline: frozen per-frame MLP trunks, then per-modality fusion.
+
+    Each modality's frames pass through its stage-1 trunk (frozen by
+    :meth:`freeze_trunks`), then a 1-layer, 4-head transformer with its own
+    <CLS>; the <CLS> outputs are concatenated and a linear layer gives the logits.
+    """
+
+    kind = "two-stage-baseline"
+
+    def __init__(self, dims: dict[str, int], hidden: int = 256, heads: int = 4, ff_dim: int = 2048,
+                 dropout: float = 0.5, max_positions: int = 4096):
+        super().__init__(dims, hidden=hidden, heads=heads, ff_dim=ff_dim, dropout=dropout,
+                         max_positions=max_positions)
+        self.frame_mlps = nn.ModuleDict({n: FrameMLP(d, hidden, dropout) for n, d in dims.items()})
+        self.positions = nn.ParameterDict({n: nn.Parameter(torch.randn(max_positions, hidden) * 0.02) for n in dims})
+        self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, hidden) * 0.02) for n in dims})
+        self.encoders = nn.ModuleDict({n: _encoder(hidden, heads, 1, ff_dim, dropout) for n in dims})
+        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden * len(dims), N_GENRES))
+
+    def freeze_trunks(self, frame_mlps: dict[str, FrameMLP]) -> None:
+        """Take the stage-1 MLPs' weights and stop training them."""
+        for name, trained in frame_mlps.items():
+            self.frame_mlps[name].load_state_dict(trained.state_dict())
+            self.frame_mlps[name].requires_grad_(False)
+
+    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
+        outputs = []
+        for name, x, mask in self._inputs(batch):
+            tokens = self.frame_mlps[name].trunk(x) + self.positions[name][:x.shape[1]]
+            tokens, mask = _with_token(self.cls[name], tokens, mask, first=True)
+            outputs.append(self.encoders[name](tokens, src_key_padding_mask=~mask)[:, 0])
+        return self.head(torch.cat(outputs, -1))
+
+
+MODELS = {cls.kind: cls for cls in (MLP, SingleTransformer, MultiTransformer, TwoStageBaseline)}
 
 
 def build_model(kind: str, dims: dict[str, int], **hyper) -> FeatureClassifier:

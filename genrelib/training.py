@@ -165,6 +165,54 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     return TrainResult(pd.DataFrame(rows), best_epoch, best_map, Path(checkpoint), config)
 
 
+def train_frame_classifier(store: FeatureStore, modality: str, config: TrainConfig, hidden: int = 256,
+                           dropout: float = 0.5, progress: bool = True) -> tuple[nn.Module, pd.DataFrame]:
+    """Stage 1 of the raw-input baseline: classify single frames, each labelled with its video's genres.
+
+    Frames are standardised with the training videos' statistics (the same the
+    stage-2 model uses). Early stopping watches the validation mAP of each
+    video's mean frame probability.
+    """
+    from .models import FrameMLP
+
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    train_idx, val_idx = store.indices("trn"), store.indices("val")
+    mean, std = (torch.from_numpy(a) for a in store.moments(modality, train_idx))
+    frames = np.concatenate([store.frames(int(i), modality) for i in train_idx])
+    targets = np.concatenate([np.repeat(store.labels[i][None], store.lengths(modality)[i], 0) for i in train_idx])
+    inputs = (torch.from_numpy(frames) - mean) / std
+    model = FrameMLP(store.modalities[modality].dim, hidden, dropout)
+    optimizer, loss_fn = torch.optim.Adam(model.parameters(), lr=config.learning_rate), loss_function(config)
+    rows, best, best_state, waited = [], -1.0, None, 0
+    for epoch in tqdm(range(1, config.max_epochs + 1), desc=f"frames {modality}", disable=not progress,
+                      file=sys.stdout, mininterval=10):
+        model.train()
+        order, losses = rng.permutation(len(inputs)), []
+        for start in range(0, len(order), config.batch_size):
+            chosen = order[start:start + config.batch_size]
+            loss = loss_fn(model(inputs[chosen]), torch.from_numpy(targets[chosen]))
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        model.eval()
+        with torch.no_grad():
+            video_probs = np.stack([
+                torch.sigmoid(model((torch.from_numpy(store.frames(int(i), modality)) - mean) / std)).mean(0).numpy()
+                if store.lengths(modality)[i] else np.full(21, 0.5, np.float32) for i in val_idx])
+        val_map = float(100 * np.nanmean(average_precision(store.labels[val_idx], video_probs)))
+        rows.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_map": val_map})
+        if val_map > best:
+            best, best_state, waited = val_map, {k: v.clone() for k, v in model.state_dict().items()}, 0
+        else:
+            waited += 1
+            if waited >= config.patience:
+                break
+    model.load_state_dict(best_state)
+    return model.eval(), pd.DataFrame(rows)
+
+
 @dataclass
 class Experiment:
     """A trained model with its training record and its test-split evaluation."""

@@ -10,6 +10,7 @@ VARIANTS = [
     ("single-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64}),
     ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64}),
     ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64, "averaged": ("ocr",)}),
+    ("two-stage-baseline", {"hidden": 16, "heads": 4, "ff_dim": 32, "max_positions": 64}),
 ]
 
 
@@ -98,3 +99,13 @@ def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path, kind, hyper)
 def test_missing_checkpoint_says_how_to_get_one(tmp_path):
     with pytest.raises(FileNotFoundError, match="train a model first"):
         models.load_checkpoint(tmp_path / "none.pt")
+
+
+def test_freezing_trunks_copies_stage_one_and_stops_their_training():
+    baseline = models.build_model("two-stage-baseline", DIMS, hidden=16, heads=4, ff_dim=32, max_positions=64)
+    trained = {name: models.FrameMLP(dim, 16) for name, dim in DIMS.items()}
+    before = models.count_parameters(baseline)
+    baseline.freeze_trunks(trained)
+    torch.testing.assert_close(baseline.frame_mlps["clip"].trunk[0].weight, trained["clip"].trunk[0].weight)
+    frozen = sum(p.numel() for m in trained.values() for p in m.parameters())
+    assert models.count_parameters(baseline) == before - frozen

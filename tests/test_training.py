@@ -97,3 +97,11 @@ def test_frame_count_study_and_ablation_sets(tiny_store, tmp_path):
     assert study[["frames", "seed"]].values.tolist() == [[2, 0], [2, 1], [4, 0], [4, 1]]
     summary = experiments.summarize_seeds(study)
     assert summary["seeds"].tolist() == [2, 2]
+
+
+def test_frame_classifier_learns_from_single_frames(tiny_store):
+    model, history = training.train_frame_classifier(tiny_store, "clip", quick_config(max_epochs=8), hidden=32,
+                                                     progress=False)
+    prior = 100 * np.mean(tiny_store.labels[tiny_store.indices("val")].mean(0)[
+        tiny_store.labels[tiny_store.indices("val")].sum(0) > 0])
+    assert history["val_map"].max() > prior + 10
