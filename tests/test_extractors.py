@@ -1,10 +1,13 @@
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 from media_fixtures import RATE, text_card, three_scene_video, tone
+from musicnn_reference import reference_signal
 
-from genrelib.extractors import WeightsMissing, audio, build_extractors, image, text
+from genrelib.extractors import WeightsMissing, audio, build_extractors, image, music, text
 from genrelib.extractors.base import Trailer
 
 
@@ -51,6 +54,48 @@ def test_audio_tagger_chunks_and_handles_missing_audio(yamnet, tmp_path):
     assert yamnet.extract(trailer).shape == (2, 521)  # 6.5 s -> two 3 s chunks, 0.5 s tail dropped
     silent = Trailer(three_scene_video(tmp_path / "s.mp4", with_audio=False))
     assert yamnet.extract(silent).shape == (0, 521)
+
+
+def test_tf_checkpoint_reader_finds_musicnn_variables_with_their_shapes():
+    variables = music.read_tf_checkpoint(music.musicnn_checkpoint("MTT_vgg"))
+    assert variables["1CNN/kernel"].shape == (3, 3, 1, 128)
+    assert variables["5CNN/kernel"].shape == (3, 3, 128, 128)
+    assert variables["dense/kernel"].shape == (256, 50)
+    assert (variables["batch_normalization_3/moving_variance"] > 0).all()
+
+
+def test_tf_checkpoint_reader_rejects_other_files(tmp_path):
+    (tmp_path / "x.index").write_bytes(bytes(64))
+    (tmp_path / "x.data-00000-of-00001").write_bytes(b"")
+    with pytest.raises(ValueError, match="x.index is not a TensorFlow checkpoint"):
+        music.read_tf_checkpoint(tmp_path / "x")
+
+
+def test_music_tagger_port_matches_musicnn_on_tensorflow():
+    reference = np.load(Path(__file__).parent / "data" / "musicnn_mtt_vgg_reference.npy")
+    ours = music.MusicTagger().tag_probabilities(reference_signal())
+    np.testing.assert_allclose(ours, reference, atol=1e-4)
+
+
+def test_music_tagger_gives_one_vector_per_22_second_chunk(tmp_path):
+    tagger = music.MusicTagger(music.MttVgg().eval())  # random weights: shapes only
+    trailer = Trailer(three_scene_video(tmp_path / "v.mp4"))
+    features = tagger.extract(trailer)
+    assert features.shape == (1, 50) and ((features > 0) & (features < 1)).all()
+    silent = Trailer(three_scene_video(tmp_path / "s.mp4", with_audio=False))
+    assert tagger.extract(silent).shape == (0, 50)
+
+
+def test_music_tagger_says_how_to_install_its_weights(monkeypatch):
+    monkeypatch.setattr(music.importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(WeightsMissing, match="pip install --no-deps musicnn==0.1.0"):
+        music.musicnn_checkpoint()
+
+
+def test_music_network_ignores_batch_composition():
+    network = music.MttVgg().eval()
+    patches = torch.randn(3, music.PATCH_FRAMES, music.N_MELS)
+    torch.testing.assert_close(network(patches)[1:2], network(patches[1:2]), atol=1e-5, rtol=1e-5)
 
 
 def test_ocr_reads_a_title_card_and_corrects_it():
@@ -142,5 +187,5 @@ def test_whisper_says_how_to_get_its_weights(tmp_path):
 def test_build_extractors_rejects_unknown_names():
     with pytest.raises(ValueError, match="unknown backend"):
         build_extractors("cloud")
-    with pytest.raises(ValueError, match=r"no extractor for \['musicnet'\]"):
-        build_extractors("offline", ["musicnet"])
+    with pytest.raises(ValueError, match=r"no extractor for \['face'\]"):
+        build_extractors("offline", ["face"])

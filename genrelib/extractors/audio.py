@@ -16,20 +16,34 @@ from .base import Extractor, Trailer, require_file
 CHUNK_SECONDS = 3.0
 
 
-def mel_filterbank(rate: int, n_fft: int, n_mels: int, f_min: float, f_max: float) -> np.ndarray:
-    """HTK-scale triangular mel filters, (n_fft // 2 + 1) x n_mels, unnormalised."""
+def mel_filterbank(rate: int, n_fft: int, n_mels: int, f_min: float, f_max: float,
+                   slaney: bool = False) -> np.ndarray:
+    """Triangular mel filters, (n_fft // 2 + 1) x n_mels.
+
+    HTK mel scale, unnormalised (YAMNet's); or with ``slaney`` the Slaney scale and area-normalised
+    filters (librosa's default, which musicnn uses).
+    """
     def to_mel(hz):
-        return 2595.0 * np.log10(1.0 + np.asarray(hz) / 700.0)
+        hz = np.asarray(hz, float)
+        if not slaney:
+            return 2595.0 * np.log10(1.0 + hz / 700.0)
+        return np.where(hz < 1000, hz / (200 / 3), 15 + np.log(np.maximum(hz, 1e-10) / 1000) / (np.log(6.4) / 27))
 
     def to_hz(mel):
-        return 700.0 * (10.0 ** (np.asarray(mel) / 2595.0) - 1.0)
+        mel = np.asarray(mel, float)
+        if not slaney:
+            return 700.0 * (10.0 ** (mel / 2595.0) - 1.0)
+        return np.where(mel < 15, mel * (200 / 3), 1000 * np.exp((np.log(6.4) / 27) * (mel - 15)))
 
     bins = np.linspace(0, rate / 2, n_fft // 2 + 1)
     edges = to_hz(np.linspace(to_mel(f_min), to_mel(f_max), n_mels + 2))
     lower, centre, upper = edges[:-2], edges[1:-1], edges[2:]
     rising = (bins[:, None] - lower) / (centre - lower)
     falling = (upper - bins[:, None]) / (upper - centre)
-    return np.maximum(0.0, np.minimum(rising, falling)).astype(np.float32)
+    filters = np.maximum(0.0, np.minimum(rising, falling))
+    if slaney:
+        filters *= 2.0 / (upper - lower)
+    return filters.astype(np.float32)
 
 
 def yamnet_log_mel(samples: np.ndarray, rate: int = 16_000) -> np.ndarray:
