@@ -2,8 +2,9 @@
 
 Each finished video is one ``<cache>/<video id>.npz`` (its feature sequences
 plus the seconds each extractor took), written to a temporary name and
-renamed, so a killed run leaves only whole entries and a rerun skips them. A
-video that cannot be read is logged to ``<cache>/errors.jsonl`` with the file
+renamed, so a killed run leaves only whole entries and a rerun skips them; a
+rerun that asks for a modality an entry lacks extracts only that one and adds
+it to the entry. A video that cannot be read is logged to ``<cache>/errors.jsonl`` with the file
 and the reason, and the run goes on. A modality with nothing to read (no
 audio stream, no text on screen, silence) is stored as an empty sequence.
 
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from .extractors import build_extractors
+from .extractors import build_extractors, modality_names
 from .extractors.base import Trailer
 from .media import MediaError
 from .store import FeatureStore, Modality, StoreWriter
@@ -47,18 +48,29 @@ def cache_path(cache: Path, video_id: str) -> Path:
     return Path(cache) / f"{video_id}.npz"
 
 
-def _extractors(backend: str, modalities: tuple[str, ...] | None):
+def _extractors(backend: str, modalities: tuple[str, ...]):
     key = (backend, modalities)
     if key not in _worker_extractors:
-        _worker_extractors[key] = build_extractors(backend, list(modalities) if modalities else None)
+        _worker_extractors[key] = build_extractors(backend, list(modalities))
     return _worker_extractors[key]
 
 
-def extract_one(video_id: str, path: str, cache: str, backend: str, modalities: tuple[str, ...] | None,
+def missing_modalities(cache: Path, video_id: str, wanted: tuple[str, ...]) -> tuple[str, ...]:
+    """The wanted modalities that the video's cache entry does not hold yet (all of them without an entry)."""
+    if not cache_path(cache, video_id).is_file():
+        return wanted
+    with np.load(cache_path(cache, video_id)) as data:
+        return tuple(m for m in wanted if m not in data.files)
+
+
+def extract_one(video_id: str, path: str, cache: str, backend: str, modalities: tuple[str, ...],
                 scene_threshold: float) -> tuple[str, str | None]:
-    """Extract one video into the cache; returns (video id, error message or None)."""
+    """Extract ``modalities`` of one video into its cache entry, keeping the modalities already there;
+    returns (video id, error message or None)."""
     trailer = Trailer(path, scene_threshold)
-    arrays, seconds = {}, {}
+    target = cache_path(Path(cache), video_id)
+    arrays, meta = read_cached(Path(cache), video_id) if target.is_file() else ({}, {"seconds": {}})
+    seconds = meta["seconds"]
     try:
         duration = trailer.info.duration
         if duration <= 0:
@@ -73,7 +85,6 @@ def extract_one(video_id: str, path: str, cache: str, backend: str, modalities: 
         return video_id, f"{path}: {type(exc).__name__}: {exc}"
     meta = {"path": str(path), "duration": duration, "seconds": seconds,
             "keyframe_times": trailer.keyframes.times.tolist() if trailer.info.has_video else []}
-    target = cache_path(Path(cache), video_id)
     tmp = target.with_name(f".{target.name}.part")
     with open(tmp, "wb") as handle:
         np.savez(handle, __meta__=np.asarray(json.dumps(meta)), **arrays)
@@ -91,18 +102,20 @@ def read_cached(cache: Path, video_id: str) -> tuple[dict[str, np.ndarray], dict
 def extract_videos(videos: dict[str, str | Path], cache: str | Path, backend: str = "offline",
                    modalities: list[str] | None = None, workers: int = 1, dask_address: str | None = None,
                    scene_threshold: float = 0.3, progress: bool = True) -> ExtractionReport:
-    """Extract every video not yet in ``cache``; failures are logged and do not stop the run."""
+    """Extract what ``cache`` does not hold yet of every video (default: all of the backend's modalities);
+    failures are logged and do not stop the run."""
     cache = Path(cache)
     cache.mkdir(parents=True, exist_ok=True)
+    wanted = tuple(modalities or modality_names(backend))
     report = ExtractionReport()
-    todo = {}
+    todo, args = {}, []
     for video_id, path in videos.items():
-        if cache_path(cache, video_id).is_file():
+        missing = missing_modalities(cache, video_id, wanted)
+        if not missing:
             report.skipped.append(video_id)
-        else:
-            todo[video_id] = str(path)
-    args = [(v, p, str(cache), backend, tuple(modalities) if modalities else None, scene_threshold)
-            for v, p in todo.items()]
+            continue
+        todo[video_id] = str(path)
+        args.append((video_id, str(path), str(cache), backend, missing, scene_threshold))
     bar = tqdm(total=len(args), desc=f"extract ({backend})", disable=not progress, file=sys.stdout, mininterval=5)
     for video_id, error in _run(args, workers, dask_address):
         if error is None:

@@ -45,6 +45,18 @@ def test_a_resumed_run_skips_finished_videos_and_ignores_partial_files(videos, t
     assert not (tmp_path / ".silent.npz.part").exists()
 
 
+def test_asking_for_a_new_modality_extracts_only_that_one(videos, tmp_path):
+    good = {"good": videos["good"]}
+    extraction.extract_videos(good, tmp_path, modalities=["clip"], progress=False)
+    before, meta_before = extraction.read_cached(tmp_path, "good")
+    report = extraction.extract_videos(good, tmp_path, modalities=["clip", "musicnet"], progress=False)
+    after, meta_after = extraction.read_cached(tmp_path, "good")
+    assert report.done == ["good"] and after["musicnet"].shape == (1, 50)
+    np.testing.assert_array_equal(after["clip"], before["clip"])
+    assert meta_after["seconds"]["clip"] == meta_before["seconds"]["clip"]  # clip was not run again
+    assert extraction.extract_videos(good, tmp_path, modalities=["musicnet"], progress=False).skipped == ["good"]
+
+
 def test_parallel_workers_give_the_same_features(videos, tmp_path):
     subset = {k: videos[k] for k in ("good", "silent")}
     extraction.extract_videos(subset, tmp_path / "one", modalities=CHEAP, progress=False)
