@@ -19,6 +19,11 @@ from .env import Paths
 from .store import FeatureStore
 
 
+def demo_clips_path(paths: Paths) -> Path:
+    """Where chapter 2 writes the demo corpus: its video files and manifest ``corpus.csv``."""
+    return paths.artifacts / "demo" / "clips"
+
+
 def demo_store_path(paths: Paths, backend: str = "offline") -> Path:
     return paths.artifacts / "stores" / f"demo-{backend}"
 

@@ -354,8 +354,8 @@ def read_corpus(manifest: str | Path):
 
     manifest = Path(manifest)
     if not manifest.is_file():
-        raise DemoError(f"{manifest}: no demo corpus here; make it with genrelib.demo.make_corpus "
-                        "(chapter 2 does) or `genrelib demo-corpus`")
+        raise DemoError(f"{manifest}: no demo corpus here; execute chapter 2 (02_extraction), as `make book` "
+                        "does, or call genrelib.demo.make_corpus")
     frame = pd.read_csv(manifest, dtype=str, keep_default_na=False).set_index("video_id")
     frame["path"] = [str(manifest.parent / p) for p in frame["path"]]
     frame["genres"] = [tuple(g.split("|")) if g else () for g in frame["genres"]]
