@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import env
@@ -40,24 +41,29 @@ def ablation_sets(available) -> tuple[list[tuple[str, tuple, tuple]], list[str]]
 
 
 def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, extraction_seconds: pd.Series,
-                   progress: bool = False) -> pd.DataFrame:
-    """Train a multi-transformer per feature set; test mAP and runtime per video including extraction."""
+                   seeds=(0,), progress: bool = False) -> pd.DataFrame:
+    """Train a multi-transformer per feature set and seed; per set, the test mAP's mean and standard deviation
+    over seeds and the runtime per video: the extractors' seconds plus the classifier's (median over seeds)."""
     sets, _ = ablation_sets(store.modalities)
+    test = store.indices("tst")
     rows = []
-    for label, modalities, averaged in sets:
-        env.seed_everything(config.seed)
-        model = build_model("multi-transformer", {m: store.modalities[m].dim for m in modalities}, averaged=averaged)
-        run = train_and_test(model, store, config, checkpoints / f"ablation-{len(rows)}-{store.path.name}.pt",
-                             progress=progress)
-        test = store.indices("tst")
-        predict(model, store, test[:1])  # warm-up: the first call pays one-off allocation costs
-        start = time.perf_counter()
-        predict(model, store, test)
-        classify = (time.perf_counter() - start) / max(len(test), 1)
+    for number, (label, modalities, averaged) in enumerate(sets):
+        maps, classify = [], []
+        for seed in seeds:
+            env.seed_everything(seed)
+            model = build_model("multi-transformer", {m: store.modalities[m].dim for m in modalities},
+                                averaged=averaged)
+            run = train_and_test(model, store, replace(config, seed=seed),
+                                 checkpoints / f"ablation-{number}-seed{seed}-{store.path.name}.pt", progress=progress)
+            maps.append(run.test_scores.map)
+            predict(model, store, test[:1])  # warm-up: the first call pays one-off allocation costs
+            start = time.perf_counter()
+            predict(model, store, test)
+            classify.append((time.perf_counter() - start) / max(len(test), 1))
         rows.append({"features": label, "modalities": "+".join(modalities), "averaged": "+".join(averaged),
-                     "mAP": run.test_scores.map,
-                     "extraction s/video": float(extraction_seconds.reindex(modalities).sum()),
-                     "classifier s/video": classify})
+                     "mAP": float(np.mean(maps)), "mAP std": float(np.std(maps, ddof=1)) if len(maps) > 1 else np.nan,
+                     "seeds": len(maps), "extraction s/video": float(extraction_seconds.reindex(modalities).sum()),
+                     "classifier s/video": float(np.median(classify))})
     table = pd.DataFrame(rows).set_index("features")
     table["total s/video"] = table["extraction s/video"] + table["classifier s/video"]
     return table

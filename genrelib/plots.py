@@ -120,11 +120,13 @@ def frame_count_curves(table: pd.DataFrame, ax=None):
 
 
 def ablation_bars(table: pd.DataFrame):
-    """Test mAP and total runtime per video for each feature set."""
+    """Test mAP (with its standard deviation over seeds, when there are several) and total runtime per video
+    for each feature set."""
     fig, (map_ax, time_ax) = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
     labels = table.index.tolist()[::-1]
-    map_ax.barh(labels, table["mAP"].tolist()[::-1], color="C0")
-    map_ax.set(xlabel="test mAP (%)", title="Accuracy")
+    spread = table["mAP std"].fillna(0).tolist()[::-1] if "mAP std" in table else None
+    map_ax.barh(labels, table["mAP"].tolist()[::-1], xerr=spread, color="C0", capsize=3)
+    map_ax.set(xlabel="test mAP (%), mean ± sd over seeds", title="Accuracy")
     time_ax.barh(labels, table["total s/video"].tolist()[::-1], color="C1")
     time_ax.set(xlabel="seconds per video (extraction + classifier)", title="Runtime")
     fig.tight_layout()

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from genrelib import metrics, models, training
@@ -97,6 +98,17 @@ def test_frame_count_study_and_ablation_sets(tiny_store, tmp_path):
     assert study[["frames", "seed"]].values.tolist() == [[2, 0], [2, 1], [4, 0], [4, 1]]
     summary = experiments.summarize_seeds(study)
     assert summary["seeds"].tolist() == [2, 2]
+
+
+def test_ablation_study_reports_each_feature_set_with_its_runtime(tiny_store, tmp_path):
+    from genrelib import experiments
+
+    seconds = pd.Series({"clip": 0.5, "ocr": 2.0, "asr": 9.0})
+    table = experiments.ablation_study(tiny_store, quick_config(max_epochs=1), tmp_path, seconds, seeds=(3, 3))
+    assert table.index.tolist() == ["CLIP", "+ OCR", "+ OCR averaged"]
+    assert table["extraction s/video"].tolist() == [0.5, 2.5, 2.5]  # asr is not in the store
+    np.testing.assert_allclose(table["total s/video"], table["extraction s/video"] + table["classifier s/video"])
+    assert (table["seeds"] == 2).all() and (table["mAP std"] == 0).all()  # the same seed twice: the same model
 
 
 def test_frame_classifier_learns_from_single_frames(tiny_store):
