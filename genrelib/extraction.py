@@ -4,9 +4,15 @@ Each finished video is one ``<cache>/<video id>.npz`` (its feature sequences
 plus the seconds each extractor took), written to a temporary name and
 renamed, so a killed run leaves only whole entries and a rerun skips them; a
 rerun that asks for a modality an entry lacks extracts only that one and adds
-it to the entry. A video that cannot be read is logged to ``<cache>/errors.jsonl`` with the file
-and the reason, and the run goes on. A modality with nothing to read (no
-audio stream, no text on screen, silence) is stored as an empty sequence.
+it to the entry. Temporary names are unique per writer, so two runs on one
+cache cannot mix their files; an entry that cannot be read (a disk fault, a
+file copied in half) is reported and extracted again.
+
+Every video ends as features or as a per-video error: a video id that is not
+a plain file name, a file that cannot be read, or one from which nothing at
+all can be decoded is logged to ``<cache>/errors.jsonl`` with the file and the
+reason, and the run goes on. A modality with nothing to read (no audio
+stream, no text on screen, silence) is stored as an empty sequence.
 
 Work is spread over local processes (``workers``) or, for users who outgrow
 one machine, over a Dask cluster (``dask_address``): the same per-video
@@ -19,6 +25,7 @@ import json
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -31,7 +38,7 @@ from tqdm import tqdm
 from .extractors import build_extractors, modality_names
 from .extractors.base import Trailer
 from .media import MediaError
-from .store import FeatureStore, Modality, StoreWriter
+from .store import FeatureStore, Modality, StoreWriter, write_atomically
 
 ERROR_LOG = "errors.jsonl"
 _worker_extractors: dict[tuple, list] = {}
@@ -42,10 +49,20 @@ class ExtractionReport:
     done: list[str] = field(default_factory=list)  # extracted in this run
     skipped: list[str] = field(default_factory=list)  # already in the cache
     failed: dict[str, str] = field(default_factory=dict)  # video id -> reason
+    broken: list[str] = field(default_factory=list)  # cache entries that could not be read and were redone
+
+
+def check_video_id(video_id: str) -> str:
+    """A video id names its cache file, so it must be a plain file name: no folder part, not hidden."""
+    if (not isinstance(video_id, str) or not video_id.strip() or video_id in (".", "..") or video_id.startswith(".")
+            or any(c in video_id for c in "/\\\0") or len(video_id) > 200):
+        raise ValueError(f"video id {video_id!r} cannot name a cache file: use a plain name of at most 200 "
+                         "characters without '/', '\\' or a leading '.', e.g. the YouTube id")
+    return video_id
 
 
 def cache_path(cache: Path, video_id: str) -> Path:
-    return Path(cache) / f"{video_id}.npz"
+    return Path(cache) / f"{check_video_id(video_id)}.npz"
 
 
 def _extractors(backend: str, modalities: tuple[str, ...]):
@@ -55,12 +72,15 @@ def _extractors(backend: str, modalities: tuple[str, ...]):
     return _worker_extractors[key]
 
 
-def missing_modalities(cache: Path, video_id: str, wanted: tuple[str, ...]) -> tuple[str, ...]:
-    """The wanted modalities that the video's cache entry does not hold yet (all of them without an entry)."""
-    if not cache_path(cache, video_id).is_file():
-        return wanted
-    with np.load(cache_path(cache, video_id)) as data:
-        return tuple(m for m in wanted if m not in data.files)
+def cached_modalities(cache: Path, video_id: str) -> set[str] | None:
+    """The modalities the video's cache entry holds; an empty set without an entry, None for a broken one."""
+    try:
+        features, _ = read_cached(cache, video_id)
+    except FileNotFoundError:
+        return set()
+    except Exception:  # a truncated or foreign file: whatever numpy or zipfile raise, the entry is unusable
+        return None
+    return set(features)
 
 
 def extract_one(video_id: str, path: str, cache: str, backend: str, modalities: tuple[str, ...],
@@ -69,8 +89,10 @@ def extract_one(video_id: str, path: str, cache: str, backend: str, modalities: 
     returns (video id, error message or None)."""
     trailer = Trailer(path, scene_threshold)
     target = cache_path(Path(cache), video_id)
-    arrays, meta = read_cached(Path(cache), video_id) if target.is_file() else ({}, {"seconds": {}})
-    seconds = meta["seconds"]
+    arrays, seconds = {}, {}
+    if cached_modalities(Path(cache), video_id):
+        arrays, meta = read_cached(Path(cache), video_id)
+        seconds = meta["seconds"]
     try:
         duration = trailer.info.duration
         if duration <= 0:
@@ -79,16 +101,16 @@ def extract_one(video_id: str, path: str, cache: str, backend: str, modalities: 
             start = time.perf_counter()
             arrays[extractor.modality] = np.asarray(extractor.extract(trailer), np.float32)
             seconds[extractor.modality] = time.perf_counter() - start
+        if not any(len(a) for a in arrays.values()) and not trailer.has_content():
+            raise MediaError(f"{path}: no keyframe and no sound could be decoded, so it gives no features; "
+                             "check that the file plays from start to end")
     except MediaError as exc:
         return video_id, str(exc)
     except Exception as exc:  # one bad video must not stop a batch of thousands; the log keeps the cause
         return video_id, f"{path}: {type(exc).__name__}: {exc}"
     meta = {"path": str(path), "duration": duration, "seconds": seconds,
             "keyframe_times": trailer.keyframes.times.tolist() if trailer.info.has_video else []}
-    tmp = target.with_name(f".{target.name}.part")
-    with open(tmp, "wb") as handle:
-        np.savez(handle, __meta__=np.asarray(json.dumps(meta)), **arrays)
-    os.replace(tmp, target)
+    write_atomically(target, lambda handle: np.savez(handle, __meta__=np.asarray(json.dumps(meta)), **arrays))
     return video_id, None
 
 
@@ -108,22 +130,35 @@ def extract_videos(videos: dict[str, str | Path], cache: str | Path, backend: st
     cache.mkdir(parents=True, exist_ok=True)
     wanted = tuple(modalities or modality_names(backend))
     report = ExtractionReport()
-    todo, args = {}, []
+    args = []
+
+    def fail(video_id, path, error):
+        report.failed[video_id] = error
+        with open(cache / ERROR_LOG, "a") as log:
+            log.write(json.dumps({"video": video_id, "path": str(path), "error": error}) + "\n")
+
     for video_id, path in videos.items():
-        missing = missing_modalities(cache, video_id, wanted)
+        try:
+            check_video_id(video_id)
+        except ValueError as exc:
+            fail(video_id, path, f"{path}: {exc}")
+            continue
+        held = cached_modalities(cache, video_id)
+        if held is None:
+            report.broken.append(video_id)
+            held = set()
+        missing = tuple(m for m in wanted if m not in held)
         if not missing:
             report.skipped.append(video_id)
             continue
-        todo[video_id] = str(path)
         args.append((video_id, str(path), str(cache), backend, missing, scene_threshold))
+    paths = {a[0]: a[1] for a in args}
     bar = tqdm(total=len(args), desc=f"extract ({backend})", disable=not progress, file=sys.stdout, mininterval=5)
     for video_id, error in _run(args, workers, dask_address):
         if error is None:
             report.done.append(video_id)
         else:
-            report.failed[video_id] = error
-            with open(cache / ERROR_LOG, "a") as log:
-                log.write(json.dumps({"video": video_id, "path": todo[video_id], "error": error}) + "\n")
+            fail(video_id, paths[video_id], error)
         bar.update()
     bar.close()
     return report
@@ -141,19 +176,30 @@ def _run(args: list[tuple], workers: int, dask_address: str | None):
     elif workers > 1:
         # spawn, not fork: a forked child inherits the parent's OpenMP/ONNX thread pools and can deadlock
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_one_thread_per_worker) as pool:
+        pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),))
+        try:
             futures = [pool.submit(extract_one, *a) for a in args]
             for future in as_completed(futures):
                 yield future.result()
+        finally:  # an interrupted batch leaves no queued work behind
+            pool.shutdown(wait=True, cancel_futures=True)
     else:
         for a in args:
             yield extract_one(*a)
 
 
-def _one_thread_per_worker() -> None:
+def _start_worker(parent: int) -> None:
+    """One thread per worker, and an exit as soon as the parent is gone (killed, even with SIGKILL)."""
     import torch
 
     torch.set_num_threads(1)
+
+    def watch_parent():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch_parent, daemon=True).start()
 
 
 def compile_store(cache: str | Path, out: str | Path, labels: dict[str, np.ndarray], splits: dict[str, str],

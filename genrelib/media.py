@@ -46,6 +46,8 @@ def _open(path: str | os.PathLike):
     import av
 
     path = Path(path)
+    if path.is_dir():
+        raise MediaError(f"{path}: is a directory, not a video file; give the path of a file inside it")
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
     try:
@@ -65,19 +67,28 @@ def probe(path: str | os.PathLike) -> MediaInfo:
         if not duration:
             streams = [s for s in (video, audio) if s is not None and s.duration is not None]
             duration = max((float(s.duration * s.time_base) for s in streams), default=0.0)
+        if not duration and video is not None and video.average_rate:
+            duration = _count_frames(path) / float(video.average_rate)
         return MediaInfo(Path(path), duration, video is not None, audio is not None,
                          float(video.average_rate) if video is not None and video.average_rate else None,
                          video.codec_context.width if video is not None else None,
                          video.codec_context.height if video is not None else None)
 
 
-def scene_cuts(path: str | os.PathLike, threshold: float = 0.3) -> tuple[np.ndarray, float]:
-    """Times (s) where FFmpeg's scene score exceeds ``threshold``, and the time of the last frame."""
+def _count_frames(path: str | os.PathLike) -> int:
+    """Frames of a video stream that records no duration (a raw H.264 file, say), counted from its packets."""
+    with _open(path) as container:
+        return sum(1 for packet in container.demux(container.streams.video[0]) if packet.size)
+
+
+def scene_cuts(path: str | os.PathLike, threshold: float = 0.3) -> tuple[np.ndarray, float | None]:
+    """Times (s) where FFmpeg's scene score exceeds ``threshold``, and the time of the last frame
+    (None when no frame could be decoded)."""
     import av
 
     with _open(path) as container:
         if not container.streams.video:
-            return np.zeros(0), 0.0
+            return np.zeros(0), None
         stream = container.streams.video[0]
         graph = av.filter.Graph()
         source = graph.add_buffer(template=stream)
@@ -86,10 +97,10 @@ def scene_cuts(path: str | os.PathLike, threshold: float = 0.3) -> tuple[np.ndar
         source.link_to(select)
         select.link_to(sink)
         graph.configure()
-        cuts, last = [], 0.0
+        cuts, last = [], None
         try:
-            for frame in container.decode(stream):
-                last = float(frame.time)
+            for index, frame in enumerate(container.decode(stream)):
+                last = _timestamp(frame, index, stream)
                 graph.push(frame)
                 cuts += _drain(graph)
             graph.push(None)
@@ -97,6 +108,14 @@ def scene_cuts(path: str | os.PathLike, threshold: float = 0.3) -> tuple[np.ndar
         except av.error.FFmpegError as exc:
             raise MediaError(f"{path}: video stream is corrupt ({exc})") from exc
     return np.asarray(sorted(cuts)), last
+
+
+def _timestamp(frame, index: int, stream) -> float:
+    """A frame's time in seconds; a raw stream's frames carry none, and get the time their index implies."""
+    if frame.pts is None and stream.average_rate:
+        frame.time_base = stream.time_base
+        frame.pts = round(index / stream.average_rate / stream.time_base)
+    return float(frame.time or 0.0)
 
 
 def _drain(graph) -> list[float]:
@@ -119,17 +138,18 @@ def scene_middles(cuts: np.ndarray, end: float) -> np.ndarray:
 def keyframes(path: str | os.PathLike, threshold: float = 0.3, max_side: int = 448) -> Keyframes:
     """The frame at the middle of each scene, downscaled so its longer side is at most ``max_side``."""
     cuts, end = scene_cuts(path, threshold)
-    if end == 0.0 and not len(cuts):
+    if end is None:
         return Keyframes(np.zeros(0), cuts, [])
     wanted = scene_middles(cuts, end)
     images, taken = [], []
     with _open(path) as container:
         stream = container.streams.video[0]
         target = 0
-        for frame in container.decode(stream):
-            while target < len(wanted) and frame.time >= wanted[target] - 1e-6:
+        for index, frame in enumerate(container.decode(stream)):
+            time = _timestamp(frame, index, stream)
+            while target < len(wanted) and time >= wanted[target] - 1e-6:
                 images.append(_rgb(frame, max_side))
-                taken.append(float(frame.time))
+                taken.append(time)
                 target += 1
             if target == len(wanted):
                 break

@@ -66,11 +66,15 @@ def explain(model: FeatureClassifier, features: dict[str, np.ndarray], times: di
 
 def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "offline", top: int = 3,
                   scene_threshold: float = 0.3) -> Prediction:
-    """Genre probabilities of one video file under a trained checkpoint, with explanations."""
-    model, _ = load_checkpoint(checkpoint)
+    """Genre probabilities of one video file under a trained checkpoint, with explanations.
+
+    Refuses (:class:`MediaError`) a video that gives the model no feature at all
+    rather than answer from its biases alone.
+    """
     trailer = Trailer(video, scene_threshold)
     if trailer.info.duration <= 0:
         raise MediaError(f"{video}: lasts 0 seconds")
+    model, _ = load_checkpoint(checkpoint)
     extractors = build_extractors(backend, list(model.dims))
     features, times = {}, {}
     for extractor in extractors:
@@ -79,6 +83,9 @@ def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "off
                              f"{extractor.modality} features, the {backend} backend gives {extractor.dim}-d; "
                              "use the backend the model was trained on")
         features[extractor.modality], times[extractor.modality] = extractor.extract_timed(trailer)
+    if not any(len(f) for f in features.values()):
+        raise MediaError(f"{video}: none of the model's modalities ({', '.join(features)}) found anything to read "
+                         "(no keyframe, sound or text), so there is nothing to predict from; check that the file plays")
     probabilities, by_modality, by_scene = explain(model, features, times, top)
     ranked = pd.Series(probabilities, index=GENRES, name="probability").sort_values(ascending=False)
     return Prediction(Path(video), ranked, by_modality, by_scene)

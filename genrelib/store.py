@@ -20,6 +20,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -116,6 +117,18 @@ class StoreWriter:
                     "videos": self._videos, "splits": [self._splits[v] for v in self._videos]}
         (self._tmp / MANIFEST).write_text(json.dumps(manifest))
         _replace_dir(self._tmp, self.path)
+
+
+def write_atomically(target: Path, write: Callable) -> None:
+    """Write through a temporary file unique to this writer, then rename: readers see a whole file or none."""
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
+    try:
+        with handle:
+            write(handle)
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
 
 
 def _replace_dir(new: Path, target: Path) -> None:

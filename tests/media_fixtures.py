@@ -27,3 +27,17 @@ def three_scene_video(path, with_audio=True):
     """Red 2 s, green 3 s, blue 1.5 s: cuts at 2 s and 5 s; a 440 Hz tone throughout."""
     scenes = [(solid((200, 30, 30)), 2.0), (solid((30, 200, 30)), 3.0), (solid((30, 30, 200)), 1.5)]
     return compose.write_video(path, scenes, tone(6.5) if with_audio else None, rate=RATE)
+
+
+def raw_video_stream(path, frames=75, fps=25):
+    """A raw H.264 elementary stream: no container, so no duration field and no timestamps."""
+    import av
+
+    with av.open(str(path), "w", format="h264") as container:
+        stream = container.add_stream("h264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(frames):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(np.full((48, 64, 3), 3 * i, np.uint8),
+                                                                   format="rgb24")))
+        container.mux(stream.encode(None))
+    return path

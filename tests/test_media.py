@@ -76,3 +76,28 @@ def test_truncated_video_still_reads_or_fails_clearly(tmp_path, video):
 def test_missing_file_is_named(tmp_path):
     with pytest.raises(media.MediaError, match="nothing.mp4: no such file"):
         media.probe(tmp_path / "nothing.mp4")
+
+
+def test_a_directory_is_named_as_one(tmp_path):
+    (tmp_path / "trailers.mp4").mkdir()
+    with pytest.raises(media.MediaError, match="trailers.mp4: is a directory, not a video file"):
+        media.probe(tmp_path / "trailers.mp4")
+
+
+def test_a_raw_stream_without_duration_is_timed_by_its_frames(tmp_path):
+    from media_fixtures import raw_video_stream
+
+    path = raw_video_stream(tmp_path / "raw.h264", frames=75, fps=25)
+    assert media.probe(path).duration == pytest.approx(3.0)
+    assert media.keyframes(path).times == pytest.approx([1.48], abs=0.05)  # the middle frame, not time 0
+
+
+def test_a_one_frame_video_gives_its_frame(tmp_path):
+    from media_fixtures import solid
+
+    from genrelib import compose
+
+    path = compose.write_video(tmp_path / "one_frame.mp4", [(solid((200, 30, 30)), 1 / 12)])
+    frames = media.keyframes(path)
+    assert len(frames.images) == 1 and frames.times[0] == 0.0
+    assert frames.images[0][..., 0].mean() > 150  # the red picture itself

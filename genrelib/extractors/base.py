@@ -38,6 +38,10 @@ class Trailer:
             self._audio[rate] = media.audio(self.path, rate)
         return self._audio[rate]
 
+    def has_content(self) -> bool:
+        """Whether at least one keyframe or one audio sample can be decoded."""
+        return bool(len(self.keyframes.times)) or bool(len(self._audio.get(16_000, media.audio(self.path, 16_000))))
+
 
 class Extractor(ABC):
     """A frozen pretrained model that turns a trailer into a sequence of feature vectors.
