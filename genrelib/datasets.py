@@ -6,6 +6,8 @@
   :mod:`genrelib.demo` with the offline backends (run chapter 2 first);
 * ``"synthetic"``: the documented stand-in of :mod:`genrelib.synthetic`, built
   on first use under the artifacts folder;
+* ``"planted"``: :func:`genrelib.synthetic.planted_store`, a few evidence frames
+  per genre among many noise frames (options in ``planted``), built on first use;
 * the path of a store directory, e.g. one imported from the authors' release
   or extracted from the user's own MovieNet trailers.
 """
@@ -34,7 +36,7 @@ def demo_cache_path(paths: Paths, backend: str = "offline") -> Path:
 
 
 def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: dict[str, int] | None = None,
-               seed: int = 0) -> FeatureStore:
+               seed: int = 0, planted: dict | None = None) -> FeatureStore:
     if store == "demo":
         path = demo_store_path(paths)
         if not (path / "manifest.json").is_file():
@@ -46,6 +48,11 @@ def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: di
             raise ValueError("store='synthetic' needs synthetic_videos, e.g. {'trn': 600, 'val': 150, 'tst': 300}")
         return synthetic.cached_synthetic_store(paths.artifacts / "stores", labels.load_labels(movienet_dir),
                                                 labels.load_splits(movienet_dir), synthetic_videos, seed=seed)
+    if store == "planted":
+        if not synthetic_videos:
+            raise ValueError("store='planted' needs synthetic_videos, e.g. {'trn': 600, 'val': 150, 'tst': 300}")
+        options = {k: tuple(v) if isinstance(v, list) else v for k, v in (planted or {}).items()}
+        return synthetic.cached_planted_store(paths.artifacts / "stores", synthetic_videos, seed=seed, **options)
     return FeatureStore(Path(store).expanduser())
 
 

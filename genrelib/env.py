@@ -37,6 +37,16 @@ def artifacts_dir() -> Path:
     return Path(os.environ.get(ARTIFACTS_ENV_VAR, REPO_ROOT / "artifacts"))
 
 
+def device(preferred: str | None = None):
+    """The torch device to compute on: ``preferred`` when given ("cpu", "cuda", "cuda:1"), else the GPU
+    when there is one, else the CPU."""
+    import torch
+
+    if preferred:
+        return torch.device(preferred)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python, NumPy and PyTorch and ask PyTorch for deterministic kernels."""
     import torch

@@ -91,10 +91,29 @@ def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, c
     return pd.DataFrame(rows)
 
 
+def oracle_maps(store: FeatureStore, modality: str = "clip", seed: int = 0) -> dict[str, float]:
+    """Test mAP of the reference rules of a planted store (:func:`genrelib.synthetic.oracle_scores`)."""
+    from . import synthetic
+    from .metrics import evaluate
+
+    directions = synthetic.planted_directions(store.modalities[modality].dim, seed)
+    truth = store.labels[store.indices("tst")]
+    return {name: evaluate(truth, scores).map
+            for name, scores in synthetic.oracle_scores(store, directions, "tst", modality).items()}
+
+
+def advantage(table: pd.DataFrame, model: str, baseline: str) -> pd.DataFrame:
+    """Per frame count, ``model``'s test mAP minus ``baseline``'s, paired by seed: mean and sd over seeds."""
+    by_seed = table.pivot_table(index=["frames", "seed"], columns="model", values="mAP")
+    gap = (by_seed[model] - by_seed[baseline]).groupby("frames").agg(["mean", "std"])
+    return gap.rename(columns={"mean": f"{model} - {baseline} (mAP)", "std": "sd over seeds"}).round(2)
+
+
 def summarize_seeds(table: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation of mAP over seeds, per model and frame count."""
     return (table.groupby(["model", "frames"])["mAP"].agg(["mean", "std", "count"])
             .rename(columns={"mean": "mAP mean", "std": "mAP std", "count": "seeds"}).round(2))
 
 
-__all__ = ["PAPER_ABLATION", "ablation_sets", "ablation_study", "frame_count_study", "summarize_seeds"]
+__all__ = ["PAPER_ABLATION", "ablation_sets", "ablation_study", "frame_count_study", "oracle_maps",
+           "advantage", "summarize_seeds"]

@@ -7,6 +7,13 @@ Padding never reaches a prediction: means are masked, attention uses key
 padding masks, and every sequence starts at position 0 whatever its padding.
 Each model standardises its inputs with per-modality training statistics
 held as buffers, so a checkpoint carries them.
+
+Learned position tables have one row per frame of the modality's training
+length (the paper's: CLIP 216, OCR 64, ASR 86, Audiotag 140, Musicnet 18).
+Training subsamples a longer video to that many time-ordered frames, so row
+``i`` means "the i-th of L frames spread over the trailer"; at test time a
+longer full-length sequence reads the table linearly interpolated to its
+length, which keeps that meaning instead of reading rows never trained.
 """
 
 from __future__ import annotations
@@ -21,6 +28,16 @@ N_GENRES = 21
 # Feature sizes of the paper's five modalities: CLIP ViT-B/32 512, DistilBERT 768 for OCR and ASR text;
 # the audio-tag (PANNs, 527 AudioSet classes) and music-tag (50 tags) sizes are our reading of the paper.
 PAPER_FEATURE_DIMS = {"clip": 512, "audiotag": 527, "musicnet": 50, "ocr": 768, "asr": 768}
+# Frames per video in training (Section 3); also the rows of each modality's position table.
+TRAIN_LENGTHS = {"clip": 216, "ocr": 64, "asr": 86, "audiotag": 140, "musicnet": 18}
+OTHER_MODALITY_POSITIONS = 256  # rows for a modality the paper does not name
+PAPER_POSITION_ROWS = 4096  # the table size that reproduces the paper's parameter counts
+
+
+def position_rows(dims: dict[str, int], positions: dict[str, int] | None = None) -> dict[str, int]:
+    """Rows of each modality's position table: ``positions`` where given, else its training length."""
+    positions = positions or {}
+    return {name: int(positions.get(name, TRAIN_LENGTHS.get(name, OTHER_MODALITY_POSITIONS))) for name in dims}
 
 
 class Padded(NamedTuple):
@@ -62,44 +79,83 @@ class FeatureClassifier(nn.Module):
         self.hyper = hyper
         self.standardize = Standardize(self.dims)
 
-    def _inputs(self, batch: dict[str, Padded]):
+    def _check(self, batch: dict[str, Padded]) -> None:
         missing = set(self.dims) - set(batch)
         if missing:
             raise ValueError(f"batch lacks modalities {sorted(missing)} that the {self.kind} was built for")
+
+    def reinitialise(self, seed: int) -> None:
+        """Draw the trainable weights afresh from ``seed``: the same seed gives the same starting point,
+        whatever the random state was when the model was built. Frozen weights and input statistics stay."""
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            fresh = type(self)(self.dims, **self.hyper)
+        trainable = {name for name, parameter in self.named_parameters() if parameter.requires_grad}
+        self.load_state_dict({k: v for k, v in fresh.state_dict().items() if k in trainable}, strict=False)
+
+    def _inputs(self, batch: dict[str, Padded]):
+        self._check(batch)
         for name in self.dims:
             values, mask = batch[name]
             yield name, self.standardize(name, values), mask
 
 
 class MLP(FeatureClassifier):
-    """Temporal mean per modality, concatenated, one hidden layer."""
+    """The paper's MLP: one linear layer over the concatenated temporal means of all modalities.
+
+    The authors' code has exactly this layer (55k parameters at the paper's
+    feature sizes; the paper prints 57k). Means are standardised after
+    averaging, which equals averaging standardised frames for a non-empty
+    sequence and costs one vector per video instead of one per frame; a
+    modality with no frame contributes zeros, the training mean.
+    """
 
     kind = "mlp"
 
-    def __init__(self, dims: dict[str, int], hidden: int = 256, dropout: float = 0.5):
-        super().__init__(dims, hidden=hidden, dropout=dropout)
-        self.net = nn.Sequential(nn.Linear(sum(dims.values()), hidden), nn.ReLU(), nn.Dropout(dropout),
-                                 nn.Linear(hidden, N_GENRES))
+    def __init__(self, dims: dict[str, int], dropout: float = 0.5):
+        super().__init__(dims, dropout=dropout)
+        self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(sum(dims.values()), N_GENRES))
 
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
-        return self.net(torch.cat([masked_mean(x, mask) for _, x, mask in self._inputs(batch)], dim=-1))
+        self._check(batch)
+        means = []
+        for name in self.dims:
+            values, mask = batch[name]
+            means.append(self.standardize(name, masked_mean(values, mask)) * mask.any(1, keepdim=True))
+        return self.net(torch.cat(means, dim=-1))
+
+
+class PositionTable(nn.Module):
+    """Learned positions; a sequence longer than the table reads it linearly interpolated to its own length
+    (its real frames, not the batch's padded length, so padding never changes a prediction)."""
+
+    def __init__(self, rows: int, width: int):
+        super().__init__()
+        self.table = nn.Parameter(torch.randn(rows, width) * 0.02)
+
+    def forward(self, mask: torch.Tensor) -> torch.Tensor:
+        """Positions (batch, frames, width) for a padded batch whose real frames come first."""
+        rows = len(self.table)
+        lengths = mask.sum(1, keepdim=True)
+        index = torch.arange(mask.shape[1], device=mask.device, dtype=self.table.dtype).expand(mask.shape)
+        stretch = torch.where(lengths > rows, (rows - 1) / (lengths - 1).clamp(min=1), 1.0)
+        where = (index * stretch).clamp(max=rows - 1)
+        low = where.floor().long()
+        high = (low + 1).clamp(max=rows - 1)
+        weight = (where - low).unsqueeze(-1)
+        return self.table[low] * (1 - weight) + self.table[high] * weight
 
 
 class TokenEmbedding(nn.Module):
     """Linear projection of one modality's frames plus learned positions."""
 
-    def __init__(self, name: str, dim: int, d_model: int, max_positions: int):
+    def __init__(self, dim: int, d_model: int, rows: int):
         super().__init__()
-        self.name, self.max_positions = name, max_positions
         self.project = nn.Linear(dim, d_model)
-        self.positions = nn.Parameter(torch.randn(max_positions, d_model) * 0.02)
+        self.positions = PositionTable(rows, d_model)
 
-    def forward(self, values: torch.Tensor) -> torch.Tensor:
-        frames = values.shape[1]
-        if frames > self.max_positions:
-            raise ValueError(f"{self.name}: {frames} frames exceed the model's {self.max_positions} positions; "
-                             "build the model with a larger max_positions")
-        return self.project(values) + self.positions[:frames]
+    def forward(self, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.project(values) + self.positions(mask)
 
 
 def _encoder(d_model: int, heads: int, layers: int, ff_dim: int, dropout: float) -> nn.TransformerEncoder:
@@ -122,16 +178,18 @@ class SingleTransformer(FeatureClassifier):
 
     Feed-forward width and the number of learned positions are not given in
     the paper; PyTorch's default width (2,048) and 4,096 positions per
-    modality reproduce its parameter count at its feature sizes.
+    modality reproduce its parameter count at its feature sizes. We keep the
+    width and size the position tables to use (see the module docstring).
     """
 
     kind = "single-transformer"
 
     def __init__(self, dims: dict[str, int], d_model: int = 256, layers: int = 2, heads: int = 8,
-                 ff_dim: int = 2048, dropout: float = 0.5, max_positions: int = 4096):
+                 ff_dim: int = 2048, dropout: float = 0.5, positions: dict[str, int] | None = None):
+        positions = position_rows(dims, positions)
         super().__init__(dims, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim, dropout=dropout,
-                         max_positions=max_positions)
-        self.embed = nn.ModuleDict({n: TokenEmbedding(n, d, d_model, max_positions) for n, d in dims.items()})
+                         positions=positions)
+        self.embed = nn.ModuleDict({n: TokenEmbedding(d, d_model, positions[n]) for n, d in dims.items()})
         self.sep = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, d_model) * 0.02) for n in dims})
         self.cls = nn.Parameter(torch.randn(1, 1, d_model) * 0.02)
         self.encoder = _encoder(d_model, heads, layers, ff_dim, dropout)
@@ -140,7 +198,7 @@ class SingleTransformer(FeatureClassifier):
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
         parts, masks = [], []
         for name, x, mask in self._inputs(batch):
-            tokens, mask = _with_token(self.sep[name], self.embed[name](x), mask, first=False)
+            tokens, mask = _with_token(self.sep[name], self.embed[name](x, mask), mask, first=False)
             parts.append(tokens)
             masks.append(mask)
         tokens, mask = _with_token(self.cls, torch.cat(parts, 1), torch.cat(masks, 1), first=True)
@@ -157,15 +215,17 @@ class MultiTransformer(FeatureClassifier):
     kind = "multi-transformer"
 
     def __init__(self, dims: dict[str, int], d_model: int = 128, layers: int = 1, heads: int = 8,
-                 ff_dim: int = 2048, dropout: float = 0.5, max_positions: int = 4096, averaged: tuple = ()):
+                 ff_dim: int = 2048, dropout: float = 0.5, positions: dict[str, int] | None = None,
+                 averaged: tuple = ()):
         unknown = set(averaged) - set(dims)
         if unknown:
             raise ValueError(f"averaged modalities {sorted(unknown)} are not among {sorted(dims)}")
+        positions = position_rows(dims, positions)
         super().__init__(dims, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim, dropout=dropout,
-                         max_positions=max_positions, averaged=tuple(averaged))
+                         positions=positions, averaged=tuple(averaged))
         self.averaged = tuple(averaged)
         encoded = [n for n in dims if n not in self.averaged]
-        self.embed = nn.ModuleDict({n: TokenEmbedding(n, dims[n], d_model, max_positions) for n in encoded})
+        self.embed = nn.ModuleDict({n: TokenEmbedding(dims[n], d_model, positions[n]) for n in encoded})
         self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, d_model) * 0.02) for n in encoded})
         self.encoders = nn.ModuleDict({n: _encoder(d_model, heads, layers, ff_dim, dropout) for n in encoded})
         width = d_model * len(encoded) + sum(dims[n] for n in self.averaged)
@@ -177,7 +237,7 @@ class MultiTransformer(FeatureClassifier):
             if name in self.averaged:
                 outputs.append(masked_mean(x, mask))
                 continue
-            tokens, mask = _with_token(self.cls[name], self.embed[name](x), mask, first=True)
+            tokens, mask = _with_token(self.cls[name], self.embed[name](x, mask), mask, first=True)
             outputs.append(self.encoders[name](tokens, src_key_padding_mask=~mask)[:, 0])
         return self.head(torch.cat(outputs, -1))
 
@@ -205,11 +265,11 @@ class TwoStageBaseline(FeatureClassifier):
     kind = "two-stage-baseline"
 
     def __init__(self, dims: dict[str, int], hidden: int = 256, heads: int = 4, ff_dim: int = 2048,
-                 dropout: float = 0.5, max_positions: int = 4096):
-        super().__init__(dims, hidden=hidden, heads=heads, ff_dim=ff_dim, dropout=dropout,
-                         max_positions=max_positions)
+                 dropout: float = 0.5, positions: dict[str, int] | None = None):
+        positions = position_rows(dims, positions)
+        super().__init__(dims, hidden=hidden, heads=heads, ff_dim=ff_dim, dropout=dropout, positions=positions)
         self.frame_mlps = nn.ModuleDict({n: FrameMLP(d, hidden, dropout) for n, d in dims.items()})
-        self.positions = nn.ParameterDict({n: nn.Parameter(torch.randn(max_positions, hidden) * 0.02) for n in dims})
+        self.positions = nn.ModuleDict({n: PositionTable(positions[n], hidden) for n in dims})
         self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, hidden) * 0.02) for n in dims})
         self.encoders = nn.ModuleDict({n: _encoder(hidden, heads, 1, ff_dim, dropout) for n in dims})
         self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(hidden * len(dims), N_GENRES))
@@ -223,7 +283,7 @@ class TwoStageBaseline(FeatureClassifier):
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
         outputs = []
         for name, x, mask in self._inputs(batch):
-            tokens = self.frame_mlps[name].trunk(x) + self.positions[name][:x.shape[1]]
+            tokens = self.frame_mlps[name].trunk(x) + self.positions[name](mask)
             tokens, mask = _with_token(self.cls[name], tokens, mask, first=True)
             outputs.append(self.encoders[name](tokens, src_key_padding_mask=~mask)[:, 0])
         return self.head(torch.cat(outputs, -1))
@@ -242,14 +302,21 @@ def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
+def count_with_paper_tables(model: FeatureClassifier) -> int:
+    """The parameter count the model would have with 4,096-row position tables, the size that reproduces
+    the paper's printed counts."""
+    tables = [m.table for m in model.modules() if isinstance(m, PositionTable)]
+    return count_parameters(model) + sum((PAPER_POSITION_ROWS - len(t)) * t.shape[1] for t in tables)
+
+
 def save_checkpoint(model: FeatureClassifier, path: str | Path, **meta) -> Path:
     """Write weights plus the recipe to rebuild the model; ``meta`` is kept alongside."""
+    from .store import write_atomically
+
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"kind": model.kind, "dims": model.dims, "hyper": model.hyper, "state": model.state_dict(),
-                "meta": meta}, tmp)
-    tmp.replace(path)
+    write_atomically(path, lambda handle: torch.save({"kind": model.kind, "dims": model.dims, "hyper": model.hyper,
+                                                      "state": model.state_dict(), "meta": meta}, handle))
     return path
 
 

@@ -104,9 +104,14 @@ def keyframe_strip(images: list, captions: list[str], per_row: int = 6):
     return fig
 
 
-def frame_count_curves(table: pd.DataFrame, ax=None):
-    """Test mAP against the number of frames per model: mean over seeds, band of one standard deviation."""
+def frame_count_curves(table: pd.DataFrame, ax=None, references: dict[str, float] | None = None):
+    """Test mAP against the number of frames per model: mean over seeds, band of one standard deviation;
+    ``references`` (name -> mAP) are drawn as dotted horizontal lines."""
     ax = ax or plt.subplots(figsize=(7, 4))[1]
+    for j, (name, value) in enumerate((references or {}).items()):
+        ax.axhline(value, color="grey", linestyle=(0, (1, 1 + j)), linewidth=1)
+        ax.annotate(f"{name} {value:.1f}", (1.0, value), xycoords=("axes fraction", "data"), fontsize=8,
+                    color="grey", ha="right", va="bottom")
     for i, (model, rows) in enumerate(table.groupby("model")):
         stats = rows.groupby("frames")["mAP"].agg(["mean", "std"]).fillna(0.0)
         ax.plot(stats.index, stats["mean"], marker="o", color=f"C{i}", label=model)

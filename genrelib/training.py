@@ -18,11 +18,10 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
+from .env import device as pick_device
 from .metrics import average_precision
-from .models import FeatureClassifier, Padded, load_checkpoint, save_checkpoint
+from .models import TRAIN_LENGTHS, FeatureClassifier, Padded, load_checkpoint, save_checkpoint
 from .store import FeatureStore
-
-TRAIN_LENGTHS = {"clip": 216, "ocr": 64, "asr": 86, "audiotag": 140, "musicnet": 18}
 
 
 @dataclass
@@ -37,6 +36,7 @@ class TrainConfig:
     patience: int = 10  # epochs without a better validation mAP before stopping
     train_lengths: dict[str, int] = field(default_factory=lambda: dict(TRAIN_LENGTHS))
     seed: int = 0
+    device: str | None = None  # None: the GPU when there is one, else the CPU
 
 
 def frame_indices(length: int, target: int | None, rng: np.random.Generator | None) -> np.ndarray:
@@ -54,8 +54,8 @@ def frame_indices(length: int, target: int | None, rng: np.random.Generator | No
 
 
 def make_batch(store: FeatureStore, indices, modalities, lengths: dict[str, int] | None = None,
-               rng: np.random.Generator | None = None) -> tuple[dict[str, Padded], torch.Tensor]:
-    """Padded tensors for the given videos; ``lengths`` None keeps full sequences."""
+               rng: np.random.Generator | None = None, device=None) -> tuple[dict[str, Padded], torch.Tensor]:
+    """Padded tensors for the given videos, on ``device`` (default CPU); ``lengths`` None keeps full sequences."""
     batch = {}
     for name in modalities:
         sequences = []
@@ -68,8 +68,8 @@ def make_batch(store: FeatureStore, indices, modalities, lengths: dict[str, int]
         for row, frames in enumerate(sequences):
             values[row, :len(frames)] = frames
             mask[row, :len(frames)] = True
-        batch[name] = Padded(torch.from_numpy(values), torch.from_numpy(mask))
-    return batch, torch.from_numpy(store.labels[np.asarray(indices)])
+        batch[name] = Padded(torch.from_numpy(values).to(device), torch.from_numpy(mask).to(device))
+    return batch, torch.from_numpy(store.labels[np.asarray(indices)]).to(device)
 
 
 def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) -> None:
@@ -81,13 +81,15 @@ def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) 
 @torch.no_grad()
 def logits(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict[str, int] | None = None,
            batch_size: int = 1, progress: bool = False) -> torch.Tensor:
-    """Genre logits (videos x 21). Defaults: one video at a time, full-length sequences."""
+    """Genre logits (videos x 21), on the CPU, computed on the model's device. Defaults: one video at a time,
+    full-length sequences."""
     model.eval()
+    device = next(model.parameters()).device
     out = [torch.zeros(0, 21)]
     chunks = range(0, len(indices), batch_size)
     for start in tqdm(chunks, desc="predict", disable=not progress, file=sys.stdout, mininterval=5):
-        batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths)
-        out.append(model(batch))
+        batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths, device=device)
+        out.append(model(batch).cpu())
     return torch.cat(out)
 
 
@@ -97,8 +99,8 @@ def predict(model: FeatureClassifier, store: FeatureStore, indices, lengths: dic
     return torch.sigmoid(logits(model, store, indices, lengths, batch_size, progress)).numpy()
 
 
-def loss_function(config: TrainConfig) -> nn.Module:
-    return nn.BCEWithLogitsLoss(pos_weight=torch.full((21,), config.positive_weight))
+def loss_function(config: TrainConfig, device=None) -> nn.Module:
+    return nn.BCEWithLogitsLoss(pos_weight=torch.full((21,), config.positive_weight, device=device))
 
 
 @dataclass
@@ -115,19 +117,23 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     """Train on the store's ``trn`` split with early stopping on ``val`` mAP.
 
     The best model is saved to ``checkpoint`` (with the config and history) and
-    loaded back into ``model`` before returning. The same seed gives the same
-    numbers.
+    loaded back into ``model`` before returning. Training starts from the
+    trainable weights that ``config.seed`` draws (:meth:`~FeatureClassifier.reinitialise`),
+    so the same seed gives the same numbers however the model was built.
     """
     torch.manual_seed(config.seed)
+    model.reinitialise(config.seed)
     rng = np.random.default_rng(config.seed)
     train_idx, val_idx = store.indices("trn"), store.indices("val")
     if len(train_idx) == 0 or len(val_idx) == 0:
         raise ValueError(f"{store.path}: training needs videos in both 'trn' ({len(train_idx)}) "
                          f"and 'val' ({len(val_idx)})")
     fit_standardization(model, store, train_idx)
+    device = pick_device(config.device)
+    model.to(device)
     lengths = {name: config.train_lengths.get(name) for name in model.dims}
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
-    loss_fn = loss_function(config)
+    loss_fn = loss_function(config, device)
     rows, best_map, best_epoch, waited = [], -1.0, 0, 0
     epochs = tqdm(range(1, config.max_epochs + 1), desc=f"train {model.kind}", disable=not progress,
                   file=sys.stdout, mininterval=10)
@@ -136,7 +142,8 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
         losses = []
         order = rng.permutation(train_idx)
         for start in range(0, len(order), config.batch_size):
-            batch, targets = make_batch(store, order[start:start + config.batch_size], model.dims, lengths, rng)
+            batch, targets = make_batch(store, order[start:start + config.batch_size], model.dims, lengths, rng,
+                                        device)
             loss = loss_fn(model(batch), targets)
             optimizer.zero_grad()
             loss.backward()
@@ -146,7 +153,7 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
             losses.append(loss.item())
         val_logits = logits(model, store, val_idx, lengths, batch_size=config.batch_size)
         val_targets = store.labels[val_idx]
-        val_loss = loss_fn(val_logits, torch.from_numpy(val_targets)).item()
+        val_loss = loss_function(config)(val_logits, torch.from_numpy(val_targets)).item()
         val_map = float(100 * np.nanmean(average_precision(val_targets, torch.sigmoid(val_logits).numpy())))
         rows.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
                      "val_map": val_map})

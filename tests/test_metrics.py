@@ -71,3 +71,35 @@ def test_prior_predictor_ap_is_the_prevalence():
 def test_bad_input_is_rejected(y, scores, message):
     with pytest.raises(ValueError, match=message):
         metrics.evaluate(y, scores)
+
+
+def test_advantage_pairs_models_by_seed():
+    import pandas as pd
+
+    from genrelib import experiments
+
+    table = pd.DataFrame({"model": ["mlp", "mlp", "tf", "tf"], "frames": [8, 8, 8, 8], "seed": [0, 1, 0, 1],
+                          "mAP": [10.0, 20.0, 13.0, 25.0]})
+    gap = experiments.advantage(table, "tf", "mlp")
+    assert gap.iloc[0].tolist() == [4.0, pytest.approx(np.std([3.0, 5.0], ddof=1), abs=0.01)]
+
+
+def test_threshold_note_explains_zero_precision_and_recall():
+    from types import SimpleNamespace
+
+    from genrelib import report
+
+    low, high = SimpleNamespace(test_probabilities=np.full((3, 21), 0.31)), SimpleNamespace(
+        test_probabilities=np.full((3, 21), 0.7))
+    note = report.threshold_note({"low": low, "high": high})
+    assert "**low**: no test probability reaches 0.5 (the highest is 0.31)" in note and "**high**" not in note
+
+
+def test_scores_table_takes_the_matching_paper_row():
+    from genrelib import report
+
+    scores = metrics.evaluate(np.eye(21)[:4] + 0, np.eye(21)[:4] * 0.9)
+    table = report.scores_table({"mlp (this run)": scores}, paper_rows=("mlp",))
+    assert table.loc["paper (MovieNet): mlp", "mAP"] == 63.16
+    with pytest.raises(ValueError, match="Table 1 has no rows"):
+        report.scores_table({}, paper_rows=("lstm",))

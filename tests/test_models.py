@@ -5,12 +5,13 @@ import torch
 from genrelib import models
 
 DIMS = {"clip": 12, "audiotag": 6, "ocr": 10}
+SHORT = {"clip": 6, "audiotag": 4, "ocr": 3}  # position tables shorter than some test sequences
 VARIANTS = [
     ("mlp", {}),
-    ("single-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64}),
-    ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64}),
-    ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "max_positions": 64, "averaged": ("ocr",)}),
-    ("two-stage-baseline", {"hidden": 16, "heads": 4, "ff_dim": 32, "max_positions": 64}),
+    ("single-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "positions": SHORT}),
+    ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "positions": SHORT}),
+    ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "positions": SHORT, "averaged": ("ocr",)}),
+    ("two-stage-baseline", {"hidden": 16, "heads": 4, "ff_dim": 32, "positions": SHORT}),
 ]
 
 
@@ -49,14 +50,27 @@ def test_output_is_21_logits_per_video(kind, hyper):
     assert model(batch).shape == (4, 21)
 
 
-def test_mlp_parameter_count_known_answer():
-    model = models.build_model("mlp", DIMS, hidden=256)
-    assert models.count_parameters(model) == 28 * 256 + 256 + 256 * 21 + 21
+def test_mlp_is_one_layer_over_the_concatenated_means():
+    assert models.count_parameters(models.build_model("mlp", DIMS)) == 28 * 21 + 21
+    # the paper's feature sizes: 2,625 inputs, 55,146 parameters (the paper prints 57k)
+    assert models.count_parameters(models.build_model("mlp", models.PAPER_FEATURE_DIMS)) == 2625 * 21 + 21
 
 
-def test_single_transformer_at_paper_sizes_has_the_papers_parameter_count():
-    count = models.count_parameters(models.build_model("single-transformer", models.PAPER_FEATURE_DIMS))
-    assert abs(count - 8_560_000) / 8_560_000 < 0.005
+def test_mlp_standardises_means_as_the_mean_of_standardised_frames():
+    model = models.build_model("mlp", {"clip": 3}).eval()
+    model.standardize.set("clip", [1.0, -2.0, 0.5], [2.0, 0.5, 4.0])
+    frames = torch.randn(7, 3)
+    expected = model.net(model.standardize("clip", frames).mean(0, keepdim=True))
+    torch.testing.assert_close(model({"clip": padded([frames.numpy()], 7)}), expected)
+    empty = model({"clip": padded([np.zeros((0, 3), np.float32)], 1, garbage=5.0)})
+    torch.testing.assert_close(empty, model.net(torch.zeros(1, 3)))  # no frame: the training mean
+
+
+def test_single_transformer_at_paper_sizes_has_the_papers_parameter_count_with_paper_tables():
+    model = models.build_model("single-transformer", models.PAPER_FEATURE_DIMS)
+    assert abs(models.count_with_paper_tables(model) - 8_560_000) / 8_560_000 < 0.005
+    rows = sum(models.TRAIN_LENGTHS.values())  # 524 rows of 256 instead of 5 x 4,096
+    assert models.count_parameters(model) == models.count_with_paper_tables(model) - (5 * 4096 - rows) * 256
 
 
 def test_standardization_uses_the_stored_statistics():
@@ -65,11 +79,21 @@ def test_standardization_uses_the_stored_statistics():
     assert model.standardize("clip", torch.tensor([[3.0, 6.0]])).tolist() == [[1.0, 1.0]]
 
 
-def test_too_long_sequence_names_modality_and_limit():
-    model = models.build_model("multi-transformer", DIMS, d_model=16, heads=4, max_positions=8).eval()
-    batch = {n: padded([np.zeros((9, d), np.float32)], 9) for n, d in DIMS.items()}
-    with pytest.raises(ValueError, match="clip: 9 frames exceed the model's 8 positions"):
-        model(batch)
+def test_positions_of_a_longer_sequence_interpolate_the_table():
+    table = models.PositionTable(3, 2)
+    with torch.no_grad():
+        table.table.copy_(torch.tensor([[0.0, 10.0], [2.0, 20.0], [4.0, 30.0]]))
+    mask = torch.tensor([[True, True, False, False, False], [True] * 5])  # 2 frames padded to 5, and 5 frames
+    positions = table(mask)
+    torch.testing.assert_close(positions[0, :2], table.table[:2])
+    torch.testing.assert_close(positions[1], torch.tensor([[0.0, 10.0], [1.0, 15.0], [2.0, 20.0], [3.0, 25.0],
+                                                           [4.0, 30.0]]))
+
+
+def test_full_length_test_sequences_longer_than_training_run():
+    model = models.build_model("multi-transformer", DIMS, d_model=16, heads=4, positions={"clip": 8}).eval()
+    batch = {n: padded([np.zeros((500, d), np.float32)], 500) for n, d in DIMS.items()}
+    assert torch.isfinite(model(batch)).all()
 
 
 def test_missing_modality_is_an_error():
@@ -102,7 +126,7 @@ def test_missing_checkpoint_says_how_to_get_one(tmp_path):
 
 
 def test_freezing_trunks_copies_stage_one_and_stops_their_training():
-    baseline = models.build_model("two-stage-baseline", DIMS, hidden=16, heads=4, ff_dim=32, max_positions=64)
+    baseline = models.build_model("two-stage-baseline", DIMS, hidden=16, heads=4, ff_dim=32)
     trained = {name: models.FrameMLP(dim, 16) for name, dim in DIMS.items()}
     before = models.count_parameters(baseline)
     baseline.freeze_trunks(trained)

@@ -8,13 +8,11 @@ from genrelib import cli, models, predict
 
 def constant_model(dims):
     """An MLP whose output depends only on the clip stream's mean, so occlusion has a known answer."""
-    model = models.build_model("mlp", dims, hidden=4).eval()
+    model = models.build_model("mlp", dims).eval()
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.zero_()
-        first, second = model.net[0], model.net[3]
-        first.weight[0, 0] = 1.0  # hidden unit 0 reads clip feature 0
-        second.weight[:, 0] = 1.0  # every genre logit reads hidden unit 0
+        model.net[1].weight[:, 0] = 1.0  # every genre logit reads the mean of clip feature 0
     return model
 
 
@@ -58,3 +56,18 @@ def test_feature_size_mismatch_is_explained(tmp_path):
     checkpoint = models.save_checkpoint(constant_model({"clip": 512}), tmp_path / "m.pt")
     with pytest.raises(ValueError, match="expects 512-d clip features, the offline backend gives 1280-d"):
         predict.predict_video(three_scene_video(tmp_path / "v.mp4"), checkpoint)
+
+
+def test_a_missing_video_is_reported_before_a_missing_model(tmp_path, capsys):
+    assert cli.main(["predict", str(tmp_path / "nowhere.mp4"), "--checkpoint", str(tmp_path / "none.pt")]) == 1
+    assert "nowhere.mp4: no such file" in capsys.readouterr().err
+
+
+def test_a_video_without_usable_features_is_refused(tmp_path, capsys):
+    from genrelib import compose
+
+    audio_only = compose.write_video(tmp_path / "tone_only.mp4", [], np.zeros(16_000, np.float32))
+    checkpoint = models.save_checkpoint(constant_model({"clip": 1280}), tmp_path / "m.pt")
+    assert cli.main(["predict", str(audio_only), "--checkpoint", str(checkpoint)]) == 1
+    error = capsys.readouterr().err
+    assert "tone_only.mp4: none of the model's modalities (clip) found anything to read" in error
