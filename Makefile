@@ -37,6 +37,7 @@ test: unit notebooks-ci
 benchmark: setup
 	$(PY) -m benchmarks.classifiers
 	$(PY) -m benchmarks.extractors
+	$(PY) -m benchmarks.planted
 
 lint: setup
 	$(VENV)/bin/ruff check .

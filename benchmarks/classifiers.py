@@ -18,7 +18,9 @@ import time
 import torch
 
 from genrelib import models
-from genrelib.training import TRAIN_LENGTHS, TrainConfig, loss_function
+from genrelib.models import TRAIN_LENGTHS
+from genrelib.report import PAPER_PARAMETER_COUNTS
+from genrelib.training import TrainConfig, loss_function
 
 
 def random_batch(batch_size: int, scale: float) -> dict[str, models.Padded]:
@@ -52,7 +54,8 @@ def measure(kind: str, steps: int, test_scale: float, queue) -> None:
             model(video)
     infer_rate = steps * 4 / (time.perf_counter() - start)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((kind, models.count_parameters(model), train_rate, infer_rate, peak_mib))
+    queue.put((kind, models.count_parameters(model), models.count_with_paper_tables(model), train_rate, infer_rate,
+               peak_mib))
 
 
 def main() -> None:
@@ -63,13 +66,16 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     print(f"CPU threads: {torch.get_num_threads()}; batch 32; training lengths {TRAIN_LENGTHS}")
-    print(f"{'model':<20}{'parameters':>12}{'train samples/s':>17}{'infer videos/s':>16}{'peak RSS MiB':>14}")
+    print(f"{'model':<20}{'parameters':>12}{'4096-row tables':>17}{'paper':>11}{'train samples/s':>17}"
+          f"{'infer videos/s':>16}{'peak RSS MiB':>14}")
     for kind in models.MODELS:
         worker = context.Process(target=measure, args=(kind, args.steps, args.test_frames, queue))
         worker.start()
-        name, params, train_rate, infer_rate, peak = queue.get()
+        name, params, paper_tables, train_rate, infer_rate, peak = queue.get()
         worker.join()
-        print(f"{name:<20}{params:>12,}{train_rate:>17.1f}{infer_rate:>16.1f}{peak:>14.0f}")
+        paper = PAPER_PARAMETER_COUNTS.get(name)
+        print(f"{name:<20}{params:>12,}{paper_tables:>17,}{paper or 0:>11,}{train_rate:>17.1f}{infer_rate:>16.1f}"
+              f"{peak:>14.0f}")
 
 
 if __name__ == "__main__":
