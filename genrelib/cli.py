@@ -17,7 +17,11 @@ DEFAULT_CHECKPOINT = artifacts_dir() / "checkpoints" / "multi-transformer-demo-o
 
 
 def _download_movienet(args) -> None:
-    for path in labels.download_movienet(args.dest):
+    found = labels.default_movienet_dir()
+    if args.if_missing and all((found / name).is_file() for name in labels.MOVIENET_FILES):
+        print(f"MovieNet label files found in {found}; nothing to download")
+        return
+    for path in labels.download_movienet(args.dest or labels.downloaded_movienet_dir()):
         print(f"{path}  sha256 {labels.sha256_of(path)}  ok")
 
 
@@ -40,7 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     download = commands.add_parser("download-movienet", help="fetch the MovieNet label file and the paper's "
                                    "splits, verifying their sha256 (needs internet)")
-    download.add_argument("--dest", type=Path, required=True, help="directory to write into")
+    download.add_argument("--dest", type=Path, default=None,
+                          help="directory to write into (default: the artifacts folder, where the book looks)")
+    download.add_argument("--if-missing", action="store_true",
+                          help="do nothing when $GENRELIB_MOVIENET_DIR, ../shared/movienet or an earlier download "
+                          "already holds the files")
     download.set_defaults(run=_download_movienet)
 
     imported = commands.add_parser("import-features", help="convert the authors' released features.pkl "

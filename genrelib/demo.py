@@ -15,7 +15,7 @@ probability ``evidence`` (for one genre of the trailer, drawn at random) and
   Western ...); a neutral one is a dim room of grey boxes;
 * a title card: white text on black, a genre tagline ("THIS HALLOWEEN, FEAR HAS
   A NAME") or a neutral one ("COMING SOON");
-* a spoken line, synthesised by espeak-ng: a genre line or a neutral one, over
+* a spoken line, synthesised by eSpeak NG (:func:`genrelib.compose.speech`): a genre line or a neutral one, over
   near silence so that speech recognition has a chance.
 
 Under pictures and title cards plays synthetic music: genre music (tempo,
@@ -33,16 +33,13 @@ demo-corpus numbers, never as MovieNet's.
 from __future__ import annotations
 
 import csv
-import shutil
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from . import compose, labels, media
+from . import compose, labels
 
 RATE = 16_000
 SIZE = (320, 240)
@@ -158,15 +155,6 @@ NEUTRAL_LINES = ("we need to talk about tomorrow", "i will see you at the statio
 class DemoError(RuntimeError):
     """The demo corpus cannot be made; the message says what is missing."""
 
-
-def _speak(text: str, workdir: Path) -> np.ndarray:
-    espeak = shutil.which("espeak-ng")
-    if espeak is None:
-        raise DemoError("espeak-ng is needed to speak the demo corpus's lines. Install it (Debian/Ubuntu: "
-                        "apt-get install espeak-ng; macOS: brew install espeak-ng) or make the corpus with speech off.")
-    wav = workdir / "line.wav"
-    subprocess.run([espeak, "-v", "en-us", "-s", "140", "-w", str(wav), text], check=True, capture_output=True)
-    return media.audio(wav, RATE)
 
 
 def _font(size: int):
@@ -289,13 +277,13 @@ def plan_clip(genres: tuple[str, ...], rng: np.random.Generator, scenes: int = 8
     return plan
 
 
-def render_clip(path: Path, plan: list[Scene], rng: np.random.Generator, workdir: Path) -> Path:
+def render_clip(path: Path, plan: list[Scene], rng: np.random.Generator) -> Path:
     """Encode a planned clip: pictures, cards and speakers' stills, with the soundtrack."""
     frames, sound = [], []
     for scene in plan:
         style = STYLES[scene.genre] if scene.genre else None
         if scene.kind == "speech":
-            voice = _speak(scene.text, workdir)
+            voice = compose.speech(scene.text, RATE)
             seconds = max(scene.seconds, len(voice) / RATE + 0.3)
             track = np.zeros(int(RATE * seconds), np.float32)
             track[:len(voice)] = voice
@@ -325,21 +313,20 @@ def make_corpus(out: str | Path, videos_per_split: dict[str, int], movienet_dir=
     out.mkdir(parents=True, exist_ok=True)
     movienet, splits = labels.load_labels(movienet_dir), labels.load_splits(movienet_dir)
     rows = []
-    with tempfile.TemporaryDirectory() as workdir:
-        for split, count in videos_per_split.items():
-            labelled = [v for v in splits[split] if movienet.frame.loc[v, "genres"]]
-            chosen = np.random.default_rng([seed, labels.SPLIT_NAMES.index(split)]).permutation(labelled)[:count]
-            for youtube_id in tqdm(chosen, desc=f"demo clips ({split})", disable=not progress, file=sys.stdout,
-                                   mininterval=5):
-                genres = movienet.frame.loc[youtube_id, "genres"]
-                clip_rng = np.random.default_rng([seed, *map(ord, youtube_id)])
-                plan = plan_clip(genres, clip_rng, scenes, evidence, speech)
-                path = out / f"demo-{youtube_id}.mp4"
-                if not path.is_file():
-                    render_clip(path, plan, clip_rng, Path(workdir))
-                rows.append({"video_id": f"demo-{youtube_id}", "youtube_id": youtube_id, "split": split,
-                             "genres": "|".join(genres), "path": path.name,
-                             "evidence": "|".join(f"{s.kind}:{s.genre}" for s in plan if s.genre)})
+    for split, count in videos_per_split.items():
+        labelled = [v for v in splits[split] if movienet.frame.loc[v, "genres"]]
+        chosen = np.random.default_rng([seed, labels.SPLIT_NAMES.index(split)]).permutation(labelled)[:count]
+        for youtube_id in tqdm(chosen, desc=f"demo clips ({split})", disable=not progress, file=sys.stdout,
+                               mininterval=5):
+            genres = movienet.frame.loc[youtube_id, "genres"]
+            clip_rng = np.random.default_rng([seed, *map(ord, youtube_id)])
+            plan = plan_clip(genres, clip_rng, scenes, evidence, speech)
+            path = out / f"demo-{youtube_id}.mp4"
+            if not path.is_file():
+                render_clip(path, plan, clip_rng)
+            rows.append({"video_id": f"demo-{youtube_id}", "youtube_id": youtube_id, "split": split,
+                         "genres": "|".join(genres), "path": path.name,
+                         "evidence": "|".join(f"{s.kind}:{s.genre}" for s in plan if s.genre)})
     manifest = out / MANIFEST
     with open(manifest, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

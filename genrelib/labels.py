@@ -4,9 +4,10 @@ The label file (``trailers_genres_clean.csv``) lists the MovieNet trailers that
 survive the paper's duration filter, one row per trailer, with its genres as a
 Python-list literal. ``splits.json`` holds the paper's train/validation/test
 YouTube ids. Neither file is shipped with this repository: they are read from
-a directory given by the caller, by ``$GENRELIB_MOVIENET_DIR``, or from
-``../shared/movienet`` next to the checkout, and ``genrelib download-movienet``
-fetches them with a checksum check.
+a directory given by the caller, by ``$GENRELIB_MOVIENET_DIR``, from
+``../shared/movienet`` next to the checkout, or from the copy that
+``genrelib download-movienet`` fetched, with a checksum check, into the
+artifacts folder (``make book`` does that when no other copy exists).
 """
 
 from __future__ import annotations
@@ -74,11 +75,25 @@ class MovieNetLabels:
         return multi_hot(genres)
 
 
+SHARED_MOVIENET_DIR = Path(__file__).resolve().parents[2] / "shared" / "movienet"
+
+
+def downloaded_movienet_dir() -> Path:
+    """Where ``genrelib download-movienet`` puts the files by default: the artifacts folder."""
+    from .env import artifacts_dir
+
+    return artifacts_dir() / "movienet"
+
+
 def default_movienet_dir() -> Path:
-    """Where the label files are looked for when the caller names no directory."""
+    """Where the label files are looked for when the caller names no directory: ``$GENRELIB_MOVIENET_DIR``
+    when set; else ``../shared/movienet`` or the downloaded copy, whichever holds the label file."""
     if os.environ.get(ENV_VAR):
         return Path(os.environ[ENV_VAR])
-    return Path(__file__).resolve().parents[2] / "shared" / "movienet"
+    for folder in (SHARED_MOVIENET_DIR, downloaded_movienet_dir()):
+        if (folder / LABEL_FILE).is_file():
+            return folder
+    return SHARED_MOVIENET_DIR
 
 
 def resolve_movienet_dir(movienet_dir: str | os.PathLike | None = None) -> Path:

@@ -63,15 +63,17 @@ class Standardize(nn.Module):
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean over real frames; a sequence with no frame gives zeros."""
-    weights = mask.unsqueeze(-1).to(values.dtype)
-    return (values * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+    """Mean over real frames; a sequence with no frame gives zeros. One batched matrix product: no
+    (batch x frames x dim) temporary, so the MLP's step costs little more than reading its batch."""
+    weights = mask.to(values.dtype).unsqueeze(1)  # (batch, 1, frames)
+    return torch.bmm(weights, values)[:, 0] / weights.sum(-1).clamp(min=1.0)
 
 
 class FeatureClassifier(nn.Module):
     """Common base: modality dims, input standardisation, and the rebuild recipe for checkpoints."""
 
     kind: str
+    reads_only_temporal_means = False  # True: training may hand the model each sequence's mean, computed once
 
     def __init__(self, dims: dict[str, int], **hyper):
         super().__init__()
@@ -111,6 +113,7 @@ class MLP(FeatureClassifier):
     """
 
     kind = "mlp"
+    reads_only_temporal_means = True
 
     def __init__(self, dims: dict[str, int], dropout: float = 0.5):
         super().__init__(dims, dropout=dropout)

@@ -72,6 +72,31 @@ def make_batch(store: FeatureStore, indices, modalities, lengths: dict[str, int]
     return batch, torch.from_numpy(store.labels[np.asarray(indices)]).to(device)
 
 
+class TemporalMeans:
+    """A store seen through its videos' temporal means: each sequence becomes one frame (none when empty).
+
+    For a model that reads nothing but means (the MLP), training on these costs
+    a linear layer per step instead of reading every frame of the batch. Each
+    mean is taken over the frames that ``lengths`` admits, equidistant ones
+    for a longer video: what validation of such a model reads anyway.
+    """
+
+    def __init__(self, store: FeatureStore, modalities, lengths: dict[str, int | None]):
+        self.path, self.labels, self.modalities = store.path, store.labels, store.modalities
+        self.indices = store.indices
+        self._means = {}
+        for name in modalities:
+            rows = []
+            for i in range(len(store)):
+                frames = store.frames(i, name)
+                rows.append(frames[frame_indices(len(frames), lengths.get(name), None)].mean(0, keepdims=True)
+                            if len(frames) else np.zeros((0, store.modalities[name].dim), np.float32))
+            self._means[name] = rows
+
+    def frames(self, index: int, modality: str) -> np.ndarray:
+        return self._means[modality][index]
+
+
 def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) -> None:
     """Set the model's input statistics from the training videos' frames."""
     for name in model.dims:
@@ -132,6 +157,8 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     device = pick_device(config.device)
     model.to(device)
     lengths = {name: config.train_lengths.get(name) for name in model.dims}
+    if model.reads_only_temporal_means:
+        store = TemporalMeans(store, model.dims, lengths)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     loss_fn = loss_function(config, device)
     rows, best_map, best_epoch, waited = [], -1.0, 0, 0

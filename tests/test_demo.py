@@ -37,10 +37,12 @@ def test_corpus_keeps_real_genres_and_splits(tiny_movienet, tmp_path):
         assert info.has_video and info.has_audio and 4.0 < info.duration < 9.5  # 3 scenes of 1.5-3 s
 
 
-def test_missing_espeak_is_a_clear_error(tmp_path, monkeypatch):
-    monkeypatch.setattr(demo.shutil, "which", lambda name: None)
-    with pytest.raises(demo.DemoError, match="apt-get install espeak-ng"):
-        demo._speak("hello", tmp_path)
+def test_speech_comes_from_the_packaged_espeak():
+    from genrelib import compose
+
+    short, long = compose.speech("yes"), compose.speech("nobody leaves this town tonight, not one of you")
+    assert short.dtype == np.float32 and 0.2 < len(short) / 16_000 < 1.5
+    assert len(long) > 3 * len(short) and 0.05 < np.abs(long).max() <= 1.0
 
 
 def test_missing_manifest_says_how_to_make_it(tmp_path):

@@ -127,3 +127,22 @@ def test_real_split_is_the_alphabetical_rule(real_movienet):
     assert labels.alphabetical_split(movienet.frame.index) == labels.load_splits(real_movienet)
     assert len(movienet.frame) == 26_412
     assert [r["token"] for r in movienet.repairs] == ["-1ru6xV7SOMDrama"]
+
+
+def test_without_shared_files_the_downloaded_copy_is_found(tmp_path, monkeypatch, tiny_movienet):
+    import shutil
+
+    monkeypatch.delenv(labels.ENV_VAR, raising=False)
+    monkeypatch.setattr(labels, "SHARED_MOVIENET_DIR", tmp_path / "no-shared")
+    assert labels.default_movienet_dir() == tmp_path / "no-shared"  # named in the error message
+    shutil.copytree(tiny_movienet, labels.downloaded_movienet_dir())
+    assert labels.default_movienet_dir() == labels.downloaded_movienet_dir()
+    assert len(labels.load_labels().frame) == 60
+
+
+def test_download_if_missing_does_nothing_when_the_files_are_there(tiny_movienet, monkeypatch, capsys):
+    from genrelib import cli
+
+    monkeypatch.setenv(labels.ENV_VAR, str(tiny_movienet))
+    assert cli.main(["download-movienet", "--if-missing"]) == 0  # no network needed: nothing is fetched
+    assert f"found in {tiny_movienet}" in capsys.readouterr().out

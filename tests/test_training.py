@@ -124,3 +124,13 @@ def test_device_is_chosen_automatically_and_can_be_named():
 
     assert env.device("cpu").type == "cpu"
     assert env.device().type == ("cuda" if models.torch.cuda.is_available() else "cpu")
+
+
+@pytest.mark.parametrize("lengths", [{}, {"clip": 4}])
+def test_temporal_means_give_the_mlp_what_the_frames_give_it(tiny_store, lengths):
+    model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()}).eval()
+    training.fit_standardization(model, tiny_store, tiny_store.indices("trn"))
+    means = training.TemporalMeans(tiny_store, model.dims, lengths)
+    everything = tiny_store.indices()
+    np.testing.assert_allclose(training.predict(model, means, everything, batch_size=7),
+                               training.predict(model, tiny_store, everything, lengths, batch_size=7), atol=1e-5)
