@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from . import compose, labels
+from . import compose, env, labels
 
 RATE = 16_000
 SIZE = (320, 240)
@@ -305,10 +305,6 @@ def make_corpus(out: str | Path, videos_per_split: dict[str, int], movienet_dir=
     shuffle of each split among trailers with at least one genre. Clips already
     on disk are kept, so an interrupted run resumes.
     """
-    import sys
-
-    from tqdm import tqdm
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     movienet, splits = labels.load_labels(movienet_dir), labels.load_splits(movienet_dir)
@@ -316,8 +312,7 @@ def make_corpus(out: str | Path, videos_per_split: dict[str, int], movienet_dir=
     for split, count in videos_per_split.items():
         labelled = [v for v in splits[split] if movienet.frame.loc[v, "genres"]]
         chosen = np.random.default_rng([seed, labels.SPLIT_NAMES.index(split)]).permutation(labelled)[:count]
-        for youtube_id in tqdm(chosen, desc=f"demo clips ({split})", disable=not progress, file=sys.stdout,
-                               mininterval=5):
+        for youtube_id in env.progress(chosen, desc=f"demo clips ({split})", enabled=progress):
             genres = movienet.frame.loc[youtube_id, "genres"]
             clip_rng = np.random.default_rng([seed, *map(ord, youtube_id)])
             plan = plan_clip(genres, clip_rng, scenes, evidence, speech)

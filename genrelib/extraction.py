@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -33,8 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
+from .env import progress as env_progress
 from .extractors import build_extractors, modality_names
 from .extractors.base import Trailer
 from .media import MediaError
@@ -153,7 +152,7 @@ def extract_videos(videos: dict[str, str | Path], cache: str | Path, backend: st
             continue
         args.append((video_id, str(path), str(cache), backend, missing, scene_threshold))
     paths = {a[0]: a[1] for a in args}
-    bar = tqdm(total=len(args), desc=f"extract ({backend})", disable=not progress, file=sys.stdout, mininterval=5)
+    bar = env_progress(total=len(args), desc=f"extract ({backend})", enabled=progress)
     for video_id, error in _run(args, workers, dask_address):
         if error is None:
             report.done.append(video_id)

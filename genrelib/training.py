@@ -8,7 +8,6 @@ validation. Test inference runs one video at a time on its full sequences.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,9 +15,9 @@ import numpy as np
 import pandas as pd
 import torch
 from torch import nn
-from tqdm import tqdm
 
 from .env import device as pick_device
+from .env import progress as env_progress
 from .metrics import average_precision
 from .models import TRAIN_LENGTHS, FeatureClassifier, Padded, load_checkpoint, save_checkpoint
 from .store import FeatureStore
@@ -112,7 +111,7 @@ def logits(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict
     device = next(model.parameters()).device
     out = [torch.zeros(0, 21)]
     chunks = range(0, len(indices), batch_size)
-    for start in tqdm(chunks, desc="predict", disable=not progress, file=sys.stdout, mininterval=5):
+    for start in env_progress(chunks, desc="predict", enabled=progress):
         batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths, device=device)
         out.append(model(batch).cpu())
     return torch.cat(out)
@@ -162,8 +161,7 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     loss_fn = loss_function(config, device)
     rows, best_map, best_epoch, waited = [], -1.0, 0, 0
-    epochs = tqdm(range(1, config.max_epochs + 1), desc=f"train {model.kind}", disable=not progress,
-                  file=sys.stdout, mininterval=10)
+    epochs = env_progress(range(1, config.max_epochs + 1), desc=f"train {model.kind}", enabled=progress)
     for epoch in epochs:
         model.train()
         losses = []
@@ -193,6 +191,7 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
             waited += 1
             if waited >= config.patience:
                 break
+    epochs.close()  # early stopping leaves the loop early: close now so its one line prints here
     best, _ = load_checkpoint(checkpoint)
     model.load_state_dict(best.state_dict())
     model.eval()
@@ -219,8 +218,8 @@ def train_frame_classifier(store: FeatureStore, modality: str, config: TrainConf
     model = FrameMLP(store.modalities[modality].dim, hidden, dropout)
     optimizer, loss_fn = torch.optim.Adam(model.parameters(), lr=config.learning_rate), loss_function(config)
     rows, best, best_state, waited = [], -1.0, None, 0
-    for epoch in tqdm(range(1, config.max_epochs + 1), desc=f"frames {modality}", disable=not progress,
-                      file=sys.stdout, mininterval=10):
+    epochs = env_progress(range(1, config.max_epochs + 1), desc=f"frames {modality}", enabled=progress)
+    for epoch in epochs:
         model.train()
         order, losses = rng.permutation(len(inputs)), []
         for start in range(0, len(order), config.batch_size):
@@ -243,6 +242,7 @@ def train_frame_classifier(store: FeatureStore, modality: str, config: TrainConf
             waited += 1
             if waited >= config.patience:
                 break
+    epochs.close()
     model.load_state_dict(best_state)
     return model.eval(), pd.DataFrame(rows)
 

@@ -103,3 +103,4 @@ def test_scores_table_takes_the_matching_paper_row():
     assert table.loc["paper (MovieNet): mlp", "mAP"] == 63.16
     with pytest.raises(ValueError, match="Table 1 has no rows"):
         report.scores_table({}, paper_rows=("lstm",))
+

@@ -119,13 +119,6 @@ def test_frame_classifier_learns_from_single_frames(tiny_store):
     assert history["val_map"].max() > prior + 10
 
 
-def test_device_is_chosen_automatically_and_can_be_named():
-    from genrelib import env
-
-    assert env.device("cpu").type == "cpu"
-    assert env.device().type == ("cuda" if models.torch.cuda.is_available() else "cpu")
-
-
 @pytest.mark.parametrize("lengths", [{}, {"clip": 4}])
 def test_temporal_means_give_the_mlp_what_the_frames_give_it(tiny_store, lengths):
     model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()}).eval()
