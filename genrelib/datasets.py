@@ -20,6 +20,20 @@ from . import labels, synthetic
 from .env import Paths
 from .store import FeatureStore
 
+# Big Buck Bunny's trailer (Blender Foundation, CC-BY 3.0), from the moviepy 2.2.1 sdist, beside the checkout.
+SAMPLE_TRAILER = Path(__file__).resolve().parents[2] / "shared" / "media" / "bbb_trailer.mp4"
+SAMPLE_TRAILER_SHA256 = "ce0d2ba68822a89ae65ee41b53be9de621771130c2aa1d0ff02d935df75b59ae"
+
+
+def sample_trailer(path: Path = SAMPLE_TRAILER) -> Path | None:
+    """The real sample trailer when it is there with the expected sha256; None when it is absent."""
+    if not path.is_file():
+        return None
+    if labels.sha256_of(path) != SAMPLE_TRAILER_SHA256:
+        raise ValueError(f"{path}: sha256 differs from the Big Buck Bunny trailer's {SAMPLE_TRAILER_SHA256}; "
+                         "replace it with trailer_bbb.mp4 from the moviepy 2.2.1 sdist")
+    return path
+
 
 def demo_clips_path(paths: Paths) -> Path:
     """Where chapter 2 writes the demo corpus: its video files and manifest ``corpus.csv``."""

@@ -90,6 +90,7 @@ def scene_cuts(path: str | os.PathLike, threshold: float = 0.3) -> tuple[np.ndar
         if not container.streams.video:
             return np.zeros(0), None
         stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # frame- and slice-threaded decoding
         graph = av.filter.Graph()
         source = graph.add_buffer(template=stream)
         select = graph.add("select", f"gt(scene\\,{threshold})")
@@ -144,6 +145,7 @@ def keyframes(path: str | os.PathLike, threshold: float = 0.3, max_side: int = 4
     images, taken = [], []
     with _open(path) as container:
         stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
         target = 0
         for index, frame in enumerate(container.decode(stream)):
             time = _timestamp(frame, index, stream)

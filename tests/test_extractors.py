@@ -201,11 +201,11 @@ def test_whisper_transcribes_synthetic_speech_as_english(whisper):
 
 
 def test_whisper_hears_no_words_in_a_music_only_trailer(whisper):
-    from genrelib import media
+    from genrelib import datasets, media
 
-    trailer = Path(__file__).resolve().parents[2] / "shared" / "media" / "bbb_trailer.mp4"
-    if not trailer.is_file():
-        pytest.skip(f"{trailer} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
+    trailer = datasets.sample_trailer()
+    if trailer is None:
+        pytest.skip(f"{datasets.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
     assert whisper.transcribe(media.audio(trailer, RATE)) == []  # music and effects only: VAD keeps nothing
 
 
