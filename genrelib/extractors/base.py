@@ -40,7 +40,7 @@ class Trailer:
 
     def has_content(self) -> bool:
         """Whether at least one keyframe or one audio sample can be decoded."""
-        return bool(len(self.keyframes.times)) or bool(len(self._audio.get(16_000, media.audio(self.path, 16_000))))
+        return bool(len(self.keyframes.times)) or bool(len(self.audio(16_000)))
 
 
 class Extractor(ABC):
