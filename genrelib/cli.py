@@ -25,6 +25,12 @@ def _download_movienet(args) -> None:
         print(f"{path}  sha256 {labels.sha256_of(path)}  ok")
 
 
+def _download_paper_weights(args) -> None:
+    from .extractors import paper_weights
+
+    print(f"the paper backend's weights are in {paper_weights.download(args.dest)}")
+
+
 def _import_features(args) -> None:
     from .store import import_authors_features
 
@@ -50,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
                           help="do nothing when $GENRELIB_MOVIENET_DIR, ../shared/movienet or an earlier download "
                           "already holds the files")
     download.set_defaults(run=_download_movienet)
+
+    weights = commands.add_parser("download-paper-weights", help="fetch CLIP ViT-B/32, PANNs Cnn14, Whisper small "
+                                  "and DistilBERT into the one folder the paper backend reads (needs internet)")
+    weights.add_argument("--dest", type=Path, default=None,
+                         help="default: $GENRELIB_PAPER_WEIGHTS, else ~/.cache/genrelib/paper")
+    weights.set_defaults(run=_download_paper_weights)
 
     imported = commands.add_parser("import-features", help="convert the authors' released features.pkl "
                                    "(zenodo record 13909366) into a feature store, once")

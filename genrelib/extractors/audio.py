@@ -9,6 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import torch
+from torch import nn
 
 from .. import media
 from .base import Extractor, Trailer, require_file
@@ -114,31 +116,96 @@ def _unzipped_onnx(zip_path: str) -> Path:
     return next(folder.rglob("*.onnx"))
 
 
-PANNS_DIR = Path.home() / "panns_data"
-PANNS_CHECKPOINT = "Cnn14_mAP=0.431.pth"
-PANNS_MIN_BYTES = 300_000_000  # panns-inference itself re-downloads below this size
+class _ConvBlock(nn.Module):
+    def __init__(self, channels_in: int, channels_out: int):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels_in, channels_out, 3, padding=1, bias=False)
+        self.conv2 = nn.Conv2d(channels_out, channels_out, 3, padding=1, bias=False)
+        self.bn1, self.bn2 = nn.BatchNorm2d(channels_out), nn.BatchNorm2d(channels_out)
+
+    def forward(self, x: torch.Tensor, pool: tuple[int, int]) -> torch.Tensor:
+        x = torch.relu(self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))))
+        return nn.functional.avg_pool2d(x, pool)
+
+
+class _Stft(nn.Module):
+    """torchlibrosa's STFT: the DFT of periodic-Hann-windowed frames as two frozen 1-D convolutions."""
+
+    def __init__(self, n_fft: int, hop: int):
+        super().__init__()
+        self.n_fft, self.hop = n_fft, hop
+        n, k = np.arange(n_fft)[:, None], np.arange(n_fft // 2 + 1)[None]
+        window = np.hanning(n_fft + 1)[:-1, None]
+        for name, part in (("conv_real", np.cos), ("conv_imag", lambda a: -np.sin(a))):
+            conv = nn.Conv1d(1, n_fft // 2 + 1, n_fft, stride=hop, bias=False)
+            conv.weight.data = torch.tensor((part(2 * np.pi * n * k / n_fft) * window).T[:, None], dtype=torch.float32)
+            setattr(self, name, conv)
+
+    def forward(self, samples: torch.Tensor) -> torch.Tensor:
+        """Power spectrogram, (batch, 1, frames, n_fft // 2 + 1), frames centred as librosa's."""
+        x = nn.functional.pad(samples[:, None], (self.n_fft // 2, self.n_fft // 2), mode="reflect")
+        return (self.conv_real(x) ** 2 + self.conv_imag(x) ** 2)[:, None].transpose(2, 3)
+
+
+class Cnn14(nn.Module):
+    """PANNs Cnn14 (Kong et al. 2020) for inference, a port of panns-inference 0.1.1's.
+
+    Parameter names are the official checkpoint's, so ``Cnn14_mAP=0.431.pth`` loads with
+    ``strict=True``; a test checks the outputs against panns-inference's own module. Ported rather
+    than imported because importing panns-inference runs ``wget`` for its label list. Input: 32 kHz
+    mono; output: the 2,048-d embedding and the 527 AudioSet class probabilities.
+    """
+
+    rate, n_fft, hop, mels = 32_000, 1024, 320, 64
+
+    def __init__(self, classes: int = 527):
+        super().__init__()
+        self.spectrogram_extractor = nn.Module()
+        self.spectrogram_extractor.stft = _Stft(self.n_fft, self.hop)
+        self.logmel_extractor = nn.Module()
+        self.logmel_extractor.melW = nn.Parameter(
+            torch.from_numpy(mel_filterbank(self.rate, self.n_fft, self.mels, 50.0, 14_000.0, slaney=True)),
+            requires_grad=False)
+        self.bn0 = nn.BatchNorm2d(self.mels)
+        widths = (1, 64, 128, 256, 512, 1024, 2048)
+        for i in range(6):
+            setattr(self, f"conv_block{i + 1}", _ConvBlock(widths[i], widths[i + 1]))
+        self.fc1 = nn.Linear(2048, 2048)
+        self.fc_audioset = nn.Linear(2048, classes)
+        self.eval()
+
+    def forward(self, samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        power = self.spectrogram_extractor.stft(samples)
+        x = 10.0 * torch.log10(torch.clamp(power @ self.logmel_extractor.melW, min=1e-10))
+        x = self.bn0(x.transpose(1, 3)).transpose(1, 3)
+        for i in range(6):
+            x = getattr(self, f"conv_block{i + 1}")(x, (2, 2) if i < 5 else (1, 1))
+        x = x.mean(dim=3)
+        embedding = torch.relu(self.fc1(x.max(dim=2).values + x.mean(dim=2)))
+        return embedding, torch.sigmoid(self.fc_audioset(embedding))
 
 
 class Panns(Extractor):
-    """The paper's audio tagger: PANNs Cnn14 (527 AudioSet classes) on 3 s chunks at 32 kHz."""
+    """The paper's audio tagger: PANNs Cnn14's 2,048-d embedding of each 3 s chunk at 32 kHz."""
 
-    modality, dim = "audiotag", 527
-    backend, model = "panns-inference", "Cnn14 (AudioSet 527 classes), clipwise output"
+    modality, dim = "audiotag", 2048
+    backend, model = "torch", "PANNs Cnn14 (AudioSet), 2048-d embedding"
     seconds_per_frame = CHUNK_SECONDS
-    rate = 32_000
+    rate = Cnn14.rate
 
-    def __init__(self, data_dir: Path = PANNS_DIR):
-        how = (f"With internet, download {PANNS_CHECKPOINT} from zenodo record 3987831 and "
-               f"class_labels_indices.csv from the audioset_tagging_cnn repository into {data_dir}")
-        checkpoint = require_file(data_dir / PANNS_CHECKPOINT, "PANNs Cnn14 checkpoint", how, PANNS_MIN_BYTES)
-        require_file(data_dir / "class_labels_indices.csv", "PANNs label list", how, 1_000)
-        from panns_inference import AudioTagging
+    def __init__(self, batch_size: int = 16):
+        from . import paper_weights
 
-        self.tagger = AudioTagging(checkpoint_path=str(checkpoint), device="cpu")
+        checkpoint = require_file(paper_weights.folder() / paper_weights.CNN14, "PANNs Cnn14 checkpoint",
+                                  paper_weights.HOW_TO_FETCH, paper_weights.CNN14_MIN_BYTES)
+        self.network = Cnn14()
+        self.network.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True)["model"])
+        self.batch_size = batch_size
 
+    @torch.no_grad()
     def extract(self, trailer: Trailer) -> np.ndarray:
         samples = trailer.audio(self.rate)
         if not len(samples):
             return self.empty()
-        clipwise, _ = self.tagger.inference(media.chunks(samples, self.rate, CHUNK_SECONDS))
-        return np.asarray(clipwise, np.float32)
+        chunks = torch.from_numpy(media.chunks(samples, self.rate, CHUNK_SECONDS))
+        return torch.cat([self.network(batch)[0] for batch in chunks.split(self.batch_size)]).numpy()

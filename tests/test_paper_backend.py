@@ -1,0 +1,131 @@
+"""The paper backend end to end on a real trailer, with random weights of the paper's exact architectures.
+
+None of these weights ship in a package (CLIP, Cnn14, DistilBERT, Whisper small), so the tests save
+random ones where a user's downloaded weights go and load them from there. Marked ``paper``; under CI
+a skipped ``paper`` test fails the run (conftest.py).
+"""
+
+import os
+import time
+
+import numpy as np
+import pytest
+import torch
+from media_fixtures import RATE
+
+from genrelib import compose, datasets, media
+from genrelib.extractors import WeightsMissing, audio, build_extractors, image, paper_weights, text
+from genrelib.extractors.base import Trailer
+
+pytestmark = pytest.mark.paper
+WHISPER_TOKENS = 16  # random Whisper weights never end a transcript
+
+
+@pytest.fixture(scope="module")
+def stand_ins():
+    with paper_weights.random_stand_ins() as folder:
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def trailer():
+    path = datasets.sample_trailer()
+    if path is None:
+        pytest.skip(f"{datasets.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
+    return Trailer(path)
+
+
+def test_cnn14_port_matches_panns_inference(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", os.fspath(tmp_path))  # importing panns-inference writes under ~/panns_data
+    from panns_inference.models import Cnn14 as Original
+
+    torch.manual_seed(0)
+    original = Original(sample_rate=32000, window_size=1024, hop_size=320, mel_bins=64, fmin=50, fmax=14000,
+                        classes_num=527).eval()
+    for layer in original.modules():  # batch-norm statistics away from 0/1, so bn0 and the blocks are checked
+        if isinstance(layer, torch.nn.BatchNorm2d):
+            layer.running_mean.uniform_(-1, 1)
+            layer.running_var.uniform_(0.5, 2)
+    port = audio.Cnn14()
+    for name in ("spectrogram_extractor.stft.conv_real.weight", "logmel_extractor.melW"):  # same front end unloaded
+        torch.testing.assert_close(port.state_dict()[name], original.state_dict()[name], atol=1e-6, rtol=0)
+    port.load_state_dict(original.state_dict(), strict=True)
+    samples = torch.randn(2, 3 * 32000) * 0.1
+    with torch.no_grad():
+        expected = original(samples)
+        embedding, probabilities = port(samples)
+    assert embedding.shape == (2, 2048)
+    torch.testing.assert_close(embedding, expected["embedding"])
+    torch.testing.assert_close(probabilities, expected["clipwise_output"])
+
+
+def test_paper_backend_runs_on_a_real_trailer(stand_ins, trailer, record_property):
+    extractors = {e.modality: e for e in build_extractors("paper", whisper_tokens=WHISPER_TOKENS)}
+    features, seconds = {}, {}
+    for name, extractor in extractors.items():
+        start = time.perf_counter()
+        features[name] = extractor.extract(trailer)
+        seconds[name] = time.perf_counter() - start
+        record_property(f"{name} seconds", round(seconds[name], 2))
+    print("paper backend (random weights) seconds on", trailer.path.name, seconds)
+
+    keyframes = len(trailer.keyframes.images)
+    assert features["clip"].shape == (keyframes, 512)
+    np.testing.assert_allclose(np.linalg.norm(features["clip"], axis=1), 1.0, rtol=1e-5)
+    assert features["audiotag"].shape == (len(media.chunks(trailer.audio(32_000), 32_000, 3.0)), 2048)
+    assert features["musicnet"].shape == (len(media.chunks(trailer.audio(16_000), 16_000, 22.0)), 50)
+    ocr_times = extractors["ocr"].extract_timed(trailer)[1]
+    assert features["ocr"].shape == (len(ocr_times), 768) and len(ocr_times) >= 1  # its title cards
+    assert features["asr"].shape == (0, 768)  # music and effects only: voice-activity detection keeps nothing
+    assert {e.spec().model for e in extractors.values()} >= {"CLIP ViT-B/32 (OpenAI weights), image embedding",
+                                                             "PANNs Cnn14 (AudioSet), 2048-d embedding"}
+    assert "Whisper small" in extractors["asr"].model and "distilbert-base-uncased" in extractors["asr"].model
+
+
+def test_paper_asr_runs_whisper_small_on_speech(stand_ins, tmp_path):
+    quiet = np.zeros(RATE, np.float32)
+    speech = np.concatenate([quiet, compose.speech("nobody leaves this town tonight", RATE), quiet])
+    video = compose.write_video(tmp_path / "spoken.mp4", [(np.zeros((64, 64, 3), np.uint8), len(speech) / RATE)],
+                                speech, rate=RATE)
+    [asr] = build_extractors("paper", ["asr"], whisper_tokens=WHISPER_TOKENS)
+    features, starts = asr.extract_timed(Trailer(video))
+    assert features.shape == (len(starts), 768) and len(starts) >= 1  # the voice found; its words are noise
+
+
+def test_clip_embedding_does_not_depend_on_the_batch(stand_ins):
+    rng = np.random.default_rng(0)
+    images = [rng.integers(0, 255, (180, 320, 3), dtype=np.uint8) for _ in range(3)]
+    clip = image.Clip(batch_size=2)
+    together = clip.embed(images)
+    alone = np.concatenate([clip.embed([i]) for i in images])
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+    assert together.shape == (3, 512)
+
+
+def test_distilbert_is_uncased_and_768_wide(stand_ins):
+    vectors = text.distilbert().encode(["A Night In Paris", "a night in paris", "zombies attack"])
+    assert vectors.shape == (3, 768)
+    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)
+    assert not np.allclose(vectors[0], vectors[2])
+
+
+def test_missing_paper_weights_name_the_folder_and_the_command(tmp_path, monkeypatch):
+    monkeypatch.setenv(paper_weights.ENV_VAR, os.fspath(tmp_path))
+    for load in (image.Clip, audio.Panns, text.distilbert, lambda: paper_weights.path(paper_weights.WHISPER)):
+        with pytest.raises(WeightsMissing, match=f"{tmp_path}.*genrelib download-paper-weights"):
+            load()
+
+
+def test_a_truncated_cnn14_checkpoint_is_named_as_such(tmp_path, monkeypatch):
+    monkeypatch.setenv(paper_weights.ENV_VAR, os.fspath(tmp_path))
+    (tmp_path / paper_weights.CNN14).write_bytes(b"")
+    with pytest.raises(WeightsMissing, match="holds 0 bytes.*interrupted or offline download"):
+        audio.Panns()
+
+
+def test_random_stand_ins_leave_no_trace(tmp_path, monkeypatch):
+    monkeypatch.setenv(paper_weights.ENV_VAR, os.fspath(tmp_path))
+    assert paper_weights.folder() == tmp_path
+    with paper_weights.random_stand_ins() as folder:
+        assert paper_weights.folder() == folder and (folder / paper_weights.CNN14).is_file()
+    assert paper_weights.folder() == tmp_path and not folder.exists()
