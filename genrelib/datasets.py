@@ -40,6 +40,16 @@ def demo_clips_path(paths: Paths) -> Path:
     return paths.artifacts / "demo" / "clips"
 
 
+def timing_videos(paths: Paths, demo_clips: int = 3) -> list[Path]:
+    """Videos to time extractors on: the first ``demo_clips`` test clips of the demo corpus (speech, title
+    cards, music) and the Big Buck Bunny trailer (a real film) when it is beside the checkout."""
+    from .demo import MANIFEST, read_corpus
+
+    corpus = read_corpus(demo_clips_path(paths) / MANIFEST)
+    videos = [Path(p) for p in corpus.loc[corpus["split"] == "tst", "path"].sort_index()[:demo_clips]]
+    return videos + [trailer for trailer in [sample_trailer()] if trailer is not None]
+
+
 def demo_store_path(paths: Paths, backend: str = "offline") -> Path:
     return paths.artifacts / "stores" / f"demo-{backend}"
 

@@ -214,14 +214,6 @@ def compile_store(cache: str | Path, out: str | Path, labels: dict[str, np.ndarr
     return FeatureStore(out)
 
 
-def seconds_per_video(cache: str | Path, video_ids) -> pd.Series:
-    """Mean extraction seconds per video for each extractor, over the given cached videos."""
-    rows = [read_cached(Path(cache), v)[1]["seconds"] for v in video_ids]
-    if not rows:
-        raise ValueError("no cached video to time")
-    return pd.DataFrame(rows).mean().rename("extraction s per video")
-
-
 def runtime_per_minute(cache: str | Path, video_ids) -> pd.DataFrame:
     """Seconds each extractor spent per minute of video, over the given cached videos."""
     seconds, duration = {}, 0.0
@@ -235,3 +227,32 @@ def runtime_per_minute(cache: str | Path, video_ids) -> pd.DataFrame:
     table = pd.Series(seconds).mul(60 / duration).rename("seconds per minute of video").to_frame()
     table.loc["all extractors"] = table.sum()
     return table.rename_axis("extractor").round(2)
+
+
+def time_extractors(videos, backend: str = "offline", whisper_tokens: int | None = None) -> pd.Series:
+    """Seconds per minute of video of each extractor of a backend, timed in this process on ``videos``.
+
+    Every extractor first runs once on the first video (loading and first-call costs are not
+    counted); then each video is decoded once (the ``decode`` row) and every extractor reads it.
+    ``whisper_tokens`` caps Whisper's decoding, for random stand-in weights
+    (:func:`genrelib.extractors.build_extractors`).
+    """
+    videos = [Path(v) for v in videos]
+    if not videos:
+        raise ValueError("no video to time")
+    extractors = build_extractors(backend, whisper_tokens=whisper_tokens)
+    warm = Trailer(videos[0])
+    for extractor in extractors:
+        extractor.extract(warm)
+    seconds, duration = dict.fromkeys(["decode"] + [e.modality for e in extractors], 0.0), 0.0
+    for video in videos:
+        start = time.perf_counter()
+        trailer = Trailer(video)
+        trailer.keyframes, trailer.audio(16_000), trailer.audio(32_000)
+        seconds["decode"] += time.perf_counter() - start
+        duration += trailer.info.duration
+        for extractor in extractors:
+            start = time.perf_counter()
+            extractor.extract(trailer)
+            seconds[extractor.modality] += time.perf_counter() - start
+    return pd.Series(seconds).mul(60 / duration).rename(f"{backend}: s per minute of video")

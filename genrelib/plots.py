@@ -125,14 +125,20 @@ def frame_count_curves(table: pd.DataFrame, ax=None, references: dict[str, float
 
 
 def ablation_bars(table: pd.DataFrame):
-    """Test mAP (with its standard deviation over seeds, when there are several) and total runtime per video
-    for each feature set."""
-    fig, (map_ax, time_ax) = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+    """Test mAP (with its standard deviation over seeds, when there are several) and, for each runtime column
+    (``s/video: <backend>`` and the paper's GPU seconds), the runtime per video of each feature set."""
+    fig, (map_ax, time_ax) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
     labels = table.index.tolist()[::-1]
+    positions = np.arange(len(labels))
     spread = table["mAP std"].fillna(0).tolist()[::-1] if "mAP std" in table else None
-    map_ax.barh(labels, table["mAP"].tolist()[::-1], xerr=spread, color="C0", capsize=3)
-    map_ax.set(xlabel="test mAP (%), mean ± sd over seeds", title="Accuracy")
-    time_ax.barh(labels, table["total s/video"].tolist()[::-1], color="C1")
+    map_ax.barh(positions, table["mAP"].tolist()[::-1], xerr=spread, color="C0", capsize=3)
+    map_ax.set(yticks=positions, yticklabels=labels, xlabel="test mAP (%), mean ± sd over seeds", title="Accuracy")
+    runtimes = [c for c in table.columns if c.startswith("s/video") or c == "paper s/video (GPU)"]
+    height = 0.8 / max(len(runtimes), 1)
+    for number, column in enumerate(runtimes):
+        time_ax.barh(positions + (number - (len(runtimes) - 1) / 2) * height, table[column].tolist()[::-1],
+                     height=height, color=f"C{number + 1}", label=column.removeprefix("s/video: "))
     time_ax.set(xlabel="seconds per video (extraction + classifier)", title="Runtime")
+    time_ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig

@@ -100,15 +100,30 @@ def test_frame_count_study_and_ablation_sets(tiny_store, tmp_path):
     assert summary["seeds"].tolist() == [2, 2]
 
 
-def test_ablation_study_reports_each_feature_set_with_its_runtime(tiny_store, tmp_path):
-    from genrelib import experiments
+def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_paper(tiny_store, tmp_path):
+    from genrelib import experiments, report
 
-    seconds = pd.Series({"clip": 0.5, "ocr": 2.0, "asr": 9.0})
-    table = experiments.ablation_study(tiny_store, quick_config(max_epochs=1), tmp_path, seconds, seeds=(3, 3))
+    table = experiments.ablation_study(tiny_store, quick_config(max_epochs=1), tmp_path, seeds=(3, 3))
     assert table.index.tolist() == ["CLIP", "+ OCR", "+ OCR averaged"]
-    assert table["extraction s/video"].tolist() == [0.5, 2.5, 2.5]  # asr is not in the store
-    np.testing.assert_allclose(table["total s/video"], table["extraction s/video"] + table["classifier s/video"])
     assert (table["seeds"] == 2).all() and (table["mAP std"] == 0).all()  # the same seed twice: the same model
+    seconds = pd.DataFrame({"offline": {"decode": 0.25, "clip": 0.5, "ocr": 2.0, "asr": 9.0},
+                            "paper": {"clip": 1.0, "ocr": 3.0}})
+    beside = report.ablation_beside_paper(table, seconds)  # asr is not in the store; decoding counts everywhere
+    np.testing.assert_allclose(beside["s/video: offline"] - beside["classifier s/video"], [0.75, 2.75, 2.75])
+    np.testing.assert_allclose(beside["s/video: paper"] - beside["classifier s/video"], [1.0, 4.0, 4.0])
+    assert beside.loc["CLIP", ["paper mAP", "paper s/video (GPU)"]].tolist() == [64.73, 5.32]
+    assert beside.loc[["+ OCR", "+ OCR averaged"], "paper mAP"].isna().all()  # the paper has no such row
+
+
+def test_the_paper_ablation_rows_match_our_feature_sets_where_they_coincide():
+    from genrelib import experiments, report
+
+    sets, _ = experiments.ablation_sets({"clip", "musicnet", "audiotag", "ocr", "asr"})
+    ours = pd.DataFrame([{"features": label, "modalities": "+".join(m), "averaged": "+".join(a),
+                          "classifier s/video": 0.0} for label, m, a in sets]).set_index("features")
+    beside = report.ablation_beside_paper(ours, pd.DataFrame(index=["clip"]))
+    assert beside["paper mAP"].dropna().to_dict() == {"CLIP": 64.73, "+ Musicnet": 65.17, "+ Audiotag": 65.31,
+                                                       "+ OCR": 63.33, "+ ASR": 65.46, "+ ASR averaged": 66.02}
 
 
 def test_frame_classifier_learns_from_single_frames(tiny_store):

@@ -35,6 +35,7 @@ DISTILBERT = "distilbert-base-uncased"
 WHISPER = "whisper-small-ct2"
 CNN14_URL = "https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1"
 CNN14_MIN_BYTES = 300_000_000  # the real checkpoint is 327 MB; panns-inference re-downloads below this size
+STAND_IN_WHISPER_TOKENS = 32  # Whisper's decoding cap per 30 s window when timing random weights (they never stop)
 HOW_TO_FETCH = ("The paper backend reads its weights from $GENRELIB_PAPER_WEIGHTS (default ~/.cache/genrelib/paper). "
                 "With internet, fetch them once: genrelib download-paper-weights")
 
