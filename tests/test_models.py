@@ -133,3 +133,24 @@ def test_freezing_trunks_copies_stage_one_and_stops_their_training():
     torch.testing.assert_close(baseline.frame_mlps["clip"].trunk[0].weight, trained["clip"].trunk[0].weight)
     frozen = sum(p.numel() for m in trained.values() for p in m.parameters())
     assert models.count_parameters(baseline) == before - frozen
+
+
+@pytest.mark.parametrize("p", [0.5, 0.25, 0.1])  # 0.5 and 0.25 read random bits, 0.1 uniform floats
+def test_dropout_keeps_each_element_with_probability_one_minus_p_independently(p):
+    torch.manual_seed(0)
+    dropout = models.Dropout(p).train()
+    out = dropout(torch.ones(2000, 500))
+    kept = out > 0
+    assert abs(kept.float().mean().item() - (1 - p)) < 0.003  # 1e6 draws: sd < 0.0005
+    assert torch.allclose(out[kept], torch.tensor(1 / (1 - p)))  # inverted: the expectation is unchanged
+    pairs = torch.stack([kept[:, :-1].flatten(), kept[:, 1:].flatten()]).float()
+    assert abs(torch.corrcoef(pairs)[0, 1].item()) < 0.01  # neighbours, which share a random word, are independent
+    assert not torch.equal(dropout(torch.ones(4, 64)), dropout(torch.ones(4, 64)))  # a new mask each call
+
+
+def test_dropout_is_the_identity_in_evaluation_and_rejects_impossible_rates():
+    x = torch.randn(3, 7)
+    assert torch.equal(models.Dropout(0.5).eval()(x), x)
+    for p in (-0.1, 1.0):
+        with pytest.raises(ValueError, match="dropout probability"):
+            models.Dropout(p)
