@@ -129,3 +129,45 @@ def test_random_stand_ins_leave_no_trace(tmp_path, monkeypatch):
     with paper_weights.random_stand_ins() as folder:
         assert paper_weights.folder() == folder and (folder / paper_weights.CNN14).is_file()
     assert paper_weights.folder() == tmp_path and not folder.exists()
+
+
+def test_download_writes_where_the_backend_reads(tmp_path, monkeypatch):
+    """The network calls replaced by stand-ins that record what is fetched and write a file where told."""
+    import faster_whisper
+    import transformers
+
+    fetched = []
+
+    class Hub:
+        def __init__(self, name):
+            self.name = name
+
+        def save_pretrained(self, folder):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{self.name.replace('/', '_')}.saved").touch()
+
+    def download_model(size, output_dir):
+        fetched.append(f"whisper {size}")
+        os.makedirs(output_dir)
+
+    def urlretrieve(url, target):
+        fetched.append(url)
+        with open(target, "wb") as handle:
+            handle.truncate(paper_weights.CNN14_MIN_BYTES)
+
+    def from_pretrained(name):
+        fetched.append(name)
+        return Hub(name)
+
+    for name in ("CLIPVisionModelWithProjection", "AutoModel", "AutoTokenizer"):
+        monkeypatch.setattr(getattr(transformers, name), "from_pretrained", from_pretrained)
+    monkeypatch.setattr(faster_whisper, "download_model", download_model)
+    monkeypatch.setattr(paper_weights.urllib.request, "urlretrieve", urlretrieve)
+    monkeypatch.setenv(paper_weights.ENV_VAR, os.fspath(tmp_path))
+
+    assert paper_weights.download() == tmp_path
+    assert fetched == ["openai/clip-vit-base-patch32", "distilbert-base-uncased", "distilbert-base-uncased",
+                       "whisper small", paper_weights.CNN14_URL]
+    for name in (paper_weights.CLIP, paper_weights.CNN14, paper_weights.DISTILBERT, paper_weights.WHISPER):
+        assert paper_weights.path(name).exists()
+    assert not list(tmp_path.glob("*.part"))  # the checkpoint was renamed into place whole
