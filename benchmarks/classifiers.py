@@ -17,10 +17,8 @@ import time
 
 import torch
 
-from genrelib import models
-from genrelib.models import TRAIN_LENGTHS
-from genrelib.report import PAPER_PARAMETER_COUNTS
-from genrelib.training import TrainConfig, adam, loss_function
+from genrelib import models, paper
+from genrelib.training import TrainConfig, adam, gradient_clip, loss_function, train_epoch
 
 WARM_UP = 3  # untimed first calls: one-off allocations
 MIN_SECONDS = 2.0  # a fast model repeats its calls for at least this long, so that one hiccup cannot dominate
@@ -38,29 +36,24 @@ def calls_per_second(call, at_least: int) -> float:
 
 def random_batch(batch_size: int, scale: float) -> dict[str, models.Padded]:
     batch = {}
-    for name, dim in models.PAPER_FEATURE_DIMS.items():
-        frames = max(1, round(TRAIN_LENGTHS[name] * scale))
+    for name, dim in paper.FEATURE_DIMS.items():
+        frames = max(1, round(paper.TRAIN_LENGTHS[name] * scale))
         batch[name] = models.Padded(torch.randn(batch_size, frames, dim), torch.ones(batch_size, frames, dtype=bool))
     return batch
 
 
 def measure(kind: str, steps: int, test_scale: float, queue) -> None:
     torch.manual_seed(0)
-    model = models.build_model(kind, models.PAPER_FEATURE_DIMS)
+    model = models.build_model(kind, paper.FEATURE_DIMS)
     config = TrainConfig()
     optimizer = adam(model, config)
     loss_fn = loss_function(config)
     # the MLP trains on each video's temporal mean, computed once (training.TemporalMeans): one frame per sequence
     batch = random_batch(config.batch_size, 0.0 if model.reads_only_temporal_means else 1.0)
-    targets = torch.randint(0, 2, (config.batch_size, 21)).float()
-    model.train()
+    targets = torch.randint(0, 2, (config.batch_size, models.N_GENRES)).float()
 
     def step():
-        optimizer.zero_grad()
-        loss_fn(model(batch), targets).backward()
-        if not model.reads_only_temporal_means:  # the paper clips the transformers' gradients, not the MLP's
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        train_epoch(model, [(batch, targets)], optimizer, loss_fn, gradient_clip(model, config))
 
     train_rate = config.batch_size * calls_per_second(step, steps)
     model.eval()
@@ -79,7 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
-    print(f"CPU threads: {torch.get_num_threads()}; batch 32; training lengths {TRAIN_LENGTHS}")
+    print(f"CPU threads: {torch.get_num_threads()}; batch 32; training lengths {paper.TRAIN_LENGTHS}")
     print(f"{'model':<20}{'parameters':>12}{'4096-row tables':>17}{'paper':>11}{'train samples/s':>17}"
           f"{'infer videos/s':>16}{'peak RSS MiB':>14}")
     for kind in models.MODELS:
@@ -87,8 +80,8 @@ def main() -> None:
         worker.start()
         name, params, paper_tables, train_rate, infer_rate, peak = queue.get()
         worker.join()
-        paper = PAPER_PARAMETER_COUNTS.get(name)
-        print(f"{name:<20}{params:>12,}{paper_tables:>17,}{paper or 0:>11,}{train_rate:>17.1f}{infer_rate:>16.1f}"
+        printed = paper.PARAMETER_COUNTS.get(name)
+        print(f"{name:<20}{params:>12,}{paper_tables:>17,}{printed or 0:>11,}{train_rate:>17.1f}{infer_rate:>16.1f}"
               f"{peak:>14.0f}")
 
 

@@ -22,11 +22,12 @@ from pathlib import Path
 
 import torch
 
-from genrelib import datasets, media
-from genrelib.extraction import time_extractors
-from genrelib.extractors import paper_weights
+from genrelib import media, paper, sources
+from genrelib.extractors import build_extractors, stand_ins
+from genrelib.timing import time_extractors
 
-PAPER_SECONDS_PER_MINUTE = 33.6 / 2  # the paper's all-features runtime, 33.6 s per (two-minute) video on a GPU
+# the paper's all-features runtime per video on a GPU (Table 3), for a trailer of about two minutes
+PAPER_SECONDS_PER_MINUTE = paper.SECONDS_PER_VIDEO_ALL_FEATURES / 2
 
 
 def main() -> None:
@@ -36,14 +37,13 @@ def main() -> None:
     parser.add_argument("--random-weights", action="store_true", help="paper backend with random stand-in weights")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    video = args.video or datasets.sample_trailer()
+    video = args.video or sources.sample_trailer()
     if video is None:
-        raise SystemExit(f"no video: {datasets.SAMPLE_TRAILER} is absent; pass --video (see this module's help)")
+        raise SystemExit(f"no video: {sources.SAMPLE_TRAILER} is absent; pass --video (see this module's help)")
     print(f"{args.backend} backend{' (random weights)' if args.random_weights else ''}, "
           f"{torch.get_num_threads()} CPU threads, {video.name}: {media.probe(video).duration:.1f} s")
-    with paper_weights.random_stand_ins() if args.random_weights else contextlib.nullcontext():
-        rates = time_extractors([video] * args.repeats, args.backend,
-                                paper_weights.STAND_IN_WHISPER_TOKENS if args.random_weights else None)
+    with stand_ins.random_stand_ins() if args.random_weights else contextlib.nullcontext():
+        rates = time_extractors(build_extractors(args.backend), [video] * args.repeats, args.backend)
     print(f"{'stage':<44}{'s per minute of trailer':>24}")
     for name, rate in rates.items():
         print(f"{name:<44}{rate:>24.2f}")

@@ -15,7 +15,7 @@ import argparse
 import tempfile
 import time
 
-from genrelib import env, experiments, models, synthetic, training
+from genrelib import experiments, models, planted, session, training
 
 
 def main() -> None:
@@ -27,15 +27,15 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        store = synthetic.planted_store(f"{folder}/planted", {"trn": 600, "val": 150, "tst": 300},
-                                        strength=args.strength, evidence_frames=args.evidence_frames, seed=args.seed)
+        store = planted.write_store(f"{folder}/planted", {"trn": 600, "val": 150, "tst": 300},
+                                    strength=args.strength, evidence_frames=args.evidence_frames, seed=args.seed)
         print(f"{store.description}\nreferences (test mAP): "
               + ", ".join(f"{k} {v:.1f}" for k, v in experiments.oracle_maps(store, seed=args.seed).items()))
         results = {}
         for kind in ("mlp", "single-transformer", "multi-transformer"):
-            env.seed_everything(args.seed)
+            session.seed_everything(args.seed)
             config = training.TrainConfig(learning_rate=args.learning_rate, max_epochs=args.epochs, patience=8,
-                                          seed=args.seed, clip_grad_norm=None if kind == "mlp" else 1.0)
+                                          seed=args.seed)
             start = time.perf_counter()
             run = training.train_and_test(models.build_model(kind, {"clip": 64}), store, config,
                                           f"{folder}/{kind}.pt", progress=False)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from .env import REPO_ROOT, Paths, artifacts_dir
+from .paths import REPO_ROOT, Paths, artifacts_dir
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 PARAMETERS_TAG = "parameters"
@@ -51,8 +51,33 @@ def declared_parameters(source: Path) -> dict[str, object]:
     return declared
 
 
+def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, list | tuple):
+        return "a list"
+    return {str: "text", dict: "a mapping"}.get(type(value), type(value).__name__)
+
+
+def check_parameters(where: str, chapter: str, values: dict, declared: dict) -> None:
+    """Every name must be declared by the chapter, and every value of the kind its default has (a number,
+    text, a list ...; null is always allowed). YAML reads ``1e-5`` without a dot as text: caught here."""
+    unknown = set(values) - set(declared)
+    if unknown:
+        raise ParameterError(f"{where}: {chapter} has no parameter(s) {sorted(unknown)}; "
+                             f"its parameters cell declares {sorted(declared)}")
+    for name, value in values.items():
+        default = declared[name]
+        if value is not None and default is not None and _kind(value) != _kind(default):
+            raise ParameterError(f"{where}: {chapter}'s {name} = {value!r} is {_kind(value)}, but its default "
+                                 f"{default!r} is {_kind(default)}" + (" (write 1.0e-5, not 1e-5, in YAML)"
+                                                                     if isinstance(value, str) else ""))
+
+
 def load_parameter_file(path: Path, sources: list[Path]) -> dict[str, dict]:
-    """Read a parameter file and check every chapter and name it mentions."""
+    """Read a parameter file and check every chapter, name and value it mentions."""
     content = yaml.safe_load(Path(path).read_text()) or {}
     if not isinstance(content, dict):
         raise ParameterError(f"{path}: expected a mapping of chapter name -> parameters")
@@ -60,10 +85,7 @@ def load_parameter_file(path: Path, sources: list[Path]) -> dict[str, dict]:
     for stem, values in content.items():
         if stem not in by_stem:
             raise ParameterError(f"{path}: section {stem!r} names no chapter; chapters are {sorted(by_stem)}")
-        unknown = set(values or {}) - set(declared_parameters(by_stem[stem]))
-        if unknown:
-            raise ParameterError(f"{path}: {stem} has no parameter(s) {sorted(unknown)}; "
-                                 f"its parameters cell declares {sorted(declared_parameters(by_stem[stem]))}")
+        check_parameters(str(path), stem, values or {}, declared_parameters(by_stem[stem]))
     return {stem: dict(values or {}) for stem, values in content.items()}
 
 

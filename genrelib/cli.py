@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from . import labels
-from .env import artifacts_dir
-from .extractors import WeightsMissing
+from .extractors import WeightsMissing, weights
 from .media import MediaError
-from .store import StoreError
+from .paths import default_paths
+from .store import StoreError, import_authors_features
 
 # The multi-transformer that chapter 4 trains on the demo corpus.
-DEFAULT_CHECKPOINT = artifacts_dir() / "checkpoints" / "multi-transformer-demo-offline.pt"
+DEFAULT_CHECKPOINT = default_paths().checkpoint("multi-transformer", "demo-offline")
 
 
 def _download_movienet(args) -> None:
@@ -26,21 +26,17 @@ def _download_movienet(args) -> None:
 
 
 def _download_paper_weights(args) -> None:
-    from .extractors import paper_weights
-
-    print(f"the paper backend's weights are in {paper_weights.download(args.dest)}")
+    print(f"the paper backend's weights are in {weights.download(args.dest)}")
 
 
 def _import_features(args) -> None:
-    from .store import import_authors_features
-
     store = import_authors_features(args.pickle, args.out, labels.load_splits(args.movienet_dir),
                                     trust_pickle=args.trust_pickle)
     print(f"{store.path}: {len(store)} videos, modalities {sorted(store.modalities)}")
 
 
 def _predict(args) -> None:
-    from .predict import predict_video
+    from .predict import predict_video  # loads torch and the extractors: only for this command
 
     print(predict_video(args.video, args.checkpoint, args.backend, args.top).report())
 

@@ -13,14 +13,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import env
+from . import planted, session
+from .metrics import evaluate
 from .models import build_model
 from .store import FeatureStore
 from .training import TrainConfig, predict, train_and_test
 
-# The paper's ablation order: each row adds one stream to the previous feature set (text streams
-# first encoded by a transformer, then averaged instead).
-PAPER_ABLATION = (("CLIP", "clip", None), ("+ Musicnet", "musicnet", None), ("+ Audiotag", "audiotag", None),
+# The order of the paper's ablation (Table 3, :data:`genrelib.paper.TABLE_3`): each step adds one stream to
+# the previous feature set (text streams first encoded by a transformer, then averaged instead).
+ABLATION_STEPS = (("CLIP", "clip", None), ("+ Musicnet", "musicnet", None), ("+ Audiotag", "audiotag", None),
                   ("+ OCR", "ocr", None), ("+ OCR averaged", None, "ocr"), ("+ ASR", "asr", None),
                   ("+ ASR averaged", None, "asr"))
 
@@ -28,7 +29,7 @@ PAPER_ABLATION = (("CLIP", "clip", None), ("+ Musicnet", "musicnet", None), ("+ 
 def ablation_sets(available) -> tuple[list[tuple[str, tuple, tuple]], list[str]]:
     """The paper's growing feature sets restricted to the available modalities, and the skipped rows."""
     sets, modalities, averaged, skipped = [], [], [], []
-    for label, adds, averages in PAPER_ABLATION:
+    for label, adds, averages in ABLATION_STEPS:
         if (adds or averages) not in available:
             skipped.append(label)
             continue
@@ -51,7 +52,7 @@ def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, 
     for number, (label, modalities, averaged) in enumerate(sets):
         maps, classify = [], []
         for seed in seeds:
-            env.seed_everything(seed)
+            session.seed_everything(seed)
             model = build_model("multi-transformer", {m: store.modalities[m].dim for m in modalities},
                                 averaged=averaged)
             run = train_and_test(model, store, replace(config, seed=seed),
@@ -79,10 +80,9 @@ def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, c
     for kind in kinds:
         for count in counts:
             for seed in seeds:
-                env.seed_everything(seed)
+                session.seed_everything(seed)
                 model = build_model(kind, {modality: store.modalities[modality].dim})
-                run_config = replace(config, seed=seed, train_lengths={modality: int(count)},
-                                     clip_grad_norm=None if kind == "mlp" else config.clip_grad_norm)
+                run_config = replace(config, seed=seed, train_lengths={modality: int(count)})
                 run = train_and_test(model, store, run_config, checkpoints / f"frames-{kind}-{count}-{seed}.pt",
                                      progress=progress, test_lengths={modality: int(count)})
                 rows.append({"model": kind, "frames": int(count), "seed": seed, "mAP": run.test_scores.map})
@@ -90,14 +90,11 @@ def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, c
 
 
 def oracle_maps(store: FeatureStore, modality: str = "clip", seed: int = 0) -> dict[str, float]:
-    """Test mAP of the reference rules of a planted store (:func:`genrelib.synthetic.oracle_scores`)."""
-    from . import synthetic
-    from .metrics import evaluate
-
-    directions = synthetic.planted_directions(store.modalities[modality].dim, seed)
+    """Test mAP of the reference rules of a planted store (:func:`genrelib.planted.oracle_scores`)."""
+    directions = planted.directions(store.modalities[modality].dim, seed)
     truth = store.labels[store.indices("tst")]
     return {name: evaluate(truth, scores).map
-            for name, scores in synthetic.oracle_scores(store, directions, "tst", modality).items()}
+            for name, scores in planted.oracle_scores(store, directions, "tst", modality).items()}
 
 
 def advantage(table: pd.DataFrame, model: str, baseline: str) -> pd.DataFrame:
@@ -113,5 +110,5 @@ def summarize_seeds(table: pd.DataFrame) -> pd.DataFrame:
             .rename(columns={"mean": "mAP mean", "std": "mAP std", "count": "seeds"}).round(2))
 
 
-__all__ = ["PAPER_ABLATION", "ablation_sets", "ablation_study", "frame_count_study", "oracle_maps",
+__all__ = ["ABLATION_STEPS", "ablation_sets", "ablation_study", "frame_count_study", "oracle_maps",
            "advantage", "summarize_seeds"]

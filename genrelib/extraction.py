@@ -1,5 +1,7 @@
 """Extraction over many videos: cached per video, resumable, parallel, then compiled into a store.
 
+(Timing extractors is :mod:`genrelib.timing`.)
+
 Each finished video is one ``<cache>/<video id>.npz`` (its feature sequences
 plus the seconds each extractor took), written to a temporary name and
 renamed, so a killed run leaves only whole entries and a rerun skips them; a
@@ -31,16 +33,27 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
-from .env import progress as env_progress
 from .extractors import build_extractors, modality_names
 from .extractors.base import Trailer
 from .media import MediaError
+from .progress import progress as progress_bar
 from .store import FeatureStore, Modality, StoreWriter, write_atomically
 
 ERROR_LOG = "errors.jsonl"
 _worker_extractors: dict[tuple, list] = {}
+
+
+@dataclass(frozen=True)
+class VideoJob:
+    """One video's work, as it travels to a worker process or a Dask worker (plain, picklable values)."""
+
+    video_id: str
+    path: str
+    cache: str
+    backend: str  # the extractor family, "offline" or "paper"
+    modalities: tuple[str, ...]  # the ones its cache entry lacks
+    scene_threshold: float
 
 
 @dataclass
@@ -82,21 +95,21 @@ def cached_modalities(cache: Path, video_id: str) -> set[str] | None:
     return set(features)
 
 
-def extract_one(video_id: str, path: str, cache: str, backend: str, modalities: tuple[str, ...],
-                scene_threshold: float) -> tuple[str, str | None]:
-    """Extract ``modalities`` of one video into its cache entry, keeping the modalities already there;
+def extract_one(job: VideoJob) -> tuple[str, str | None]:
+    """Extract the job's modalities of one video into its cache entry, keeping the modalities already there;
     returns (video id, error message or None)."""
-    trailer = Trailer(path, scene_threshold)
-    target = cache_path(Path(cache), video_id)
+    video_id, path, cache = job.video_id, job.path, Path(job.cache)
+    trailer = Trailer(path, job.scene_threshold)
+    target = cache_path(cache, video_id)
     arrays, seconds = {}, {}
-    if cached_modalities(Path(cache), video_id):
-        arrays, meta = read_cached(Path(cache), video_id)
+    if cached_modalities(cache, video_id):
+        arrays, meta = read_cached(cache, video_id)
         seconds = meta["seconds"]
     try:
         duration = trailer.info.duration
         if duration <= 0:
             raise MediaError(f"{path}: lasts 0 seconds")
-        for extractor in _extractors(backend, modalities):
+        for extractor in _extractors(job.backend, job.modalities):
             start = time.perf_counter()
             arrays[extractor.modality] = np.asarray(extractor.extract(trailer), np.float32)
             seconds[extractor.modality] = time.perf_counter() - start
@@ -129,7 +142,7 @@ def extract_videos(videos: dict[str, str | Path], cache: str | Path, backend: st
     cache.mkdir(parents=True, exist_ok=True)
     wanted = tuple(modalities or modality_names(backend))
     report = ExtractionReport()
-    args = []
+    jobs = []
 
     def fail(video_id, path, error):
         report.failed[video_id] = error
@@ -150,10 +163,10 @@ def extract_videos(videos: dict[str, str | Path], cache: str | Path, backend: st
         if not missing:
             report.skipped.append(video_id)
             continue
-        args.append((video_id, str(path), str(cache), backend, missing, scene_threshold))
-    paths = {a[0]: a[1] for a in args}
-    bar = env_progress(total=len(args), desc=f"extract ({backend})", enabled=progress)
-    for video_id, error in _run(args, workers, dask_address):
+        jobs.append(VideoJob(video_id, str(path), str(cache), backend, missing, scene_threshold))
+    paths = {job.video_id: job.path for job in jobs}
+    bar = progress_bar(total=len(jobs), desc=f"extract ({backend})", enabled=progress)
+    for video_id, error in _run(jobs, workers, dask_address):
         if error is None:
             report.done.append(video_id)
         else:
@@ -163,13 +176,13 @@ def extract_videos(videos: dict[str, str | Path], cache: str | Path, backend: st
     return report
 
 
-def _run(args: list[tuple], workers: int, dask_address: str | None):
+def _run(jobs: list[VideoJob], workers: int, dask_address: str | None):
     if dask_address:
         from dask.distributed import Client
         from dask.distributed import as_completed as dask_completed
 
         with Client(dask_address) as client:
-            futures = [client.submit(extract_one, *a, pure=False) for a in args]
+            futures = [client.submit(extract_one, job, pure=False) for job in jobs]
             for future in dask_completed(futures):
                 yield future.result()
     elif workers > 1:
@@ -177,14 +190,14 @@ def _run(args: list[tuple], workers: int, dask_address: str | None):
         context = multiprocessing.get_context("spawn")
         pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),))
         try:
-            futures = [pool.submit(extract_one, *a) for a in args]
+            futures = [pool.submit(extract_one, job) for job in jobs]
             for future in as_completed(futures):
                 yield future.result()
         finally:  # an interrupted batch leaves no queued work behind
             pool.shutdown(wait=True, cancel_futures=True)
     else:
-        for a in args:
-            yield extract_one(*a)
+        for job in jobs:
+            yield extract_one(job)
 
 
 def _start_worker(parent: int) -> None:
@@ -212,47 +225,3 @@ def compile_store(cache: str | Path, out: str | Path, labels: dict[str, np.ndarr
             features, _ = read_cached(cache, video_id)
             writer.add(video_id, {m.name: features[m.name] for m in modalities}, labels[video_id], splits[video_id])
     return FeatureStore(out)
-
-
-def runtime_per_minute(cache: str | Path, video_ids) -> pd.DataFrame:
-    """Seconds each extractor spent per minute of video, over the given cached videos."""
-    seconds, duration = {}, 0.0
-    for video_id in video_ids:
-        _, meta = read_cached(Path(cache), video_id)
-        duration += meta["duration"]
-        for name, spent in meta["seconds"].items():
-            seconds[name] = seconds.get(name, 0.0) + spent
-    if duration == 0:
-        raise ValueError("no cached video to time")
-    table = pd.Series(seconds).mul(60 / duration).rename("seconds per minute of video").to_frame()
-    table.loc["all extractors"] = table.sum()
-    return table.rename_axis("extractor").round(2)
-
-
-def time_extractors(videos, backend: str = "offline", whisper_tokens: int | None = None) -> pd.Series:
-    """Seconds per minute of video of each extractor of a backend, timed in this process on ``videos``.
-
-    Every extractor first runs once on the first video (loading and first-call costs are not
-    counted); then each video is decoded once (the ``decode`` row) and every extractor reads it.
-    ``whisper_tokens`` caps Whisper's decoding, for random stand-in weights
-    (:func:`genrelib.extractors.build_extractors`).
-    """
-    videos = [Path(v) for v in videos]
-    if not videos:
-        raise ValueError("no video to time")
-    extractors = build_extractors(backend, whisper_tokens=whisper_tokens)
-    warm = Trailer(videos[0])
-    for extractor in extractors:
-        extractor.extract(warm)
-    seconds, duration = dict.fromkeys(["decode"] + [e.modality for e in extractors], 0.0), 0.0
-    for video in videos:
-        start = time.perf_counter()
-        trailer = Trailer(video)
-        trailer.keyframes, trailer.audio(16_000), trailer.audio(32_000)
-        seconds["decode"] += time.perf_counter() - start
-        duration += trailer.info.duration
-        for extractor in extractors:
-            start = time.perf_counter()
-            extractor.extract(trailer)
-            seconds[extractor.modality] += time.perf_counter() - start
-    return pd.Series(seconds).mul(60 / duration).rename(f"{backend}: s per minute of video")

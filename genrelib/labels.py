@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .paths import artifacts_dir
+
 # The 21 MovieNet genres in alphabetical order: the column order of every
 # label matrix, prediction matrix and per-genre table in this project.
 GENRES: tuple[str, ...] = (
@@ -50,8 +52,6 @@ MOVIENET_FILES: dict[str, tuple[str, str]] = {
 }
 
 # The paper's published facts about the data (Section 3.1).
-PAPER_SPLIT_SIZES = {"trn": 18_488, "val": 2_641, "tst": 5_283}
-PAPER_DURATION_FENCES = (19.6, 214.4)
 
 HOW_TO_GET = (f"run `genrelib download-movienet --dest DIR` (checks sha256) and point "
               f"${ENV_VAR} or the notebook's `movienet_dir` parameter at DIR")
@@ -80,8 +80,6 @@ SHARED_MOVIENET_DIR = Path(__file__).resolve().parents[2] / "shared" / "movienet
 
 def downloaded_movienet_dir() -> Path:
     """Where ``genrelib download-movienet`` puts the files by default: the artifacts folder."""
-    from .env import artifacts_dir
-
     return artifacts_dir() / "movienet"
 
 

@@ -24,12 +24,10 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
+from .paper import TRAIN_LENGTHS
+from .store import write_atomically
+
 N_GENRES = 21
-# Feature sizes of the paper's five modalities: CLIP ViT-B/32 512, DistilBERT 768 for OCR and ASR text;
-# the audio-tag (PANNs, 527 AudioSet classes) and music-tag (50 tags) sizes are our reading of the paper.
-PAPER_FEATURE_DIMS = {"clip": 512, "audiotag": 527, "musicnet": 50, "ocr": 768, "asr": 768}
-# Frames per video in training (Section 3); also the rows of each modality's position table.
-TRAIN_LENGTHS = {"clip": 216, "ocr": 64, "asr": 86, "audiotag": 140, "musicnet": 18}
 OTHER_MODALITY_POSITIONS = 256  # rows for a modality the paper does not name
 PAPER_POSITION_ROWS = 4096  # the table size that reproduces the paper's parameter counts
 
@@ -115,6 +113,7 @@ class FeatureClassifier(nn.Module):
 
     kind: str
     reads_only_temporal_means = False  # True: training may hand the model each sequence's mean, computed once
+    clips_gradients = True  # the paper clips the transformers' gradients at norm 1, not the MLP's
 
     def __init__(self, dims: dict[str, int], **hyper):
         super().__init__()
@@ -146,8 +145,8 @@ class FeatureClassifier(nn.Module):
 class MLP(FeatureClassifier):
     """The paper's MLP: one linear layer over the concatenated temporal means of all modalities.
 
-    The authors' code has exactly this layer (55k parameters at the paper's
-    feature sizes; the paper prints 57k). Means are standardised after
+    The authors' code has exactly this layer: 47,061 parameters at the
+    paper's feature widths (2,240 inputs, 21 genres), where the paper prints 57k. Means are standardised after
     averaging, which equals averaging standardised frames for a non-empty
     sequence and costs one vector per video instead of one per frame, all
     modalities at once; a modality with no frame contributes zeros, the
@@ -156,6 +155,7 @@ class MLP(FeatureClassifier):
 
     kind = "mlp"
     reads_only_temporal_means = True
+    clips_gradients = False
 
     def __init__(self, dims: dict[str, int], dropout: float = 0.5):
         super().__init__(dims, dropout=dropout)
@@ -289,6 +289,8 @@ class MultiTransformer(FeatureClassifier):
 class FrameMLP(nn.Module):
     """Stage 1 of the raw-input baseline: a 2-layer MLP that classifies single frames of one modality."""
 
+    clips_gradients = False
+
     def __init__(self, dim: int, hidden: int = 256, dropout: float = 0.5):
         super().__init__()
         self.trunk = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU())
@@ -342,6 +344,19 @@ def build_model(kind: str, dims: dict[str, int], **hyper) -> FeatureClassifier:
     return MODELS[kind](dims, **hyper)
 
 
+def transformer_variants(dims: dict[str, int], dropout: float = 0.5,
+                         averaged_text: tuple[str, ...] = ("ocr", "asr")) -> dict[str, FeatureClassifier]:
+    """The paper's two transformers over ``dims`` and, when any of ``averaged_text`` is among them, the
+    multi-transformer variant that averages those text modalities instead of encoding them; by name."""
+    variants = {"single-transformer": build_model("single-transformer", dims, dropout=dropout),
+                "multi-transformer": build_model("multi-transformer", dims, dropout=dropout)}
+    averaged = tuple(name for name in averaged_text if name in dims)
+    if averaged:
+        variants[f"multi-transformer, {'+'.join(averaged)} averaged"] = build_model(
+            "multi-transformer", dims, dropout=dropout, averaged=averaged)
+    return variants
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
@@ -355,8 +370,6 @@ def count_with_paper_tables(model: FeatureClassifier) -> int:
 
 def save_checkpoint(model: FeatureClassifier, path: str | Path, **meta) -> Path:
     """Write weights plus the recipe to rebuild the model; ``meta`` is kept alongside."""
-    from .store import write_atomically
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, lambda handle: torch.save({"kind": model.kind, "dims": model.dims, "hyper": model.hyper,

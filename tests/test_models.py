@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from genrelib import models
+from genrelib import models, paper
 
 DIMS = {"clip": 12, "audiotag": 6, "ocr": 10}
 SHORT = {"clip": 6, "audiotag": 4, "ocr": 3}  # position tables shorter than some test sequences
@@ -52,8 +52,8 @@ def test_output_is_21_logits_per_video(kind, hyper):
 
 def test_mlp_is_one_layer_over_the_concatenated_means():
     assert models.count_parameters(models.build_model("mlp", DIMS)) == 28 * 21 + 21
-    # the paper's feature sizes: 2,625 inputs, 55,146 parameters (the paper prints 57k)
-    assert models.count_parameters(models.build_model("mlp", models.PAPER_FEATURE_DIMS)) == 2625 * 21 + 21
+    # the paper's feature widths: 2,240 inputs, 47,061 parameters (the paper prints 57k)
+    assert models.count_parameters(models.build_model("mlp", paper.FEATURE_DIMS)) == 2240 * 21 + 21
 
 
 def test_mlp_standardises_means_as_the_mean_of_standardised_frames():
@@ -66,11 +66,16 @@ def test_mlp_standardises_means_as_the_mean_of_standardised_frames():
     torch.testing.assert_close(empty, model.net(torch.zeros(1, 3)))  # no frame: the training mean
 
 
-def test_single_transformer_at_paper_sizes_has_the_papers_parameter_count_with_paper_tables():
-    model = models.build_model("single-transformer", models.PAPER_FEATURE_DIMS)
-    assert abs(models.count_with_paper_tables(model) - 8_560_000) / 8_560_000 < 0.005
-    rows = sum(models.TRAIN_LENGTHS.values())  # 524 rows of 256 instead of 5 x 4,096
-    assert models.count_parameters(model) == models.count_with_paper_tables(model) - (5 * 4096 - rows) * 256
+def test_count_with_paper_tables_is_the_count_of_a_model_built_with_4096_row_tables():
+    # built both ways at the paper's widths: a wrong row count or a missed table would differ
+    for kind in ("single-transformer", "multi-transformer"):
+        ours = models.build_model(kind, paper.FEATURE_DIMS)
+        big = models.build_model(kind, paper.FEATURE_DIMS, positions=dict.fromkeys(paper.FEATURE_DIMS, 4096))
+        assert models.count_with_paper_tables(ours) == models.count_parameters(big)
+        assert models.count_parameters(ours) < models.count_parameters(big)
+    # with 4,096-row tables the single-transformer lands within 1.5 % of the paper's 8.56M
+    single = models.build_model("single-transformer", paper.FEATURE_DIMS)
+    assert abs(models.count_with_paper_tables(single) / paper.PARAMETER_COUNTS["single-transformer"] - 1) < 0.015
 
 
 def test_standardization_uses_the_stored_statistics():

@@ -5,39 +5,52 @@ random ones where a user's downloaded weights go and load them from there. Marke
 a skipped ``paper`` test fails the run (conftest.py).
 """
 
+import importlib
 import os
+import sys
 import time
+import types
 
 import numpy as np
 import pytest
 import torch
 from media_fixtures import RATE
 
-from genrelib import compose, datasets, media
-from genrelib.extractors import WeightsMissing, audio, build_extractors, image, paper_weights, text
+from genrelib import compose, media, sources
+from genrelib.extractors import WeightsMissing, audio, build_extractors, image, stand_ins, text, weights
 from genrelib.extractors.base import Trailer
 
 pytestmark = pytest.mark.paper
-WHISPER_TOKENS = 16  # random Whisper weights never end a transcript
 
 
 @pytest.fixture(scope="module")
-def stand_ins():
-    with paper_weights.random_stand_ins() as folder:
+def random_weights():
+    with stand_ins.random_stand_ins() as folder:
         yield folder
 
 
 @pytest.fixture(scope="module")
 def trailer():
-    path = datasets.sample_trailer()
+    path = sources.sample_trailer()
     if path is None:
-        pytest.skip(f"{datasets.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
+        pytest.skip(f"{sources.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
     return Trailer(path)
 
 
+def panns_models(monkeypatch):
+    """panns_inference.models without the package's __init__, whose import runs `wget` for a label list:
+    the package is entered as a bare namespace, so only the model code loads."""
+    spec = importlib.util.find_spec("panns_inference")
+    bare = types.ModuleType("panns_inference")
+    bare.__path__ = list(spec.submodule_search_locations)
+    monkeypatch.setitem(sys.modules, "panns_inference", bare)
+    monkeypatch.delitem(sys.modules, "panns_inference.models", raising=False)
+    return importlib.import_module("panns_inference.models")
+
+
 def test_cnn14_port_matches_panns_inference(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOME", os.fspath(tmp_path))  # importing panns-inference writes under ~/panns_data
-    from panns_inference.models import Cnn14 as Original
+    monkeypatch.setenv("HOME", os.fspath(tmp_path))
+    Original = panns_models(monkeypatch).Cnn14
 
     torch.manual_seed(0)
     original = Original(sample_rate=32000, window_size=1024, hop_size=320, mel_bins=64, fmin=50, fmax=14000,
@@ -57,10 +70,11 @@ def test_cnn14_port_matches_panns_inference(tmp_path, monkeypatch):
     assert embedding.shape == (2, 2048)
     torch.testing.assert_close(embedding, expected["embedding"])
     torch.testing.assert_close(probabilities, expected["clipwise_output"])
+    assert not (tmp_path / "panns_data").exists()  # nothing was downloaded or written
 
 
-def test_paper_backend_runs_on_a_real_trailer(stand_ins, trailer, record_property):
-    extractors = {e.modality: e for e in build_extractors("paper", whisper_tokens=WHISPER_TOKENS)}
+def test_paper_backend_runs_on_a_real_trailer(random_weights, trailer, record_property):
+    extractors = {e.modality: e for e in build_extractors("paper")}
     features, seconds = {}, {}
     for name, extractor in extractors.items():
         start = time.perf_counter()
@@ -82,17 +96,17 @@ def test_paper_backend_runs_on_a_real_trailer(stand_ins, trailer, record_propert
     assert "Whisper small" in extractors["asr"].model and "distilbert-base-uncased" in extractors["asr"].model
 
 
-def test_paper_asr_runs_whisper_small_on_speech(stand_ins, tmp_path):
+def test_paper_asr_runs_whisper_small_on_speech(random_weights, tmp_path):
     quiet = np.zeros(RATE, np.float32)
     speech = np.concatenate([quiet, compose.speech("nobody leaves this town tonight", RATE), quiet])
     video = compose.write_video(tmp_path / "spoken.mp4", [(np.zeros((64, 64, 3), np.uint8), len(speech) / RATE)],
                                 speech, rate=RATE)
-    [asr] = build_extractors("paper", ["asr"], whisper_tokens=WHISPER_TOKENS)
+    [asr] = build_extractors("paper", ["asr"])
     features, starts = asr.extract_timed(Trailer(video))
     assert features.shape == (len(starts), 768) and len(starts) >= 1  # the voice found; its words are noise
 
 
-def test_clip_embedding_does_not_depend_on_the_batch(stand_ins):
+def test_clip_embedding_does_not_depend_on_the_batch(random_weights):
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 255, (180, 320, 3), dtype=np.uint8) for _ in range(3)]
     clip = image.Clip(batch_size=2)
@@ -102,7 +116,7 @@ def test_clip_embedding_does_not_depend_on_the_batch(stand_ins):
     assert together.shape == (3, 512)
 
 
-def test_distilbert_is_uncased_and_768_wide(stand_ins):
+def test_distilbert_is_uncased_and_768_wide(random_weights):
     vectors = text.distilbert().encode(["A Night In Paris", "a night in paris", "zombies attack"])
     assert vectors.shape == (3, 768)
     np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)
@@ -110,25 +124,25 @@ def test_distilbert_is_uncased_and_768_wide(stand_ins):
 
 
 def test_missing_paper_weights_name_the_folder_and_the_command(tmp_path, monkeypatch):
-    monkeypatch.setenv(paper_weights.ENV_VAR, os.fspath(tmp_path))
-    for load in (image.Clip, audio.Panns, text.distilbert, lambda: paper_weights.path(paper_weights.WHISPER)):
+    monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(tmp_path))
+    for load in (image.Clip, audio.Panns, text.distilbert, lambda: weights.paper_model(weights.WHISPER)):
         with pytest.raises(WeightsMissing, match=f"{tmp_path}.*genrelib download-paper-weights"):
             load()
 
 
 def test_a_truncated_cnn14_checkpoint_is_named_as_such(tmp_path, monkeypatch):
-    monkeypatch.setenv(paper_weights.ENV_VAR, os.fspath(tmp_path))
-    (tmp_path / paper_weights.CNN14).write_bytes(b"")
+    monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(tmp_path))
+    (tmp_path / weights.CNN14).write_bytes(b"")
     with pytest.raises(WeightsMissing, match="holds 0 bytes.*interrupted or offline download"):
         audio.Panns()
 
 
 def test_random_stand_ins_leave_no_trace(tmp_path, monkeypatch):
-    monkeypatch.setenv(paper_weights.ENV_VAR, os.fspath(tmp_path))
-    assert paper_weights.folder() == tmp_path
-    with paper_weights.random_stand_ins() as folder:
-        assert paper_weights.folder() == folder and (folder / paper_weights.CNN14).is_file()
-    assert paper_weights.folder() == tmp_path and not folder.exists()
+    monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(tmp_path))
+    assert weights.paper_folder() == tmp_path
+    with stand_ins.random_stand_ins() as folder:
+        assert weights.paper_folder() == folder and (folder / weights.CNN14).is_file()
+    assert weights.paper_folder() == tmp_path and not folder.exists()
 
 
 def test_download_writes_where_the_backend_reads(tmp_path, monkeypatch):
@@ -153,7 +167,7 @@ def test_download_writes_where_the_backend_reads(tmp_path, monkeypatch):
     def urlretrieve(url, target):
         fetched.append(url)
         with open(target, "wb") as handle:
-            handle.truncate(paper_weights.CNN14_MIN_BYTES)
+            handle.truncate(weights.CNN14_MIN_BYTES)
 
     def from_pretrained(name):
         fetched.append(name)
@@ -162,12 +176,12 @@ def test_download_writes_where_the_backend_reads(tmp_path, monkeypatch):
     for name in ("CLIPVisionModelWithProjection", "AutoModel", "AutoTokenizer"):
         monkeypatch.setattr(getattr(transformers, name), "from_pretrained", from_pretrained)
     monkeypatch.setattr(faster_whisper, "download_model", download_model)
-    monkeypatch.setattr(paper_weights.urllib.request, "urlretrieve", urlretrieve)
-    monkeypatch.setenv(paper_weights.ENV_VAR, os.fspath(tmp_path))
+    monkeypatch.setattr(weights.urllib.request, "urlretrieve", urlretrieve)
+    monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(tmp_path))
 
-    assert paper_weights.download() == tmp_path
+    assert weights.download() == tmp_path
     assert fetched == ["openai/clip-vit-base-patch32", "distilbert-base-uncased", "distilbert-base-uncased",
-                       "whisper small", paper_weights.CNN14_URL]
-    for name in (paper_weights.CLIP, paper_weights.CNN14, paper_weights.DISTILBERT, paper_weights.WHISPER):
-        assert paper_weights.path(name).exists()
+                       "whisper small", weights.CNN14_URL]
+    for name in (weights.CLIP, weights.CNN14, weights.DISTILBERT, weights.WHISPER):
+        assert weights.paper_model(name).exists()
     assert not list(tmp_path.glob("*.part"))  # the checkpoint was renamed into place whole

@@ -38,7 +38,7 @@ def test_round_trip_keeps_frames_lengths_splits_and_provenance(tmp_path):
     np.testing.assert_array_equal(store.frames(2, "clip"), written["c"]["clip"].astype(np.float16))
     assert store.frames(1, "ocr").shape == (0, 3)
     assert store.labels[0, GENRES.index("Drama")] == 1
-    assert store.provenance().loc["clip", "backend"] == "test"
+    assert store.provenance().loc["clip", "package"] == "test"
     assert isinstance(store._frames["clip"], np.memmap)  # mapped lazily, not loaded
 
 
@@ -110,7 +110,7 @@ def test_import_converts_layout_and_reorders_labels(tmp_path):
     assert store.videos == ["a", "b"]  # "x" is in no split
     assert store.labels[0, GENRES.index("War")] == 1 and store.labels[1, GENRES.index("Action")] == 1
     assert store.modalities["beats"].dim == 2 and store.lengths("beats").tolist() == [1, 1]
-    assert store.modalities["clip"].backend == "authors-release"
+    assert store.modalities["clip"].package == "authors-release"
 
 
 def test_import_command_requires_the_trust_flag(tmp_path, capsys, tiny_movienet):

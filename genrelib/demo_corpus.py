@@ -37,9 +37,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PIL import Image, ImageDraw, ImageFont
 
-from . import compose, env, labels
+from . import compose, labels
+from .progress import progress as progress_bar
 
 RATE = 16_000
 SIZE = (320, 240)
@@ -210,7 +212,7 @@ def _card(text: str) -> np.ndarray:
     return np.asarray(image)
 
 
-def _note(hz: float, seconds: float, timbre: str, rng) -> np.ndarray:
+def _note(hz: float, seconds: float, timbre: str) -> np.ndarray:
     t = np.arange(int(RATE * seconds)) / RATE
     if timbre == "square":
         wave = np.sign(np.sin(2 * np.pi * hz * t))
@@ -232,7 +234,7 @@ def _music(style: GenreStyle | None, seconds: float, rng: np.random.Generator) -
     beat = 60.0 / style.tempo
     for k, start in enumerate(np.arange(0, seconds - 0.05, beat / 2)):
         step = style.scale[int(rng.integers(len(style.scale)))] + 12 * int(k % 8 == 0)
-        note = _note(style.root * 2 ** (step / 12), min(beat / 2, seconds - start), style.timbre, rng)
+        note = _note(style.root * 2 ** (step / 12), min(beat / 2, seconds - start), style.timbre)
         i = int(start * RATE)
         out[i:i + len(note)] += 0.25 * note[:len(out) - i]
     if style.effect == "bursts":
@@ -245,7 +247,7 @@ def _music(style: GenreStyle | None, seconds: float, rng: np.random.Generator) -
     elif style.effect == "laugh":
         for start in rng.uniform(0, max(seconds - 0.6, 0.01), size=1):
             i = int(start * RATE)
-            burst = np.concatenate([_note(300 + 40 * j, 0.09, "saw", rng) * 0.3 for j in range(5)])
+            burst = np.concatenate([_note(300 + 40 * j, 0.09, "saw") * 0.3 for j in range(5)])
             out[i:i + len(burst)] += burst[:len(out) - i]
     return np.clip(out, -1, 1)
 
@@ -312,7 +314,7 @@ def make_corpus(out: str | Path, videos_per_split: dict[str, int], movienet_dir=
     for split, count in videos_per_split.items():
         labelled = [v for v in splits[split] if movienet.frame.loc[v, "genres"]]
         chosen = np.random.default_rng([seed, labels.SPLIT_NAMES.index(split)]).permutation(labelled)[:count]
-        for youtube_id in env.progress(chosen, desc=f"demo clips ({split})", enabled=progress):
+        for youtube_id in progress_bar(chosen, desc=f"demo clips ({split})", enabled=progress):
             genres = movienet.frame.loc[youtube_id, "genres"]
             clip_rng = np.random.default_rng([seed, *map(ord, youtube_id)])
             plan = plan_clip(genres, clip_rng, scenes, evidence, speech)
@@ -332,12 +334,10 @@ def make_corpus(out: str | Path, videos_per_split: dict[str, int], movienet_dir=
 
 def read_corpus(manifest: str | Path):
     """The corpus manifest as a DataFrame indexed by video id, with absolute paths and genre tuples."""
-    import pandas as pd
-
     manifest = Path(manifest)
     if not manifest.is_file():
         raise DemoError(f"{manifest}: no demo corpus here; execute chapter 2 (02_extraction), as `make book` "
-                        "does, or call genrelib.demo.make_corpus")
+                        "does, or call genrelib.demo_corpus.make_corpus")
     frame = pd.read_csv(manifest, dtype=str, keep_default_na=False).set_index("video_id")
     frame["path"] = [str(manifest.parent / p) for p in frame["path"]]
     frame["genres"] = [tuple(g.split("|")) if g else () for g in frame["genres"]]

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from genrelib import demo, labels, media
+from genrelib import demo_corpus as demo
+from genrelib import labels, media
 
 
 def test_every_genre_has_a_style_with_text():

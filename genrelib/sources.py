@@ -1,0 +1,113 @@
+"""Which data a chapter runs on, named by one parameter, and the real videos the book times and explains.
+
+``store`` in a chapter's parameters is one of
+
+* ``"demo"``: features that chapter 2 extracted from the demo corpus of
+  :mod:`genrelib.demo_corpus` with the offline backend (run chapter 2 first);
+* ``"synthetic"``: the paper-like stand-in of :mod:`genrelib.synthetic`, over real
+  MovieNet label sets, built on first use under the artifacts folder;
+* ``"planted"``: :mod:`genrelib.planted`, a few evidence frames per genre among many
+  noise frames (options in ``planted``), built on first use;
+* the path of a store directory, e.g. one imported from the authors' release
+  or extracted from the user's own MovieNet trailers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import demo_corpus, labels, planted, synthetic
+from .paths import Paths
+from .store import MANIFEST, FeatureStore
+
+# Big Buck Bunny's trailer (Blender Foundation, CC-BY 3.0), from the moviepy 2.2.1 sdist, beside the checkout.
+SAMPLE_TRAILER = Path(__file__).resolve().parents[2] / "shared" / "media" / "bbb_trailer.mp4"
+SAMPLE_TRAILER_SHA256 = "ce0d2ba68822a89ae65ee41b53be9de621771130c2aa1d0ff02d935df75b59ae"
+
+
+def sample_trailer(path: Path = SAMPLE_TRAILER) -> Path | None:
+    """The real sample trailer when it is there with the expected sha256; None when it is absent."""
+    if not path.is_file():
+        return None
+    if labels.sha256_of(path) != SAMPLE_TRAILER_SHA256:
+        raise ValueError(f"{path}: sha256 differs from the Big Buck Bunny trailer's {SAMPLE_TRAILER_SHA256}; "
+                         "replace it with trailer_bbb.mp4 from the moviepy 2.2.1 sdist")
+    return path
+
+
+def demo_clips_path(paths: Paths) -> Path:
+    """Where chapter 2 writes the demo corpus: its video files and manifest."""
+    return paths.artifacts / "demo" / "clips"
+
+
+def demo_corpus_table(paths: Paths) -> pd.DataFrame:
+    """The demo corpus chapter 2 made: one row per clip (split, genres, path, evidence scenes)."""
+    return demo_corpus.read_corpus(demo_clips_path(paths) / demo_corpus.MANIFEST)
+
+
+def held_out_clip(store: str, paths: Paths) -> pd.Series | None:
+    """A test-split video file of the named store that no model saw in training, or None when the store
+    has no video files (everything but the demo corpus)."""
+    if store != "demo":
+        return None
+    corpus = demo_corpus_table(paths)
+    return corpus[corpus["split"] == "tst"].iloc[0]
+
+
+def timing_videos(paths: Paths, demo_clips: int = 3) -> list[Path]:
+    """Videos to time extractors on: the first ``demo_clips`` test clips of the demo corpus (speech, title
+    cards, music) and the Big Buck Bunny trailer (a real film) when it is beside the checkout."""
+    corpus = demo_corpus_table(paths)
+    videos = [Path(p) for p in corpus.loc[corpus["split"] == "tst", "path"].sort_index()[:demo_clips]]
+    return videos + [trailer for trailer in [sample_trailer()] if trailer is not None]
+
+
+def demo_store_path(paths: Paths, backend: str = "offline") -> Path:
+    return paths.artifacts / "stores" / f"demo-{backend}"
+
+
+def demo_cache_path(paths: Paths, backend: str = "offline") -> Path:
+    """Per-video extraction cache of the demo corpus (with each extractor's timing)."""
+    return paths.artifacts / "demo" / f"features-{backend}"
+
+
+def _open_or_write(kind: str, write, folder: Path, videos_per_split: dict[str, int], seed: int,
+                   **options) -> FeatureStore:
+    """Open the ``kind`` store for these settings under ``folder``, writing it first with ``write`` if absent."""
+    key = "-".join(f"{s}{n}" for s, n in sorted(videos_per_split.items()))
+    extra = "".join(f"-{k}{v}" for k, v in sorted(options.items())).replace(" ", "")
+    path = Path(folder) / f"{kind}-{key}-seed{seed}{extra}"
+    if (path / MANIFEST).is_file():
+        return FeatureStore(path)
+    return write(path, videos_per_split=videos_per_split, seed=seed, **options)
+
+
+def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: dict[str, int] | None = None,
+               seed: int = 0, planted_options: dict | None = None) -> FeatureStore:
+    """The feature store a chapter's ``store`` parameter names (see the module's docstring)."""
+    if store == "demo":
+        path = demo_store_path(paths)
+        if not (path / MANIFEST).is_file():
+            raise FileNotFoundError(f"{path}: the demo feature store does not exist yet; execute chapter 2 "
+                                    "(02_extraction) first, as `make book` does")
+        return FeatureStore(path)
+    if store in ("synthetic", "planted") and not synthetic_videos:
+        raise ValueError(f"store={store!r} needs synthetic_videos, e.g. {{'trn': 600, 'val': 150, 'tst': 300}}")
+    if store == "synthetic":
+        movienet, splits = labels.load_labels(movienet_dir), labels.load_splits(movienet_dir)
+        return _open_or_write("synthetic", lambda path, **kw: synthetic.write_store(path, movienet, splits, **kw),
+                              paths.artifacts / "stores", synthetic_videos, seed)
+    if store == "planted":
+        options = {k: tuple(v) if isinstance(v, list) else v for k, v in (planted_options or {}).items()}
+        return _open_or_write("planted", planted.write_store, paths.artifacts / "stores", synthetic_videos, seed,
+                              **options)
+    return FeatureStore(Path(store).expanduser())
+
+
+def describe(store: FeatureStore) -> str:
+    """One line naming the data and the extractors behind a store, for the top of a results section."""
+    extractors = ", ".join(sorted({f"{m.package} ({m.model})" for m in store.modalities.values()}))
+    counts = ", ".join(f"{split} {len(store.indices(split))}" for split in labels.SPLIT_NAMES)
+    return f"Store {store.path.name}: {store.description}. Videos: {counts}. Extractors: {extractors}."

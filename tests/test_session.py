@@ -1,0 +1,24 @@
+import torch
+
+from genrelib import session
+from genrelib.progress import progress
+
+
+def test_progress_off_a_terminal_prints_one_line_when_done(capsys):
+    for _ in progress(range(250), desc="train mlp"):
+        pass
+    bar = progress(total=3, desc="extract (offline)")
+    for _ in range(3):
+        bar.update()
+    bar.close()
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(" done")[0] for line in lines] == ["train mlp: 250", "extract (offline): 3"]
+
+
+def test_device_follows_the_gpu_and_a_named_device_wins(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert session.device() == torch.device("cuda")
+    assert session.device("cpu") == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    assert session.device() == torch.device("cpu")
+    assert session.device("cuda:1") == torch.device("cuda", 1)
