@@ -92,7 +92,11 @@ def scene_cuts(path: str | os.PathLike, threshold: float = 0.3) -> tuple[np.ndar
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"  # frame- and slice-threaded decoding
         graph = av.filter.Graph()
-        source = graph.add_buffer(template=stream)
+        try:
+            source = graph.add_buffer(template=stream)
+        except ValueError as exc:  # no picture format: the stream's headers could not be decoded
+            raise MediaError(f"{path}: video stream is corrupt, its picture format cannot be read ({exc}); "
+                             "check that the file plays from start to end") from exc
         select = graph.add("select", f"gt(scene\\,{threshold})")
         sink = graph.add("buffersink")
         source.link_to(select)

@@ -1,9 +1,15 @@
 import os
 from pathlib import Path
 
+import network_guard
 import pytest
 
 from genrelib import labels
+
+
+def pytest_configure(config):
+    """Every test runs without the network (loopback stays open for local servers, kernels and Dask)."""
+    network_guard.install()
 
 REAL_MOVIENET = labels.default_movienet_dir()
 
@@ -46,9 +52,9 @@ def tiny_store(tiny_movienet, tmp_path_factory):
     from genrelib import synthetic
 
     modalities = (synthetic.SyntheticModality("clip", 16, 0.5, 0.5), synthetic.SyntheticModality("ocr", 8, 0.1, 0.5))
-    return synthetic.synthetic_store(tmp_path_factory.mktemp("stores") / "tiny", labels.load_labels(tiny_movienet),
-                                     labels.load_splits(tiny_movienet), {"trn": 42, "val": 6, "tst": 12},
-                                     modalities=modalities, signal=2.0, seed=0)
+    return synthetic.write_store(tmp_path_factory.mktemp("stores") / "tiny", labels.load_labels(tiny_movienet),
+                                 labels.load_splits(tiny_movienet), {"trn": 42, "val": 6, "tst": 12},
+                                 modalities=modalities, signal=2.0, seed=0)
 
 
 @pytest.hookimpl(wrapper=True)

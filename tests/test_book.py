@@ -48,10 +48,21 @@ def test_unknown_chapter_is_an_error(tmp_path, chapter):
         book.load_parameter_file(params, [chapter])
 
 
-def test_every_repository_parameter_file_is_valid():
+def test_a_value_of_the_wrong_kind_is_an_error(tmp_path, chapter):
+    params = tmp_path / "p.yaml"
+    params.write_text("01_demo:\n  seed: 1e-5\n")  # YAML reads a float without a dot as text
+    with pytest.raises(book.ParameterError, match=r"01_demo's seed = '1e-5' is text.*write 1.0e-5"):
+        book.load_parameter_file(params, [chapter])
+    params.write_text("01_demo:\n  seed: 3.5\n  store: null\n")  # any number for a number; null for anything
+    assert book.load_parameter_file(params, [chapter]) == {"01_demo": {"seed": 3.5, "store": None}}
+
+
+def test_every_repository_parameter_file_loads_and_the_book_files_cover_every_chapter():
+    stems = {c.stem for c in book.chapters()}
     for params in sorted((book.REPO_ROOT / "params").glob("*.yaml")):
-        loaded = book.load_parameter_file(params, book.chapters())
-        assert set(loaded) <= {c.stem for c in book.chapters()}
+        book.load_parameter_file(params, book.chapters())  # raises on any unknown name or wrong kind
+    for full_run in ("ci.yaml", "default.yaml"):  # what `make test` and `make book` execute
+        assert set(book.load_parameter_file(book.REPO_ROOT / "params" / full_run, book.chapters())) == stems
 
 
 def test_execute_injects_parameters_and_hides_them(tmp_path, chapter):

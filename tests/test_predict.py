@@ -3,7 +3,7 @@ import pytest
 import torch
 from media_fixtures import three_scene_video
 
-from genrelib import cli, models, predict
+from genrelib import cli, labels, models, predict
 
 
 def constant_model(dims):
@@ -31,11 +31,19 @@ def test_occlusion_blames_the_frame_that_carries_the_signal():
     assert (top["modality"], top["time (s)"]) == ("clip", 2.0)
 
 
-def test_predict_command_runs_on_a_video(tmp_path, capsys):
+def test_predict_command_prints_the_probability_the_model_gives(tmp_path, capsys):
+    from genrelib.extractors import Trailer, build_extractors
+
+    video = three_scene_video(tmp_path / "v.mp4")
     checkpoint = models.save_checkpoint(constant_model({"clip": 1280, "audiotag": 521}), tmp_path / "m.pt")
-    assert cli.main(["predict", str(three_scene_video(tmp_path / "v.mp4")), "--checkpoint", str(checkpoint)]) == 0
+    assert cli.main(["predict", str(video), "--checkpoint", str(checkpoint)]) == 0
     out = capsys.readouterr().out
-    assert "Genre probabilities" in out and out.count("\n  ") >= 21 and "audiotag" in out
+    printed = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()[1:22]}
+    assert sorted(printed) == sorted(labels.GENRES) and "audiotag" in out
+    # every genre logit is the mean of clip feature 0 over the video's keyframes (the model's only weight)
+    [clip] = build_extractors("offline", ["clip"])
+    expected = 1 / (1 + np.exp(-clip.extract(Trailer(video))[:, 0].mean()))
+    assert all(p == pytest.approx(expected, abs=5e-4) for p in printed.values())
 
 
 def test_predict_command_names_an_unreadable_video(tmp_path, capsys):

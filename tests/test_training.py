@@ -53,7 +53,7 @@ def test_same_seed_gives_the_same_numbers_whatever_the_random_state(tiny_store, 
 def test_mlp_learns_planted_evidence_beyond_the_prior(tiny_store, tmp_path):
     models.torch.manual_seed(0)
     model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()})
-    run = training.train_and_test(model, tiny_store, quick_config(clip_grad_norm=None), tmp_path / "m.pt",
+    run = training.train_and_test(model, tiny_store, quick_config(), tmp_path / "m.pt",
                                   progress=False)
     test_labels = tiny_store.labels[tiny_store.indices("tst")]
     prior = metrics.evaluate(test_labels, metrics.prior_scores(tiny_store.labels[tiny_store.indices("trn")],
@@ -79,7 +79,7 @@ def test_early_stopping_keeps_and_reloads_the_best_epoch(tiny_store, tmp_path):
 def test_training_without_validation_videos_is_refused(tmp_path, tiny_movienet):
     from genrelib import labels, synthetic
 
-    store = synthetic.synthetic_store(tmp_path / "s", labels.load_labels(tiny_movienet),
+    store = synthetic.write_store(tmp_path / "s", labels.load_labels(tiny_movienet),
                                       labels.load_splits(tiny_movienet), {"trn": 5, "tst": 2},
                                       modalities=(synthetic.SyntheticModality("clip", 4, 0.2, 0.5),))
     with pytest.raises(ValueError, match=r"'val' \(0\)"):
@@ -142,3 +142,34 @@ def test_temporal_means_give_the_mlp_what_the_frames_give_it(tiny_store, lengths
     everything = tiny_store.indices()
     np.testing.assert_allclose(training.predict(model, means, everything, batch_size=7),
                                training.predict(model, tiny_store, everything, lengths, batch_size=7), atol=1e-5)
+
+
+def test_training_runs_on_the_configured_device(tiny_store, tmp_path):
+    # "meta" tensors have shapes but no values: a loss on them cannot be read, so training that honours
+    # TrainConfig.device fails, and one that silently stays on the CPU would pass.
+    model = small_transformer(tiny_store)
+    with pytest.raises((RuntimeError, NotImplementedError), match="meta"):
+        training.train(model, tiny_store, quick_config(max_epochs=1, device="meta"), tmp_path / "m.pt",
+                       progress=False)
+    with pytest.raises((RuntimeError, NotImplementedError), match="meta"):
+        training.train_frame_classifier(tiny_store, "clip", quick_config(max_epochs=1, device="meta"),
+                                        progress=False)
+
+
+def test_a_checkpoint_trained_elsewhere_loads_on_the_cpu(tiny_store, tmp_path):
+    device = "cuda" if models.torch.cuda.is_available() else "cpu"
+    model = small_transformer(tiny_store)
+    training.train(model, tiny_store, quick_config(max_epochs=1, device=device), tmp_path / "m.pt", progress=False)
+    loaded, meta = models.load_checkpoint(tmp_path / "m.pt")
+    assert {p.device.type for p in loaded.parameters()} == {"cpu"} and meta["config"]["device"] == device
+    test = tiny_store.indices("tst")
+    np.testing.assert_allclose(training.predict(loaded, tiny_store, test),
+                               training.predict(model.cpu(), tiny_store, test), atol=1e-5)
+
+
+def test_the_mlp_is_not_clipped_and_the_transformers_are():
+    config = quick_config(clip_grad_norm=1.0)
+    assert training.gradient_clip(models.build_model("mlp", {"clip": 4}), config) is None
+    assert training.gradient_clip(models.build_model("multi-transformer", {"clip": 4}, d_model=8, heads=2),
+                                  config) == 1.0
+    assert training.gradient_clip(models.FrameMLP(4), config) is None
