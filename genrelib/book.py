@@ -7,6 +7,11 @@ here an unknown name, or a section for a chapter that does not exist, is an
 error before anything runs.
 
     python -m genrelib.book --params params/ci.yaml --out book/executed [--only 01_data]
+
+One chapter with papermill's habits: ``-p NAME VALUE`` (repeatable) and ``-f FILE``
+(a flat YAML mapping of that chapter's parameters), on top of ``--params`` when given:
+
+    python -m genrelib.book --only 03_mlp -p learning_rate 1e-5 -f my_mlp.yaml
 """
 
 from __future__ import annotations
@@ -132,16 +137,57 @@ def status_table(executed_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", "started", "seconds", "status", "parameters"]).set_index("chapter")
 
 
+def parse_value(text: str):
+    """A ``-p`` value as papermill reads it: an int, else a float (``1e-5`` too), else YAML (lists,
+    mappings, true/false, null), else the text itself."""
+    for number in (int, float):
+        try:
+            return number(text)
+        except ValueError:
+            pass
+    return yaml.safe_load(text)
+
+
+def chapter_overrides(chapter: Path, pairs: list[tuple[str, str]], flat_file: Path | None) -> dict:
+    """One chapter's parameters from ``-f FILE`` then ``-p NAME VALUE`` pairs, checked against its cell."""
+    values = {}
+    if flat_file is not None:
+        content = yaml.safe_load(Path(flat_file).read_text()) or {}
+        if not isinstance(content, dict):
+            raise ParameterError(f"{flat_file}: expected a mapping of parameter name -> value for {chapter.stem}")
+        values.update(content)
+    values.update({name: parse_value(value) for name, value in pairs})
+    check_parameters("-p/-f", chapter.stem, values, declared_parameters(chapter))
+    return values
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--params", type=Path, required=True, help="parameter file, e.g. params/ci.yaml")
+    parser.add_argument("--params", type=Path, default=None, help="parameter file, e.g. params/ci.yaml "
+                        "(required unless -p/-f name one chapter's parameters)")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "book" / "executed")
     parser.add_argument("--only", nargs="*", default=None, help="chapter stems to run (default: all)")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="one parameter of the one chapter named by --only (papermill's -p)")
+    parser.add_argument("-f", "--parameters-file", type=Path, default=None,
+                        help="a flat YAML file of that chapter's parameters (papermill's -f)")
     args = parser.parse_args(argv)
     sources = chapters()
     try:
-        parameters = load_parameter_file(args.params, sources)
-    except ParameterError as exc:
+        unknown = set(args.only or ()) - {s.stem for s in sources}
+        if unknown:
+            raise ParameterError(f"--only names no chapter {sorted(unknown)}; chapters are {[s.stem for s in sources]}")
+        one_chapter = args.parameter or args.parameters_file
+        if one_chapter and len(args.only or ()) != 1:
+            raise ParameterError("-p and -f set one chapter's parameters: name it with --only, e.g. --only 03_mlp")
+        if not one_chapter and args.params is None:
+            raise ParameterError("give --params FILE, or -p/-f with --only CHAPTER")
+        parameters = load_parameter_file(args.params, sources) if args.params else {}
+        if one_chapter:
+            [chapter] = [s for s in sources if s.stem == args.only[0]]
+            parameters[chapter.stem] = {**parameters.get(chapter.stem, {}),
+                                        **chapter_overrides(chapter, args.parameter, args.parameters_file)}
+    except (ParameterError, OSError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not args.only:  # a full build: results of earlier builds must not reach the results chapter

@@ -17,14 +17,13 @@ import hashlib
 import json
 import math
 import os
-import tempfile
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .downloads import DownloadError, fetch
 from .paths import artifacts_dir
 
 # The 21 MovieNet genres in alphabetical order: the column order of every
@@ -221,13 +220,18 @@ def download_movienet(dest: str | os.PathLike, files: dict[str, tuple[str, str]]
         if target.is_file() and sha256_of(target) == sha256:
             written.append(target)
             continue
-        with tempfile.NamedTemporaryFile(dir=dest, prefix=f".{name}.", delete=False) as tmp:
-            with urllib.request.urlopen(url, timeout=60) as response:
-                tmp.write(response.read())
-        got = sha256_of(Path(tmp.name))
+        fetched = dest / f".{name}.download"
+        try:
+            fetch(url, fetched)
+        except DownloadError as exc:
+            raise LabelFileError(
+                f"could not download {name} from {url} ({exc.__cause__ or exc}). Without internet, copy "
+                f"{LABEL_FILE} and {SPLIT_FILE} into a folder and point ${ENV_VAR} (or a chapter's movienet_dir) at "
+                f"it, or put them in {SHARED_MOVIENET_DIR} or {downloaded_movienet_dir()}") from None
+        got = sha256_of(fetched)
         if got != sha256:
-            os.unlink(tmp.name)
+            fetched.unlink()
             raise LabelFileError(f"{url}: sha256 {got} does not match the expected {sha256}; nothing was written")
-        os.replace(tmp.name, target)
+        os.replace(fetched, target)
         written.append(target)
     return written

@@ -151,11 +151,23 @@ class FeatureStore:
         if not manifest_path.is_file():
             raise StoreError(f"{self.path}: no feature store here ({MANIFEST} missing). Build one with the "
                              "chapter-02 extraction or `genrelib import-features`.")
-        manifest = json.loads(manifest_path.read_text())
-        if manifest.get("format") != FORMAT:
-            raise StoreError(f"{manifest_path}: format {manifest.get('format')!r} is not {FORMAT!r}")
+        rebuild = ("rebuild the store (chapter 02's extraction, `genrelib import-features`, or delete the folder "
+                   "for a generated store to be written again)")
+        try:
+            manifest = json.loads(manifest_path.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise StoreError(f"{manifest_path}: not valid JSON ({exc}); {rebuild}") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            found = manifest.get("format") if isinstance(manifest, dict) else type(manifest).__name__
+            raise StoreError(f"{manifest_path}: format {found!r} is not {FORMAT!r}; {rebuild}")
+        missing = {"description", "modalities", "videos", "splits", "genres"} - set(manifest)
+        if missing:
+            raise StoreError(f"{manifest_path}: lacks {sorted(missing)}; {rebuild}")
         if manifest["genres"] != list(GENRES):
             raise StoreError(f"{manifest_path}: genre order differs from genrelib.labels.GENRES")
+        if len(manifest["splits"]) != len(manifest["videos"]):
+            raise StoreError(f"{manifest_path}: {len(manifest['videos'])} videos but {len(manifest['splits'])} "
+                             f"split entries; {rebuild}")
         self.description: str = manifest["description"]
         # stores written before the field was named "package" call it "backend"
         self.modalities = {m["name"]: Modality(**{("package" if k == "backend" else k): v for k, v in m.items()})

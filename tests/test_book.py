@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from genrelib import book
@@ -80,3 +82,52 @@ def test_status_table_reads_papermill_metadata(tmp_path, chapter):
     assert status.loc["01_demo", "status"] == "ok"
     assert status.loc["01_demo", "parameters"] == "seed=3"
     assert status.loc["01_demo", "seconds"] >= 0
+
+
+def test_papermill_style_values_are_read_as_papermill_reads_them():
+    assert book.parse_value("1e-5") == 1e-5 and book.parse_value("3") == 3
+    assert book.parse_value("[0, 1]") == [0, 1] and book.parse_value("null") is None
+    assert book.parse_value("demo") == "demo" and book.parse_value("true") is True
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--only", "99_nothing", "--params", "params/ci.yaml"], "--only names no chapter"),
+    (["-p", "learning_rate", "1e-5"], "name it with --only"),
+    (["--only", "03_mlp", "04_transformers", "-p", "seed", "1"], "name it with --only"),
+    (["--only", "03_mlp", "-p", "learnig_rate", "1e-5"], r"03_mlp has no parameter\(s\) \['learnig_rate'\]"),
+    (["--only", "03_mlp", "-p", "learning_rate", "fast"], "03_mlp's learning_rate = 'fast' is text"),
+    ([], "give --params FILE"),
+])
+def test_the_runner_refuses_bad_arguments_before_running_anything(argv, message, capsys, tmp_path):
+    assert book.main([*argv, "--out", str(tmp_path)]) == 2
+    assert message.replace("\\", "") in capsys.readouterr().err.replace("\\", "")
+    assert not list(tmp_path.iterdir())  # nothing was executed
+
+
+def test_one_chapter_runs_with_p_and_f_like_papermill(tmp_path, real_movienet):  # chapter 1 reads the labels
+    import nbformat
+
+    flat = tmp_path / "mine.yaml"
+    flat.write_text("seed: 1\n")
+    assert book.main(["--only", "01_data", "-f", str(flat), "-p", "seed", "2", "--out", str(tmp_path / "out")]) == 0
+    executed = nbformat.read(tmp_path / "out" / "01_data.ipynb", as_version=4)
+    assert executed.metadata.papermill.parameters == {"seed": 2}  # -p wins over -f
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["01_data.ipynb"]  # --only ran one chapter
+
+
+def test_a_chapter_runs_with_plain_jupytext_and_papermill(tmp_path, real_movienet):
+    import subprocess
+    import sys
+
+    import nbformat
+
+    bin_dir = Path(sys.executable).parent
+    notebook = tmp_path / "01_data.ipynb"
+    subprocess.run([bin_dir / "jupytext", "--to", "ipynb", "--output", notebook, book.NOTEBOOK_DIR / "01_data.md"],
+                   check=True, capture_output=True)
+    subprocess.run([bin_dir / "papermill", notebook, tmp_path / "out.ipynb", "-p", "seed", "4", "-k", "python3",
+                    "--cwd", book.NOTEBOOK_DIR], check=True, capture_output=True)
+    executed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert executed.metadata.papermill.parameters == {"seed": 4}
+    outputs = [output for cell in executed.cells for output in cell.get("outputs", [])]
+    assert outputs and not any(output.get("output_type") == "error" for output in outputs)

@@ -187,3 +187,13 @@ def _alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+def test_a_file_that_lasts_0_seconds_is_a_failure(tmp_path):
+    import wave
+
+    with wave.open(str(tmp_path / "empty.wav"), "wb") as empty:  # a valid file with no sample
+        empty.setnchannels(1), empty.setsampwidth(2), empty.setframerate(16_000)
+    report = extraction.extract_videos({"e": tmp_path / "empty.wav"}, tmp_path / "cache", modalities=["musicnet"],
+                                       progress=False)
+    assert report.failed["e"] == f"{tmp_path / 'empty.wav'}: lasts 0 seconds"

@@ -3,7 +3,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from media_fixtures import RATE, text_card, three_scene_video, tone
+from media_fixtures import RATE, solid, text_card, three_scene_video, tone
 from musicnn_reference import reference_signal
 
 from genrelib.extractors import WeightsMissing, audio, build_extractors, image, music, text, weights
@@ -223,3 +223,16 @@ def test_build_extractors_rejects_unknown_names():
         build_extractors("cloud")
     with pytest.raises(ValueError, match=r"no extractor for \['face'\]"):
         build_extractors("offline", ["face"])
+
+
+def test_offline_ocr_over_a_whole_video_reads_each_card_at_its_scene(tmp_path):
+    from genrelib import compose
+
+    scenes = [(text_card("NOBODY LEAVES TONIGHT"), 2.0), (solid((30, 200, 30)), 2.0), (text_card("COMING SOON"), 2.0)]
+    video = compose.write_video(tmp_path / "cards.mp4", scenes)
+    [ocr] = build_extractors("offline", ["ocr"])
+    features, times = ocr.extract_timed(Trailer(video))
+    read = ocr.explain(Trailer(video))
+    assert [round(t) for t, _ in read] == [1, 5]  # the middles of the two card scenes; the green one has no text
+    assert {"nobody", "tonight"} <= set(read[0][1].split()) and {"coming", "soon"} <= set(read[1][1].split())
+    assert features.shape == (len(times), 384) and np.round(times).tolist() == [1, 5]

@@ -94,10 +94,22 @@ def test_load_splits_rejects_overlapping_splits(tmp_path):
         labels.load_splits(tmp_path)
 
 
-def test_load_splits_rejects_broken_json(tmp_path):
-    (tmp_path / labels.SPLIT_FILE).write_text("{not json")
-    with pytest.raises(labels.LabelFileError, match="not valid JSON"):
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not valid JSON"),
+    ('["trn", "val", "tst"]', "expected an object with keys"),
+    ('{"trn": "a b", "val": [], "tst": []}', "split 'trn' must be a list of youtube ids"),
+    ('{"trn": [], "val": []}', "expected an object with keys"),
+])
+def test_load_splits_rejects_a_bad_split_file_naming_it(tmp_path, content, message):
+    (tmp_path / labels.SPLIT_FILE).write_text(content)
+    with pytest.raises(labels.LabelFileError, match=f"{labels.SPLIT_FILE}: {message}"):
         labels.load_splits(tmp_path)
+
+
+def test_a_label_file_with_a_repeated_id_is_rejected(tmp_path):
+    write_movienet(tmp_path, ["tt1,aaa,[],A,20.5\n", "tt2,bbb,[],B,30.0\n", "tt3,aaa,[],C,40.0\n"])
+    with pytest.raises(labels.LabelFileError, match=r"youtube_id must be present and unique \(duplicates: .*aaa"):
+        labels.load_labels(tmp_path)
 
 
 def test_download_keeps_nothing_when_the_checksum_is_wrong(tmp_path):

@@ -145,43 +145,73 @@ def test_random_stand_ins_leave_no_trace(tmp_path, monkeypatch):
     assert weights.paper_folder() == tmp_path and not folder.exists()
 
 
-def test_download_writes_where_the_backend_reads(tmp_path, monkeypatch):
-    """The network calls replaced by stand-ins that record what is fetched and write a file where told."""
+def test_download_fetches_resumes_and_each_model_loads_from_where_it_was_written(random_weights, tmp_path,
+                                                                                 monkeypatch):
+    """The Cnn14 checkpoint comes over HTTP from a local server that drops the first transfer halfway; the
+    hub downloads (CLIP, DistilBERT, Whisper small) are served from the stand-in folder. Then every paper
+    extractor loads its weights from the folder the download filled."""
+    import shutil
+
     import faster_whisper
     import transformers
+    from http_fixtures import serving
 
-    fetched = []
+    asked = []
 
-    class Hub:
-        def __init__(self, name):
-            self.name = name
-
-        def save_pretrained(self, folder):
-            folder.mkdir(parents=True, exist_ok=True)
-            (folder / f"{self.name.replace('/', '_')}.saved").touch()
+    def from_hub(original):
+        def load(name, *args, **kwargs):
+            asked.append(name)
+            local = {"openai/clip-vit-base-patch32": weights.CLIP}.get(name, name)
+            return original(random_weights / local, *args, **kwargs)
+        return load
 
     def download_model(size, output_dir):
-        fetched.append(f"whisper {size}")
-        os.makedirs(output_dir)
-
-    def urlretrieve(url, target):
-        fetched.append(url)
-        with open(target, "wb") as handle:
-            handle.truncate(weights.CNN14_MIN_BYTES)
-
-    def from_pretrained(name):
-        fetched.append(name)
-        return Hub(name)
+        asked.append(f"whisper {size}")
+        shutil.copytree(random_weights / weights.WHISPER, output_dir)
 
     for name in ("CLIPVisionModelWithProjection", "AutoModel", "AutoTokenizer"):
-        monkeypatch.setattr(getattr(transformers, name), "from_pretrained", from_pretrained)
+        cls = getattr(transformers, name)
+        monkeypatch.setattr(cls, "from_pretrained", from_hub(cls.from_pretrained))
     monkeypatch.setattr(faster_whisper, "download_model", download_model)
-    monkeypatch.setattr(weights.urllib.request, "urlretrieve", urlretrieve)
-    monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(tmp_path))
+    target = tmp_path / "downloaded"
+    with serving(random_weights, cut_first_transfer=True) as (url, ranges):
+        assert weights.download(target, cnn14_url=f"{url}/{weights.CNN14}") == target
+    assert asked == ["openai/clip-vit-base-patch32", "distilbert-base-uncased", "distilbert-base-uncased",
+                     "whisper small"]
+    assert ranges[0] is None and ranges[1].startswith("bytes=") and len(ranges) == 2  # resumed, not restarted
+    assert (target / weights.CNN14).read_bytes() == (random_weights / weights.CNN14).read_bytes()
+    monkeypatch.undo()
+    monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(target))
+    extractors = build_extractors("paper")
+    assert [e.modality for e in extractors] == ["clip", "audiotag", "musicnet", "ocr", "asr"]
+    probe = audio.Panns().network.fc_audioset.weight
+    torch.testing.assert_close(probe, torch.load(random_weights / weights.CNN14, weights_only=True)["model"][
+        "fc_audioset.weight"])  # the downloaded checkpoint is the one the model reads
 
-    assert weights.download() == tmp_path
-    assert fetched == ["openai/clip-vit-base-patch32", "distilbert-base-uncased", "distilbert-base-uncased",
-                       "whisper small", weights.CNN14_URL]
-    for name in (weights.CLIP, weights.CNN14, weights.DISTILBERT, weights.WHISPER):
-        assert weights.paper_model(name).exists()
-    assert not list(tmp_path.glob("*.part"))  # the checkpoint was renamed into place whole
+
+def test_clip_preprocessing_matches_the_reference_implementation():
+    """transformers' CLIPImageProcessor follows OpenAI's CLIP transform (resize the shorter side to 224 bicubic,
+    centre crop, normalise); a portrait keyframe caught a rounding of the longer side that CLIP does not do."""
+    import warnings
+
+    from transformers import CLIPImageProcessor
+
+    rng = np.random.default_rng(0)
+    shapes = [(180, 320), (448, 300), (240, 320), (225, 225), (224, 400)]
+    images = [rng.integers(0, 256, (*shape, 3), dtype=np.uint8) for shape in shapes]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reference = CLIPImageProcessor()(images, return_tensors="np").pixel_values
+    np.testing.assert_allclose(image.Clip.pixels(images).numpy(), reference, atol=1e-5)
+
+
+def test_distilbert_states_are_the_models_own_mean_over_real_tokens(random_weights):
+    """Batched encoding (padded) gives each text the mean of its own token states, computed here directly."""
+    from transformers import AutoModel, AutoTokenizer
+
+    texts = ["revenge is coming", "an unlucky bird", "a"]
+    folder = weights.paper_model(weights.DISTILBERT)
+    tokenizer, network = AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
+    with torch.no_grad():
+        expected = [network(**tokenizer(t, return_tensors="pt")).last_hidden_state[0].mean(0).numpy() for t in texts]
+    np.testing.assert_allclose(text.distilbert().encode(texts), np.stack(expected), atol=1e-5)

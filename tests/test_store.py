@@ -1,3 +1,4 @@
+import json
 import pickle
 
 import numpy as np
@@ -131,3 +132,31 @@ def test_saved_results_round_trip(tmp_path):
     report.save_result(tmp_path, "t", table, "caption")
     caption, loaded = report.load_results(tmp_path)["t"]
     assert caption == "caption" and loaded.loc["War", "m AP"] == 2.0
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda m: "{half a manifest", "not valid JSON"),
+    (lambda m: json.dumps({k: v for k, v in json.loads(m).items() if k != "videos"}), r"lacks \['videos'\]"),
+    (lambda m: json.dumps({**json.loads(m), "format": "other/9"}), "format 'other/9' is not"),
+    (lambda m: json.dumps({**json.loads(m), "splits": ["trn"]}), "3 videos but 1 split entries"),
+    (lambda m: "[1, 2]", "format 'list' is not"),
+])
+def test_a_corrupt_manifest_is_named_with_what_to_do(tmp_path, damage, message):
+    write_small(tmp_path / "s")
+    manifest = tmp_path / "s" / fs.MANIFEST
+    manifest.write_text(damage(manifest.read_text()))
+    with pytest.raises(fs.StoreError, match=f"manifest.json: {message}.*rebuild the store"):
+        fs.FeatureStore(tmp_path / "s")
+
+
+def test_import_command_writes_a_store(tmp_path, capsys):
+    from genrelib import cli
+
+    movienet = tmp_path / "movienet"
+    movienet.mkdir()
+    (movienet / "splits.json").write_text(json.dumps({"trn": ["a"], "val": ["b"], "tst": []}))
+    args = ["import-features", str(release_pickle(tmp_path / "f.pkl")), "--out", str(tmp_path / "s"),
+            "--movienet-dir", str(movienet), "--trust-pickle"]
+    assert cli.main(args) == 0
+    assert f"{tmp_path / 's'}: 2 videos, modalities ['beats', 'clip']" in capsys.readouterr().out
+    assert fs.FeatureStore(tmp_path / "s").videos == ["a", "b"]

@@ -14,14 +14,14 @@ CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], np.float32)
 
 
-def _resize_center(image: np.ndarray, side: int, bicubic: bool = False) -> np.ndarray:
-    """Shorter side to ``side`` (bilinear, or bicubic as CLIP's), then the central square; float32 in [0, 1]."""
+def _resize_center(image: np.ndarray, side: int) -> np.ndarray:
+    """Shorter side to ``side`` (bilinear), then the central square; float32 in [0, 1]."""
     from PIL import Image
 
     height, width = image.shape[:2]
     scale = side / min(height, width)
     resized = Image.fromarray(image).resize((max(side, round(width * scale)), max(side, round(height * scale))),
-                                            Image.BICUBIC if bicubic else Image.BILINEAR)
+                                            Image.BILINEAR)
     left, top = (resized.width - side) // 2, (resized.height - side) // 2
     return np.asarray(resized.crop((left, top, left + side, top + side)), np.float32) / 255.0
 
@@ -69,8 +69,7 @@ class Clip(Extractor):
 
     The paper ran it through open_clip_torch; the same OpenAI weights and architecture load here
     through transformers, because open_clip imports torchvision, whose wheels do not load beside
-    the CPU build of torch 2.13 this book pins. Preprocessing is CLIP's: the shorter side resized to
-    224 px (bicubic), the central square, OpenAI's channel means and deviations.
+    the CPU build of torch 2.13 this book pins. Preprocessing is CLIP's (:meth:`pixels`).
     """
 
     modality, dim = "clip", 512
@@ -84,15 +83,31 @@ class Clip(Extractor):
         self.network = CLIPVisionModelWithProjection.from_pretrained(weights.paper_model(weights.CLIP)).eval()
         self.batch_size = batch_size
 
+    @staticmethod
+    def pixels(images: list[np.ndarray]) -> torch.Tensor:
+        """CLIP's input for RGB uint8 images, (images, 3, 224, 224), as OpenAI's CLIP preprocesses: torchvision's
+        Resize(224, bicubic) (the longer side truncated to an integer), CenterCrop(224), then normalisation."""
+        from PIL import Image
+
+        out = []
+        for image in images:
+            height, width = image.shape[:2]
+            short, long = sorted((height, width))
+            size = (224, int(224 * long / short)) if width <= height else (int(224 * long / short), 224)
+            resized = Image.fromarray(image).resize(size, Image.BICUBIC)
+            left, top = int(round((resized.width - 224) / 2.0)), int(round((resized.height - 224) / 2.0))
+            crop = np.asarray(resized.crop((left, top, left + 224, top + 224)), np.float32) / 255.0
+            out.append((crop - CLIP_MEAN) / CLIP_STD)
+        return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2)
+
     @torch.no_grad()
     def embed(self, images: list[np.ndarray]) -> np.ndarray:
         if not images:
             return self.empty()
         out = []
         for start in range(0, len(images), self.batch_size):
-            pixels = np.stack([(_resize_center(i, 224, bicubic=True) - CLIP_MEAN) / CLIP_STD
-                               for i in images[start:start + self.batch_size]])
-            embeds = self.network(pixel_values=torch.from_numpy(pixels).permute(0, 3, 1, 2)).image_embeds
+            pixels = self.pixels(images[start:start + self.batch_size])
+            embeds = self.network(pixel_values=pixels).image_embeds
             out.append(torch.nn.functional.normalize(embeds, dim=-1))
         return torch.cat(out).numpy()
 

