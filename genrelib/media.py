@@ -186,15 +186,55 @@ def audio(path: str | os.PathLike, rate: int) -> np.ndarray:
     return np.concatenate(pieces).astype(np.float32) if pieces else np.zeros(0, np.float32)
 
 
-def chunks(samples: np.ndarray, rate: int, seconds: float) -> np.ndarray:
-    """Consecutive ``seconds``-long chunks (chunks x samples).
+def chunk_starts(length: int, size: int, hop: int) -> np.ndarray:
+    """Start positions of ``size``-long chunks every ``hop`` over ``length`` samples (or seconds).
 
-    A final partial chunk is zero-padded when it holds at least half a chunk,
-    or when it is all there is; otherwise it is dropped.
+    Every whole chunk that fits; then one more, to be zero-padded, when the tail the last whole chunk
+    leaves uncovered is at least half a hop long (with ``hop == size``: half a chunk), or when no whole
+    chunk fits in a non-empty input.
     """
+    if length <= 0:
+        return np.zeros(0, int)
+    whole = np.arange(0, length - size + 1, hop) if length >= size else np.zeros(0, int)
+    covered = whole[-1] + size if len(whole) else 0
+    if not len(whole) or length - covered >= hop / 2:
+        whole = np.append(whole, whole[-1] + hop if len(whole) else 0)
+    return whole.astype(int)
+
+
+def chunks(samples: np.ndarray, rate: int, seconds: float, hop_seconds: float | None = None) -> np.ndarray:
+    """``seconds``-long chunks starting every ``hop_seconds`` (default: consecutive), as (chunks x samples);
+    which chunks, :func:`chunk_starts` says. The paper's audio taggers overlap their chunks by half."""
     size = int(round(rate * seconds))
-    full, rest = divmod(len(samples), size)
-    out = samples[:full * size].reshape(full, size)
-    if rest and (rest >= size / 2 or full == 0):
-        out = np.vstack([out, np.pad(samples[full * size:], (0, size - rest))[None]])
-    return out.astype(np.float32)
+    hop = int(round(rate * (hop_seconds or seconds)))
+    starts = chunk_starts(len(samples), size, hop)
+    out = np.zeros((len(starts), size), np.float32)
+    for row, start in enumerate(starts):
+        piece = samples[start:start + size]
+        out[row, :len(piece)] = piece
+    return out
+
+
+def chunk_count(duration: float, seconds: float, hop_seconds: float) -> int:
+    """How many chunks :func:`chunks` cuts from ``duration`` seconds of sound (what a trailer's length in
+    chunks will be), computed at millisecond resolution without any audio."""
+    return len(chunk_starts(round(duration * 1000), round(seconds * 1000), round(hop_seconds * 1000)))
+
+
+def pool_windows(values: np.ndarray, value_starts: np.ndarray, value_seconds: float, chunk_starts: np.ndarray,
+                 chunk_seconds: float) -> np.ndarray:
+    """Per chunk, the mean of the ``values`` (one per short analysis window) whose windows lie within it.
+
+    Lets a model that reads short windows (YAMNet's 0.96 s, musicnn's 3 s) serve overlapping chunks
+    without computing any window twice. A chunk that holds no whole window takes the windows that
+    start in it, or else the last window (a chunk shorter than one window).
+    """
+    tolerance = 1e-6
+    ends = value_starts + value_seconds
+    pooled = np.empty((len(chunk_starts), values.shape[1]), np.float32)
+    for row, start in enumerate(chunk_starts):
+        inside = (value_starts >= start - tolerance) & (ends <= start + chunk_seconds + tolerance)
+        if not inside.any():
+            inside = (value_starts >= start - tolerance) & (value_starts < start + chunk_seconds)
+        pooled[row] = values[inside].mean(0) if inside.any() else values[-1]
+    return pooled

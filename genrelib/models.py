@@ -24,7 +24,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from .paper import TRAIN_LENGTHS
+from .paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORMER, TRAIN_LENGTHS
 from .store import write_atomically
 
 N_GENRES = 21
@@ -207,18 +207,17 @@ def _encoder(d_model: int, heads: int, layers: int, ff_dim: int, dropout: float)
     return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
 
 
-def _with_token(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor, first: bool):
-    """Put a learned token before (or after) a padded sequence; the token is always attended to."""
+def _prepend(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor):
+    """Put a learned token before a padded sequence; the token is always attended to."""
     batch = tokens.shape[0]
-    extra = token.expand(batch, 1, -1)
     always = torch.ones(batch, 1, dtype=torch.bool, device=mask.device)
-    if first:
-        return torch.cat([extra, tokens], 1), torch.cat([always, mask], 1)
-    return torch.cat([tokens, extra], 1), torch.cat([mask, always], 1)
+    return torch.cat([token.expand(batch, 1, -1), tokens], 1), torch.cat([always, mask], 1)
 
 
 class SingleTransformer(FeatureClassifier):
-    """One transformer over all modalities: <CLS>, then each modality's tokens closed by its <SEP>.
+    """One transformer over all modalities: <CLS>, then each modality's tokens after its own <SEP>.
+
+    As in the paper and the authors' code, the <SEP> vector is prepended to each modality's sequence.
 
     Feed-forward width and the number of learned positions are not given in
     the paper; PyTorch's default width (2,048) and 4,096 positions per
@@ -228,7 +227,8 @@ class SingleTransformer(FeatureClassifier):
 
     kind = "single-transformer"
 
-    def __init__(self, dims: dict[str, int], d_model: int = 256, layers: int = 2, heads: int = 8,
+    def __init__(self, dims: dict[str, int], d_model: int = SINGLE_TRANSFORMER["d_model"],
+                 layers: int = SINGLE_TRANSFORMER["layers"], heads: int = SINGLE_TRANSFORMER["heads"],
                  ff_dim: int = 2048, dropout: float = 0.5, positions: dict[str, int] | None = None):
         positions = position_rows(dims, positions)
         super().__init__(dims, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim, dropout=dropout,
@@ -242,10 +242,10 @@ class SingleTransformer(FeatureClassifier):
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
         parts, masks = [], []
         for name, x, mask in self._inputs(batch):
-            tokens, mask = _with_token(self.sep[name], self.embed[name](x, mask), mask, first=False)
+            tokens, mask = _prepend(self.sep[name], self.embed[name](x, mask), mask)
             parts.append(tokens)
             masks.append(mask)
-        tokens, mask = _with_token(self.cls, torch.cat(parts, 1), torch.cat(masks, 1), first=True)
+        tokens, mask = _prepend(self.cls, torch.cat(parts, 1), torch.cat(masks, 1))
         return self.head(self.encoder(tokens, src_key_padding_mask=~mask)[:, 0])
 
 
@@ -258,7 +258,8 @@ class MultiTransformer(FeatureClassifier):
 
     kind = "multi-transformer"
 
-    def __init__(self, dims: dict[str, int], d_model: int = 128, layers: int = 1, heads: int = 8,
+    def __init__(self, dims: dict[str, int], d_model: int = MULTI_TRANSFORMER["d_model"],
+                 layers: int = MULTI_TRANSFORMER["layers"], heads: int = MULTI_TRANSFORMER["heads"],
                  ff_dim: int = 2048, dropout: float = 0.5, positions: dict[str, int] | None = None,
                  averaged: tuple = ()):
         unknown = set(averaged) - set(dims)
@@ -281,7 +282,7 @@ class MultiTransformer(FeatureClassifier):
             if name in self.averaged:
                 outputs.append(masked_mean(x, mask))
                 continue
-            tokens, mask = _with_token(self.cls[name], self.embed[name](x, mask), mask, first=True)
+            tokens, mask = _prepend(self.cls[name], self.embed[name](x, mask), mask)
             outputs.append(self.encoders[name](tokens, src_key_padding_mask=~mask)[:, 0])
         return self.head(torch.cat(outputs, -1))
 
@@ -291,7 +292,7 @@ class FrameMLP(nn.Module):
 
     clips_gradients = False
 
-    def __init__(self, dim: int, hidden: int = 256, dropout: float = 0.5):
+    def __init__(self, dim: int, hidden: int = BASELINE["width"], dropout: float = 0.5):
         super().__init__()
         self.trunk = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU())
         self.head = nn.Sequential(Dropout(dropout), nn.Linear(hidden, N_GENRES))
@@ -310,14 +311,15 @@ class TwoStageBaseline(FeatureClassifier):
 
     kind = "two-stage-baseline"
 
-    def __init__(self, dims: dict[str, int], hidden: int = 256, heads: int = 4, ff_dim: int = 2048,
-                 dropout: float = 0.5, positions: dict[str, int] | None = None):
+    def __init__(self, dims: dict[str, int], hidden: int = BASELINE["width"], heads: int = BASELINE["fusion_heads"],
+                 ff_dim: int = 2048, dropout: float = 0.5, positions: dict[str, int] | None = None):
         positions = position_rows(dims, positions)
         super().__init__(dims, hidden=hidden, heads=heads, ff_dim=ff_dim, dropout=dropout, positions=positions)
         self.frame_mlps = nn.ModuleDict({n: FrameMLP(d, hidden, dropout) for n, d in dims.items()})
         self.positions = nn.ModuleDict({n: PositionTable(positions[n], hidden) for n in dims})
         self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, hidden) * 0.02) for n in dims})
-        self.encoders = nn.ModuleDict({n: _encoder(hidden, heads, 1, ff_dim, dropout) for n in dims})
+        self.encoders = nn.ModuleDict({n: _encoder(hidden, heads, BASELINE["fusion_layers"], ff_dim, dropout)
+                                       for n in dims})
         self.head = nn.Sequential(Dropout(dropout), nn.Linear(hidden * len(dims), N_GENRES))
 
     def freeze_trunks(self, frame_mlps: dict[str, FrameMLP]) -> None:
@@ -330,7 +332,7 @@ class TwoStageBaseline(FeatureClassifier):
         outputs = []
         for name, x, mask in self._inputs(batch):
             tokens = self.frame_mlps[name].trunk(x) + self.positions[name](mask)
-            tokens, mask = _with_token(self.cls[name], tokens, mask, first=True)
+            tokens, mask = _prepend(self.cls[name], tokens, mask)
             outputs.append(self.encoders[name](tokens, src_key_padding_mask=~mask)[:, 0])
         return self.head(torch.cat(outputs, -1))
 

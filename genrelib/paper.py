@@ -27,6 +27,12 @@ TRAIN_LENGTHS = {"clip": 216, "ocr": 64, "asr": 86, "audiotag": 140, "musicnet":
 RECIPE = {"learning_rate": 1e-5, "batch_size": 32, "positive_weight": 0.25, "clip_grad_norm": 1.0,
           "dropout": 0.5, "early stopping": "validation mAP"}
 
+# Section 3.3: the classifiers' sizes. The raw-input baseline: image and audio MLPs of 2 layers, width 768, then
+# per-modality fusion transformers of 1 layer, 4 heads, width 768.
+SINGLE_TRANSFORMER = {"layers": 2, "heads": 8, "d_model": 256}
+MULTI_TRANSFORMER = {"layers": 1, "heads": 8, "d_model": 128}
+BASELINE = {"mlp_layers": 2, "width": 768, "fusion_layers": 1, "fusion_heads": 4}
+
 # Section 3.3: trainable parameters of the three classifiers (five modalities).
 PARAMETER_COUNTS = {"mlp": 57_000, "single-transformer": 8_560_000, "multi-transformer": 6_980_000}
 

@@ -243,8 +243,9 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     return TrainResult(history, best_epoch, best_map, Path(checkpoint), config)
 
 
-def train_frame_classifier(store: FeatureStore, modality: str, config: TrainConfig, hidden: int = 256,
-                           dropout: float = 0.5, progress: bool = True) -> tuple[FrameMLP, pd.DataFrame]:
+def train_frame_classifier(store: FeatureStore, modality: str, config: TrainConfig,
+                           hidden: int = paper.BASELINE["width"], dropout: float = 0.5,
+                           progress: bool = True) -> tuple[FrameMLP, pd.DataFrame]:
     """Stage 1 of the raw-input baseline: classify single frames, each labelled with its video's genres.
 
     Frames are standardised with the training videos' statistics (the same the

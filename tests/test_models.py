@@ -159,3 +159,15 @@ def test_dropout_is_the_identity_in_evaluation_and_rejects_impossible_rates():
     for p in (-0.1, 1.0):
         with pytest.raises(ValueError, match="dropout probability"):
             models.Dropout(p)
+
+
+def test_single_transformer_reads_cls_then_each_modality_after_its_sep():
+    model = models.build_model("single-transformer", {"clip": 3, "ocr": 2}, d_model=8, heads=2, ff_dim=16).eval()
+    seen = []
+    model.encoder.register_forward_pre_hook(lambda module, args, kwargs: seen.append(args[0]), with_kwargs=True)
+    model({"clip": padded([np.ones((4, 3), np.float32)], 4), "ocr": padded([np.ones((2, 2), np.float32)], 2)})
+    tokens = seen[0][0]  # <CLS>, <SEP clip>, 4 clip frames, <SEP ocr>, 2 ocr frames
+    assert tokens.shape == (1 + 1 + 4 + 1 + 2, 8)
+    torch.testing.assert_close(tokens[0], model.cls[0, 0])
+    torch.testing.assert_close(tokens[1], model.sep["clip"][0, 0])
+    torch.testing.assert_close(tokens[6], model.sep["ocr"][0, 0])

@@ -67,7 +67,7 @@ def test_cnn14_port_matches_panns_inference(tmp_path, monkeypatch):
     with torch.no_grad():
         expected = original(samples)
         embedding, probabilities = port(samples)
-    assert embedding.shape == (2, 2048)
+    assert embedding.shape == (2, 2048)  # Cnn14; Cnn14_emb128 differs only in fc1's width (embedding=128)
     torch.testing.assert_close(embedding, expected["embedding"])
     torch.testing.assert_close(probabilities, expected["clipwise_output"])
     assert not (tmp_path / "panns_data").exists()  # nothing was downloaded or written
@@ -86,13 +86,14 @@ def test_paper_backend_runs_on_a_real_trailer(random_weights, trailer, record_pr
     keyframes = len(trailer.keyframes.images)
     assert features["clip"].shape == (keyframes, 512)
     np.testing.assert_allclose(np.linalg.norm(features["clip"], axis=1), 1.0, rtol=1e-5)
-    assert features["audiotag"].shape == (len(media.chunks(trailer.audio(32_000), 32_000, 3.0)), 2048)
-    assert features["musicnet"].shape == (len(media.chunks(trailer.audio(16_000), 16_000, 22.0)), 50)
+    duration = len(trailer.audio(16_000)) / 16_000
+    assert features["audiotag"].shape == (media.chunk_count(duration, 3.0, 1.5), 128)  # Cnn14_emb128's embedding
+    assert features["musicnet"].shape == (media.chunk_count(duration, 22.0, 11.0), 64)  # the FCN's last conv
     ocr_times = extractors["ocr"].extract_timed(trailer)[1]
-    assert features["ocr"].shape == (len(ocr_times), 768) and len(ocr_times) >= 1  # its title cards
+    assert features["ocr"].shape == (len(ocr_times), 768) and len(ocr_times) >= 4  # tokens of its title cards
     assert features["asr"].shape == (0, 768)  # music and effects only: voice-activity detection keeps nothing
     assert {e.spec().model for e in extractors.values()} >= {"CLIP ViT-B/32 (OpenAI weights), image embedding",
-                                                             "PANNs Cnn14 (AudioSet), 2048-d embedding"}
+                                                             "PANNs Cnn14_emb128 (AudioSet), 128-d embedding"}
     assert "Whisper small" in extractors["asr"].model and "distilbert-base-uncased" in extractors["asr"].model
 
 
@@ -116,11 +117,11 @@ def test_clip_embedding_does_not_depend_on_the_batch(random_weights):
     assert together.shape == (3, 512)
 
 
-def test_distilbert_is_uncased_and_768_wide(random_weights):
-    vectors = text.distilbert().encode(["A Night In Paris", "a night in paris", "zombies attack"])
-    assert vectors.shape == (3, 768)
-    np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-6)
-    assert not np.allclose(vectors[0], vectors[2])
+def test_distilbert_is_uncased_and_gives_one_768_wide_vector_per_token(random_weights):
+    upper, lower, other = text.distilbert().encode_tokens(["A Night In Paris", "a night in paris", "zombies attack"])
+    assert upper.shape == (4, 768) and other.shape[1] == 768  # four words, one token each; no [CLS] or [SEP]
+    np.testing.assert_allclose(upper, lower, atol=1e-6)
+    assert not np.allclose(upper[:2], other[:2])
 
 
 def test_missing_paper_weights_name_the_folder_and_the_command(tmp_path, monkeypatch):
@@ -175,11 +176,14 @@ def test_download_fetches_resumes_and_each_model_loads_from_where_it_was_written
     monkeypatch.setattr(faster_whisper, "download_model", download_model)
     target = tmp_path / "downloaded"
     with serving(random_weights, cut_first_transfer=True) as (url, ranges):
-        assert weights.download(target, cnn14_url=f"{url}/{weights.CNN14}") == target
+        assert weights.download(target, cnn14_url=f"{url}/{weights.CNN14}",
+                                music_fcn_url=f"{url}/{weights.MUSIC_FCN}") == target
     assert asked == ["openai/clip-vit-base-patch32", "distilbert-base-uncased", "distilbert-base-uncased",
                      "whisper small"]
-    assert ranges[0] is None and ranges[1].startswith("bytes=") and len(ranges) == 2  # resumed, not restarted
-    assert (target / weights.CNN14).read_bytes() == (random_weights / weights.CNN14).read_bytes()
+    # Cnn14 resumed (not restarted) after the cut, then the music tagger in one go
+    assert ranges[0] is None and ranges[1].startswith("bytes=") and ranges[2:] == [None]
+    for name in (weights.CNN14, weights.MUSIC_FCN):
+        assert (target / name).read_bytes() == (random_weights / name).read_bytes()
     monkeypatch.undo()
     monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(target))
     extractors = build_extractors("paper")
@@ -205,13 +209,15 @@ def test_clip_preprocessing_matches_the_reference_implementation():
     np.testing.assert_allclose(image.Clip.pixels(images).numpy(), reference, atol=1e-5)
 
 
-def test_distilbert_states_are_the_models_own_mean_over_real_tokens(random_weights):
-    """Batched encoding (padded) gives each text the mean of its own token states, computed here directly."""
+def test_distilbert_token_states_do_not_depend_on_padding(random_weights):
+    """Encoded together (padded to the longest) each text gets the model's own states of its tokens, the
+    special [CLS] and [SEP] left out, as when it is encoded alone."""
     from transformers import AutoModel, AutoTokenizer
 
     texts = ["revenge is coming", "an unlucky bird", "a"]
     folder = weights.paper_model(weights.DISTILBERT)
     tokenizer, network = AutoTokenizer.from_pretrained(folder), AutoModel.from_pretrained(folder).eval()
     with torch.no_grad():
-        expected = [network(**tokenizer(t, return_tensors="pt")).last_hidden_state[0].mean(0).numpy() for t in texts]
-    np.testing.assert_allclose(text.distilbert().encode(texts), np.stack(expected), atol=1e-5)
+        alone = [network(**tokenizer(t, return_tensors="pt")).last_hidden_state[0, 1:-1].numpy() for t in texts]
+    for together, expected in zip(text.distilbert().encode_tokens(texts), alone, strict=True):
+        np.testing.assert_allclose(together, expected, atol=1e-5)

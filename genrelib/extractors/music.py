@@ -1,11 +1,16 @@
-"""Music tagging on 22-second chunks: musicnn's MTT VGG, a Choi et al. (2016)-style CNN, ported to PyTorch.
+"""Music tagging on 22-second chunks, keeping the activations before the tagger's output layer.
 
-The paper tags music with the 5-layer 2D CNN of Choi et al. (2016), trained on MagnaTagATune (50 tags).
-Its weights are not in any package; the closest ones that are ship inside PyPI ``musicnn`` 0.1.0 (ISC):
-``MTT_vgg``, a 5-layer VGG-style CNN on 96-band log-mel patches, trained on the same 50 MagnaTagATune
-tags. musicnn runs them with TensorFlow 1-style code that does not work with NumPy 2, so this module
-reads the TensorFlow checkpoint directly (a small reader of its table format) into a PyTorch port of
-the network. Both backend families use it for the ``musicnet`` modality.
+The paper tags music with the fully convolutional network of Choi et al. (2016), trained on
+MagnaTagATune (50 tags), and keeps "a length of 64": the FCN's last convolution has 64 channels and
+pools to one vector per chunk. :class:`ChoiFcn` is that network, with the parameter names of the
+checkpoint in the sota-music-tagging-models collection (the paper backend; weights fetched once).
+
+Those weights ship in no package. The nearest that do are in PyPI ``musicnn`` 0.1.0 (ISC): ``MTT_vgg``,
+a 5-layer VGG-style CNN on 96-band log-mel patches, trained on the same 50 tags. musicnn runs them
+with TensorFlow 1-style code that does not work with NumPy 2, so this module reads the TensorFlow
+checkpoint directly (a small reader of its table format) into a PyTorch port; the offline backend
+keeps its 256-d activations before the output layer. The paper states no hop between chunks; half a
+chunk reproduces its training length of 18 chunks (chapter 1).
 """
 
 from __future__ import annotations
@@ -18,12 +23,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .. import media
+from .. import media, paper
 from . import weights
 from .audio import mel_filterbank
-from .base import Extractor, Trailer
+from .base import ChunkedAudio, Trailer
 
-CHUNK_SECONDS = 22.0
+WINDOW_SECONDS = paper.CHUNK_SECONDS["musicnet"]
+HOP_SECONDS = WINDOW_SECONDS / 2  # our choice: the paper states none (see the module docstring)
 RATE, FFT_SIZE, FFT_HOP, N_MELS = 16_000, 512, 256, 96
 PATCH_FRAMES = 187  # the ~3 s input musicnn's models were trained on
 MTT_TAGS = (
@@ -140,12 +146,16 @@ class MttVgg(nn.Module):
             for i, (kernel, stride) in enumerate(self.pools))
         self.output = nn.Linear(2 * filters, tags)
 
-    def forward(self, patches: torch.Tensor) -> torch.Tensor:
-        """Tag logits of log-mel patches (batch x 187 frames x 96 bands)."""
+    def penultimate(self, patches: torch.Tensor) -> torch.Tensor:
+        """The 256-d activations before the output layer, of log-mel patches (batch x 187 frames x 96 bands)."""
         x = self.input_norm(patches[:, None])
         for block in self.blocks:
             x = block(x)
-        return self.output(x.permute(0, 2, 3, 1).flatten(1))  # TensorFlow flattens channels-last
+        return x.permute(0, 2, 3, 1).flatten(1)  # TensorFlow flattens channels-last
+
+    def forward(self, patches: torch.Tensor) -> torch.Tensor:
+        """Tag logits of log-mel patches (batch x 187 frames x 96 bands)."""
+        return self.output(self.penultimate(patches))
 
     def load_tf_variables(self, variables: dict[str, np.ndarray]) -> MttVgg:
         """Copy musicnn's TensorFlow variables (NHWC kernels, ``batch_normalization_i``) into this module."""
@@ -197,12 +207,14 @@ def pretrained_mtt_vgg() -> MttVgg:
     return MttVgg().load_tf_variables(read_tf_checkpoint(musicnn_checkpoint("MTT_vgg"))).eval()
 
 
-class MusicTagger(Extractor):
-    """Mean MagnaTagATune tag probabilities (50) of the 3 s patches in each 22 s chunk, like the paper's Musicnet."""
+class MusicTagger(ChunkedAudio):
+    """The offline music tagger: per 22 s chunk, the mean of musicnn MTT_vgg's 256-d activations before its
+    output layer over the 3 s patches within the chunk (each patch computed once, however chunks overlap)."""
 
-    modality, dim = "musicnet", len(MTT_TAGS)
-    package, model = "musicnn", "MTT_vgg (MagnaTagATune 50 tags), PyTorch port"
-    seconds_per_frame = CHUNK_SECONDS
+    modality, dim = "musicnet", 256
+    package, model = "musicnn", "MTT_vgg (MagnaTagATune), PyTorch port, 256-d activations before the output"
+    rate, window_seconds, hop_seconds = RATE, WINDOW_SECONDS, HOP_SECONDS
+    patch_seconds = PATCH_FRAMES * FFT_HOP / RATE
 
     def __init__(self, network: MttVgg | None = None):
         self.network = pretrained_mtt_vgg() if network is None else network
@@ -213,13 +225,110 @@ class MusicTagger(Extractor):
         patches = torch.from_numpy(musicnn_patches(musicnn_log_mel(samples)))
         return torch.sigmoid(self.network(patches)).numpy()
 
-    def extract(self, trailer: Trailer) -> np.ndarray:
-        samples = trailer.audio(RATE)
+    @torch.inference_mode()
+    def _pooled(self, trailer: Trailer, probabilities: bool = False) -> np.ndarray:
+        samples = trailer.audio(self.rate)
         if not len(samples):
-            return self.empty()
-        return np.stack([self.tag_probabilities(chunk).mean(0) for chunk in media.chunks(samples, RATE, CHUNK_SECONDS)])
+            return np.zeros((0, len(MTT_TAGS) if probabilities else self.dim), np.float32)
+        patches = torch.from_numpy(musicnn_patches(musicnn_log_mel(samples)))
+        hidden = self.network.penultimate(patches)
+        values = torch.sigmoid(self.network.output(hidden)) if probabilities else hidden
+        starts = media.chunk_starts(len(samples), round(self.rate * self.window_seconds),
+                                    round(self.rate * self.hop_seconds)) / self.rate
+        return media.pool_windows(values.numpy(), np.arange(len(patches)) * self.patch_seconds, self.patch_seconds,
+                                  starts, self.window_seconds)
+
+    def extract(self, trailer: Trailer) -> np.ndarray:
+        return self._pooled(trailer)
 
     def explain(self, trailer: Trailer, top: int = 3) -> list[tuple[float, str]]:
         """The ``top`` music tags of each 22 s chunk, with their probabilities."""
-        return [(i * CHUNK_SECONDS, ", ".join(f"{MTT_TAGS[t]} {p[t]:.2f}" for t in np.argsort(-p)[:top]))
-                for i, p in enumerate(self.extract(trailer))]
+        tags = self._pooled(trailer, probabilities=True)
+        return [(start, ", ".join(f"{MTT_TAGS[t]} {p[t]:.2f}" for t in np.argsort(-p)[:top]))
+                for start, p in zip(self.chunk_starts(len(tags)), tags, strict=True)]
+
+
+class _ConvBlock(nn.Sequential):
+    """Choi et al.'s block as the collection writes it: 3x3 convolution, batch norm, ReLU, max-pool."""
+
+    def __init__(self, channels_in: int, channels_out: int, pooling: tuple[int, int]):
+        super().__init__()
+        self.conv = nn.Conv2d(channels_in, channels_out, 3, padding=1)
+        self.bn = nn.BatchNorm2d(channels_out)
+        self.relu = nn.ReLU()
+        self.mp = nn.MaxPool2d(pooling)
+
+
+class _MelFrontEnd(nn.Module):
+    """torchaudio's MelSpectrogram at 16 kHz (512-point periodic-Hann STFT, hop 256, 96 HTK mel bands up to
+    8 kHz, power 2), with the buffer names its checkpoints carry (``spectrogram.window``, ``mel_scale.fb``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.spectrogram, self.mel_scale = nn.Module(), nn.Module()
+        self.spectrogram.register_buffer("window", torch.hann_window(FFT_SIZE))
+        self.mel_scale.register_buffer("fb", torch.from_numpy(mel_filterbank(RATE, FFT_SIZE, N_MELS, 0.0, RATE / 2)))
+
+    def forward(self, samples: torch.Tensor) -> torch.Tensor:
+        spectrum = torch.stft(samples, FFT_SIZE, FFT_HOP, window=self.spectrogram.window, center=True,
+                              pad_mode="reflect", return_complex=True).abs() ** 2
+        return (spectrum.transpose(1, 2) @ self.mel_scale.fb).transpose(1, 2)  # (batch, mels, frames)
+
+
+class ChoiFcn(nn.Module):
+    """The FCN of Choi et al. (2016), as in the sota-music-tagging-models collection: log-mel (dB), batch
+    norm, five conv blocks pooling 96 bands x ~22 s to one 64-channel vector, then the 50-tag output layer."""
+
+    pools = ((2, 4), (2, 4), (2, 4), (3, 5), (4, 4))
+    widths = (1, 64, 128, 128, 128, 64)
+
+    def __init__(self, tags: int = len(MTT_TAGS)):
+        super().__init__()
+        self.spec = _MelFrontEnd()
+        self.spec_bn = nn.BatchNorm2d(1)
+        for i, pooling in enumerate(self.pools):
+            setattr(self, f"layer{i + 1}", _ConvBlock(self.widths[i], self.widths[i + 1], pooling))
+        self.dense = nn.Linear(self.widths[-1], tags)
+        self.eval()
+
+    def penultimate(self, samples: torch.Tensor) -> torch.Tensor:
+        """The 64-d activations before the output layer, of 16 kHz chunks (batch x samples)."""
+        x = 10 * torch.log10(self.spec(samples).clamp(min=1e-10))  # torchaudio's AmplitudeToDB
+        x = self.spec_bn(x[:, None])
+        for i in range(len(self.pools)):
+            x = getattr(self, f"layer{i + 1}")(x)
+        return x.flatten(1)
+
+    def forward(self, samples: torch.Tensor) -> torch.Tensor:
+        """Tag probabilities of 16 kHz chunks (batch x samples)."""
+        return torch.sigmoid(self.dense(self.penultimate(samples)))
+
+
+class FcnTagger(ChunkedAudio):
+    """The paper's music tagger: Choi et al. (2016)'s FCN on each 22 s chunk, its 64-d activations before the
+    output layer."""
+
+    modality, dim = "musicnet", 64
+    package, model = "torch", "FCN (Choi et al. 2016, MagnaTagATune), 64-d activations before the output"
+    rate, window_seconds, hop_seconds = RATE, WINDOW_SECONDS, HOP_SECONDS
+
+    def __init__(self, batch_size: int = 8):
+        self.network = ChoiFcn()
+        checkpoint = weights.paper_model(weights.MUSIC_FCN)
+        self.network.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
+        self.batch_size = batch_size
+
+    @torch.inference_mode()
+    def extract(self, trailer: Trailer) -> np.ndarray:
+        chunks = torch.from_numpy(self.chunks(trailer))
+        if not len(chunks):
+            return self.empty()
+        return torch.cat([self.network.penultimate(batch) for batch in chunks.split(self.batch_size)]).numpy()
+
+    @torch.inference_mode()
+    def explain(self, trailer: Trailer, top: int = 3) -> list[tuple[float, str]]:
+        """The ``top`` music tags of each 22 s chunk, with their probabilities."""
+        chunks = torch.from_numpy(self.chunks(trailer))
+        tags = self.network(chunks).numpy() if len(chunks) else np.zeros((0, len(MTT_TAGS)))
+        return [(start, ", ".join(f"{MTT_TAGS[t]} {p[t]:.2f}" for t in np.argsort(-p)[:top]))
+                for start, p in zip(self.chunk_starts(len(tags)), tags, strict=True)]

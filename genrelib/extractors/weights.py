@@ -9,7 +9,8 @@ Paper backend: one folder, ``$GENRELIB_PAPER_WEIGHTS`` (default ``~/.cache/genre
 ``$GENRELIB_MODEL_CACHE`` when that is set)::
 
     clip-vit-base-patch32/     CLIP ViT-B/32 image tower, OpenAI weights (transformers format)
-    Cnn14_mAP=0.431.pth        PANNs Cnn14 checkpoint (zenodo record 3987831)
+    Cnn14_emb128_mAP=0.412.pth PANNs Cnn14_emb128 checkpoint (zenodo record 3960586)
+    fcn-mtat.pth               Choi et al. (2016)'s FCN music tagger, MagnaTagATune (sota-music-tagging-models)
     distilbert-base-uncased/   DistilBERT and its tokenizer (transformers format)
     whisper-small-ct2/         Whisper small converted for faster-whisper
 
@@ -108,11 +109,14 @@ def registry_whisper_base(cache: Path = MODEL_CACHE) -> Path:
 # The paper backend's folder and the models in it.
 PAPER_ENV_VAR = "GENRELIB_PAPER_WEIGHTS"
 CLIP = "clip-vit-base-patch32"
-CNN14 = "Cnn14_mAP=0.431.pth"
+CNN14 = "Cnn14_emb128_mAP=0.412.pth"
+MUSIC_FCN = "fcn-mtat.pth"
 DISTILBERT = "distilbert-base-uncased"
 WHISPER = "whisper-small-ct2"
-CNN14_URL = "https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1"
-CNN14_MIN_BYTES = 300_000_000  # the real checkpoint is 327 MB; panns-inference re-downloads below this size
+CNN14_URL = "https://zenodo.org/record/3960586/files/Cnn14_emb128_mAP%3D0.412.pth?download=1"
+CNN14_MIN_BYTES = 250_000_000  # the network holds 76M parameters: a smaller file is a broken download
+# The FCN of Choi et al. (2016) trained on MagnaTagATune, from the sota-music-tagging-models collection (MIT).
+MUSIC_FCN_URL = "https://github.com/minzwon/sota-music-tagging-models/raw/master/models/mtat/fcn/best_model.pth"
 HOW_TO_FETCH = ("The paper backend reads its weights from $GENRELIB_PAPER_WEIGHTS (default ~/.cache/genrelib/paper). "
                 "With internet, fetch them once: genrelib download-paper-weights")
 
@@ -133,11 +137,12 @@ def paper_model(name: str, min_bytes: int = 0) -> Path:
     return target
 
 
-def download(into: Path | None = None, cnn14_url: str = CNN14_URL) -> Path:
-    """Fetch the paper's four models into ``into`` (default :func:`paper_folder`); needs internet.
+def download(into: Path | None = None, cnn14_url: str = CNN14_URL, music_fcn_url: str = MUSIC_FCN_URL) -> Path:
+    """Fetch the paper's five models into ``into`` (default :func:`paper_folder`); needs internet.
 
     CLIP and DistilBERT come from the Hugging Face hub, Whisper small from faster-whisper's hub copy, the
-    Cnn14 checkpoint (327 MB) from zenodo, resumed where an earlier try stopped.
+    Cnn14_emb128 checkpoint (about 300 MB) from zenodo and the FCN music tagger from its authors'
+    repository, each resumed where an earlier try stopped.
     """
     from faster_whisper import download_model
     from transformers import AutoModel, AutoTokenizer, CLIPVisionModelWithProjection
@@ -150,4 +155,6 @@ def download(into: Path | None = None, cnn14_url: str = CNN14_URL) -> Path:
     download_model("small", output_dir=str(into / WHISPER))
     if not (into / CNN14).is_file() or (into / CNN14).stat().st_size < CNN14_MIN_BYTES:
         fetch(cnn14_url, into / CNN14)
+    if not (into / MUSIC_FCN).is_file():
+        fetch(music_fcn_url, into / MUSIC_FCN)
     return into
