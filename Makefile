@@ -6,6 +6,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 EXECUTED := book/executed
 BOOK_BUILD := $(VENV)/bin/jupyter-book build . -W -n --keep-going
+BOOK_CHECK := $(PY) -m genrelib.book --check-html _build/html
 
 .PHONY: setup movienet book notebooks test unit notebooks-ci benchmark lint clean
 
@@ -26,6 +27,7 @@ notebooks: movienet
 
 book: notebooks
 	$(BOOK_BUILD)
+	$(BOOK_CHECK)
 	@echo "The book: _build/html/index.html"
 
 unit: setup
@@ -36,6 +38,7 @@ notebooks-ci: movienet
 
 test: unit notebooks-ci
 	$(BOOK_BUILD)
+	$(BOOK_CHECK)
 
 benchmark: setup
 	$(PY) -m benchmarks.classifiers

@@ -137,6 +137,31 @@ def status_table(executed_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", "started", "seconds", "status", "parameters"]).set_index("chapter")
 
 
+def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -> list[str]:
+    """Problems a reader would meet in the built book: a page without the stylesheet that lets wide tables and
+    code scroll inside their cell (book/_static/book.css), or a page that shows an absolute path of the
+    building machine (the repository, its parent folder, the home folder)."""
+    if forbidden is None:
+        forbidden = tuple(dict.fromkeys(str(p) + "/" for p in (REPO_ROOT, REPO_ROOT.parent, Path.home())))
+    pages = sorted(p for p in Path(html_dir).rglob("*.html") if "_static" not in p.parts
+                   and p.name not in ("genindex.html", "search.html"))
+    if not pages:
+        return [f"{html_dir}: no built page; build the book first"]
+    problems = []
+    for page in pages:
+        html = page.read_text(errors="replace")
+        name = page.relative_to(html_dir)
+        if 'http-equiv="Refresh"' in html[:200]:  # a redirect (the root index.html), no content
+            continue
+        if "book.css" not in html:
+            problems.append(f"{name}: lacks book.css, so wide tables and code are cut at the column's edge")
+        for path in forbidden:
+            if path in html:
+                at = html.index(path)
+                problems.append(f"{name}: shows the build machine's path {path!r}: ...{html[at - 60:at + 60]!r}...")
+    return problems
+
+
 def parse_value(text: str):
     """A ``-p`` value as papermill reads it: an int, else a float (``1e-5`` too), else YAML (lists,
     mappings, true/false, null), else the text itself."""
@@ -171,7 +196,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="one parameter of the one chapter named by --only (papermill's -p)")
     parser.add_argument("-f", "--parameters-file", type=Path, default=None,
                         help="a flat YAML file of that chapter's parameters (papermill's -f)")
+    parser.add_argument("--check-html", type=Path, default=None, metavar="HTML_DIR",
+                        help="check the built book instead of running chapters (see check_built_html)")
     args = parser.parse_args(argv)
+    if args.check_html:
+        problems = check_built_html(args.check_html)
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"checked the built book in {args.check_html}: {len(problems)} problem(s)")
+        return 1 if problems else 0
     sources = chapters()
     try:
         unknown = set(args.only or ()) - {s.stem for s in sources}

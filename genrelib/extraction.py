@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from .extractors import build_extractors, modality_names
 from .extractors.base import Trailer
@@ -212,6 +213,12 @@ def _start_worker(parent: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch_parent, daemon=True).start()
+
+
+def cached_durations(cache: str | Path, video_ids) -> pd.Series:
+    """Each cached video's duration in seconds, as extraction measured it."""
+    return pd.Series({video_id: read_cached(Path(cache), video_id)[1]["duration"] for video_id in video_ids},
+                     name="duration (s)", dtype=float)
 
 
 def compile_store(cache: str | Path, out: str | Path, labels: dict[str, np.ndarray], splits: dict[str, str],

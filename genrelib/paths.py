@@ -36,5 +36,15 @@ class Paths:
         return self.artifact("checkpoints", f"{safe}-{store_name}.pt")
 
 
+def shown(path: str | os.PathLike) -> str:
+    """A path as the book prints it: relative to the repository (``../`` for its neighbours) or to ``~``, never
+    the building machine's absolute path."""
+    path = Path(path).resolve()
+    for base, prefix in ((REPO_ROOT, ""), (REPO_ROOT.parent, "../"), (Path.home().resolve(), "~/")):
+        if path.is_relative_to(base):
+            return prefix + str(path.relative_to(base))
+    return path.name
+
+
 def default_paths() -> Paths:
     return Paths(repo=REPO_ROOT, artifacts=artifacts_dir())

@@ -142,3 +142,23 @@ def ablation_bars(table: pd.DataFrame):
     time_ax.legend(fontsize=8, loc="lower right")
     fig.tight_layout()
     return fig
+
+
+def build_vs_paper(scores: pd.DataFrame):
+    """This build's macro P@0.5, R@0.5 and mAP beside the paper's printed values, one panel per metric:
+    ``scores`` as :func:`genrelib.report.scores_beside_paper` gathers them (a ``source`` column; the paper's
+    rows labelled ``paper (MovieNet)``)."""
+    metrics_ = ["P@0.5", "R@0.5", "mAP"]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 0.45 * len(scores) + 1.6), sharey=True)
+    colours = ["C7" if source == "paper (MovieNet)" else "C0" for source in scores["source"]]
+    positions = np.arange(len(scores))[::-1]
+    for ax, metric in zip(axes, metrics_, strict=True):
+        ax.barh(positions, scores[metric], color=colours)
+        ax.set(title=metric, xlim=(0, 100), xlabel="%")
+    axes[0].set(yticks=positions, yticklabels=[f"{name} [{source}]" for name, source in
+                                               zip(scores.index, scores["source"], strict=True)])
+    fig.legend(handles=[plt.Rectangle((0, 0), 1, 1, color="C0"), plt.Rectangle((0, 0), 1, 1, color="C7")],
+               labels=["this build", "the paper (MovieNet, as printed)"], loc="lower center", ncol=2,
+               bbox_to_anchor=(0.5, -0.02))
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    return fig

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from . import paper
+from . import media, paper
+from .extractors import widths
 from .labels import SPLIT_NAMES
 from .metrics import Scores
 from .models import MODELS, count_parameters, count_with_paper_tables
@@ -26,6 +28,40 @@ def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFra
         table[f"s/video: {backend}"] = np.asarray(extraction) + table["classifier s/video"]
     printed = paper.TABLE_3.reset_index().set_index(["modalities", "averaged"])[["paper mAP", "paper s/video (GPU)"]]
     return table.join(printed, on=["modalities", "averaged"])
+
+
+def upper_whisker(values) -> float:
+    """Q3 + 1.5 IQR, capped at the largest value (a box plot's upper whisker): how the paper sets its training
+    lengths."""
+    q1, q3 = np.percentile(values, [25, 75])
+    return float(min(q3 + 1.5 * (q3 - q1), np.max(values)))
+
+
+def audio_training_lengths(durations) -> pd.DataFrame:
+    """Per audio modality, the upper whisker of chunk counts over ``durations`` (seconds) with back-to-back and
+    with half-overlapping chunks, beside the paper's training length."""
+    rows = {}
+    for modality, window in paper.CHUNK_SECONDS.items():
+        counts = {hop: [media.chunk_count(d, window, hop) for d in durations] for hop in (window, window / 2)}
+        rows[modality] = {"chunk (s)": window, "whisker, hop = chunk": upper_whisker(counts[window]),
+                          "whisker, hop = half a chunk": upper_whisker(counts[window / 2]),
+                          "paper's training length": paper.TRAIN_LENGTHS[modality]}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("modality").round(1)
+
+
+def feature_shapes(store, durations: pd.Series) -> pd.DataFrame:
+    """Per modality: this store's vector width and vectors per minute of video (median over its videos), the
+    widths of both backend families, and the paper's width and training length."""
+    per_minute = {name: np.median(store.lengths(name) * 60 / durations.reindex(store.videos).to_numpy())
+                  for name in store.modalities}
+    return pd.DataFrame({
+        "width, this store": {name: m.dim for name, m in store.modalities.items()},
+        "vectors per minute, this store (median)": per_minute,
+        "width, offline backend": widths("offline"),
+        "width, paper backend": widths("paper"),
+        "width, paper": paper.FEATURE_DIMS,
+        "paper's training length": paper.TRAIN_LENGTHS,
+    }).rename_axis("modality").reindex(list(store.modalities)).round(1)
 
 
 def split_sizes(recomputed: dict[str, list], released: dict[str, list]) -> pd.DataFrame:
@@ -50,7 +86,8 @@ def scores_table(results: dict[str, Scores], paper_rows: tuple[str, ...] = ()) -
 
 
 def threshold_note(runs: dict[str, object]) -> str:
-    """A sentence for each run whose P@0.5 and R@0.5 are 0 because no probability reached 0.5.
+    """A sentence for each run whose P@0.5 and R@0.5 are 0 because no probability reached 0.5, or one saying
+    that every run crossed 0.5 somewhere.
 
     ``runs`` maps names to :class:`genrelib.training.Experiment`. With the
     paper's weight of 0.25 on positive labels the loss favours low
@@ -62,7 +99,8 @@ def threshold_note(runs: dict[str, object]) -> str:
              "The positive-label weight of 0.25 calibrates probabilities low; the paper's models, trained far "
              f"longer on {paper.SPLIT_SIZES['trn']:,} trailers, cross 0.5 for their confident genres."
              for name, run in runs.items() if run.test_probabilities.max() < 0.5]
-    return "\n\n".join(notes)
+    return "\n\n".join(notes) or ("Every run gives some test probability above 0.5, so its P@0.5 and R@0.5 count "
+                                  "real decisions.")
 
 
 def per_genre_table(results: dict[str, Scores]) -> pd.DataFrame:
@@ -100,22 +138,76 @@ def recipe_table(config, kind: str, dropout: float = 0.5) -> pd.DataFrame:
     return table.rename_axis(f"setting ({kind})")
 
 
-def save_result(folder, name: str, table: pd.DataFrame, caption: str) -> None:
-    """Keep a chapter's result table for the results chapter (``folder/name.json``)."""
+class SavedResult(NamedTuple):
+    caption: str  # what the table is
+    source: str  # the data and extractors behind it (sources.describe of its store)
+    table: pd.DataFrame
+
+
+def save_result(folder, name: str, table: pd.DataFrame, caption: str, source: str) -> None:
+    """Keep a chapter's result table for the results chapter (``folder/name.json``), with what it is and the
+    data it was computed on."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     if isinstance(table.columns, pd.MultiIndex):
         table = table.set_axis([" ".join(map(str, c)) for c in table.columns], axis=1)
-    payload = {"caption": caption, "table": json.loads(table.reset_index().to_json(orient="split", index=False))}
+    payload = {"caption": caption, "source": source,
+               "table": json.loads(table.reset_index().to_json(orient="split", index=False))}
     (folder / f"{name}.json").write_text(json.dumps(payload))
 
 
-def load_results(folder) -> dict[str, tuple[str, pd.DataFrame]]:
-    """Every saved result table, by name: (caption, table)."""
+def load_results(folder) -> dict[str, SavedResult]:
+    """Every saved result table, by name."""
     results = {}
     for path in sorted(Path(folder).glob("*.json")):
         payload = json.loads(path.read_text())
         split = payload["table"]
         table = pd.DataFrame(split["data"], columns=split["columns"])
-        results[path.stem] = (payload["caption"], table.set_index(table.columns[0]))
+        for column in table.columns[1:]:  # JSON writes NaN as null: numeric columns come back as numbers
+            if all(value is None or isinstance(value, int | float) for value in table[column]):
+                table[column] = table[column].astype(float)
+        results[path.stem] = SavedResult(payload["caption"], payload["source"], table.set_index(table.columns[0]))
     return results
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A table of prose as a Markdown table (its index first), so a page wraps long cells instead of
+    truncating them as a DataFrame's display does."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    header = [table.index.name or "", *table.columns]
+    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(cell, [index, *row])) + " |" for index, row in zip(table.index, table.values,
+                                                                                      strict=True)]
+    return "\n".join(lines)
+
+
+def data_sources(results: dict[str, SavedResult]) -> pd.DataFrame:
+    """Each distinct data source of the saved results once, labelled S1, S2 ..., with the results it produced."""
+    found: dict[str, list[str]] = {}
+    for name, result in results.items():
+        found.setdefault(result.source, []).append(name)
+    return pd.DataFrame([{"source": f"S{i}", "data and extractors": source, "results": ", ".join(names)}
+                         for i, (source, names) in enumerate(found.items(), start=1)]).set_index("source")
+
+
+def scores_beside_paper(results: dict[str, SavedResult]) -> pd.DataFrame:
+    """The saved Table-1-style score tables (chapters 3-5) in one table, each row with its data source; the
+    paper's rows once each, as printed. This build's values are rounded to 0.1: on small test splits the
+    second decimal is noise."""
+    sources = {description: label for label, description in data_sources(results)["data and extractors"].items()}
+    parts = []
+    for name, result in results.items():
+        if set(result.table.columns) >= {"P@0.5", "R@0.5", "mAP"} and "per_genre" not in name:
+            part = result.table[["P@0.5", "R@0.5", "mAP"]].copy()
+            part["source"] = [("paper (MovieNet)" if model.startswith("paper") else sources[result.source])
+                              for model in part.index]
+            parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=["P@0.5", "R@0.5", "mAP", "source"])
+    table = pd.concat(parts)
+    table = table[~table.index.duplicated()]
+    ours = table["source"] != "paper (MovieNet)"
+    table.loc[ours, ["P@0.5", "R@0.5", "mAP"]] = table.loc[ours, ["P@0.5", "R@0.5", "mAP"]].round(1)
+    return table

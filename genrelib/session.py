@@ -32,9 +32,11 @@ def seed_everything(seed: int) -> None:
 def setup(seed: int = 0) -> Paths:
     """Call once at the top of a chapter: same seed, same numbers, same look."""
     import matplotlib
+    import pandas as pd
     import seaborn as sns
 
     seed_everything(seed)
+    pd.set_option("display.max_colwidth", 120)  # the default 50 cuts model names and transcripts mid-word
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     matplotlib.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "figure.figsize": (8, 4)})
     paths = default_paths()

@@ -131,3 +131,13 @@ def test_a_chapter_runs_with_plain_jupytext_and_papermill(tmp_path, real_moviene
     assert executed.metadata.papermill.parameters == {"seed": 4}
     outputs = [output for cell in executed.cells for output in cell.get("outputs", [])]
     assert outputs and not any(output.get("output_type") == "error" for output in outputs)
+
+
+def test_the_html_check_finds_a_missing_stylesheet_and_a_machine_path(tmp_path):
+    (tmp_path / "good.html").write_text('<link href="_static/book.css"><p>artifacts/demo</p>')
+    (tmp_path / "bad.html").write_text('<p>read from /work/main/artifacts/x.csv</p>')
+    problems = book.check_built_html(tmp_path, forbidden=("/work/main/",))
+    assert len(problems) == 2 and all(p.startswith("bad.html: ") for p in problems)
+    assert "lacks book.css" in problems[0] and "'/work/main/'" in problems[1]
+    empty = tmp_path / "nothing"
+    assert book.check_built_html(empty) == [f"{empty}: no built page; build the book first"]

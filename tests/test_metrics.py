@@ -93,6 +93,7 @@ def test_threshold_note_explains_zero_precision_and_recall():
         test_probabilities=np.full((3, 21), 0.7))
     note = report.threshold_note({"low": low, "high": high})
     assert "**low**: no test probability reaches 0.5 (the highest is 0.31)" in note and "**high**" not in note
+    assert report.threshold_note({"high": high}).startswith("Every run gives some test probability above 0.5")
 
 
 def test_scores_table_takes_the_matching_paper_row():

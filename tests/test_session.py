@@ -22,3 +22,16 @@ def test_device_follows_the_gpu_and_a_named_device_wins(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
     assert session.device() == torch.device("cpu")
     assert session.device("cuda:1") == torch.device("cuda", 1)
+
+
+def test_paths_are_shown_relative_to_the_repository_or_home(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from genrelib import paths
+
+    monkeypatch.setattr(paths, "REPO_ROOT", tmp_path / "work" / "repo")
+    monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")
+    assert paths.shown(tmp_path / "work" / "repo" / "artifacts" / "x.csv") == "artifacts/x.csv"
+    assert paths.shown(tmp_path / "work" / "shared" / "movienet") == "../shared/movienet"
+    assert paths.shown(tmp_path / "home" / "data" / "labels.csv") == "~/data/labels.csv"
+    assert paths.shown("/opt/elsewhere/clip.mp4") == "clip.mp4"

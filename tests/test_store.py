@@ -123,17 +123,6 @@ def test_import_command_requires_the_trust_flag(tmp_path, capsys, tiny_movienet)
     assert not (tmp_path / "s").exists()
 
 
-def test_saved_results_round_trip(tmp_path):
-    import pandas as pd
-
-    from genrelib import report
-
-    table = pd.DataFrame({("m", "AP"): [1.5, 2.0]}, index=pd.Index(["Drama", "War"], name="genre"))
-    report.save_result(tmp_path, "t", table, "caption")
-    caption, loaded = report.load_results(tmp_path)["t"]
-    assert caption == "caption" and loaded.loc["War", "m AP"] == 2.0
-
-
 @pytest.mark.parametrize("damage, message", [
     (lambda m: "{half a manifest", "not valid JSON"),
     (lambda m: json.dumps({k: v for k, v in json.loads(m).items() if k != "videos"}), r"lacks \['videos'\]"),

@@ -51,6 +51,13 @@ PAPER = {"clip": image.Clip, "audiotag": audio.Panns, "musicnet": music.FcnTagge
          "ocr": _screen_text, "asr": _paper_speech}
 BACKENDS = {"offline": (OFFLINE, text.minilm), "paper": (PAPER, text.distilbert)}
 TEXT_MODALITIES = ("ocr", "asr")
+TEXT_WIDTHS = {"offline": text.MINILM_DIM, "paper": text.DISTILBERT_DIM}
+
+
+def widths(backend: str) -> dict[str, int]:
+    """The width of each modality's vectors in a backend family, without loading any model."""
+    table, _ = _family(backend)
+    return {name: TEXT_WIDTHS[backend] if name in TEXT_MODALITIES else table[name].dim for name in table}
 
 
 def _family(backend: str):
@@ -76,4 +83,4 @@ def build_extractors(backend: str = "offline", modalities: list[str] | None = No
 
 
 __all__ = ["BACKENDS", "OFFLINE", "PAPER", "Extractor", "Trailer", "WeightsMissing", "build_extractors",
-           "modality_names"]
+           "modality_names", "widths"]

