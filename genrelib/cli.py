@@ -35,6 +35,40 @@ def _import_features(args) -> None:
     print(f"{store.path}: {len(store)} videos, modalities {sorted(store.modalities)}")
 
 
+def _download_trailers(args) -> None:
+    from .trailers import download_trailers
+
+    if args.ids:
+        ids = args.ids
+    else:
+        splits = labels.load_splits(args.movienet_dir)
+        ids = [i for name in (labels.SPLIT_NAMES if args.split == "all" else [args.split]) for i in splits[name]]
+    report = download_trailers(ids, args.dest, args.url_template, args.workers, args.retry_failed, args.limit,
+                               args.interval)
+    print(f"{args.dest}: {len(report.done)} stored, {len(report.skipped)} skipped (stored before, or failed before: "
+          f"--retry-failed retries those), {len(report.failed)} failed")
+    for youtube_id, failure in report.failed.items():
+        print(f"  {youtube_id}: {failure['reason']}: {failure['message']}")
+
+
+def _extract(args) -> None:
+    from .extraction import compile_store, extract_videos, trailer_files
+    from .extractors import build_extractors
+
+    videos = trailer_files(args.trailers)
+    report = extract_videos(videos, args.cache, args.backend, workers=args.workers, dask_address=args.dask)
+    movienet, splits = labels.load_labels(args.movienet_dir), labels.load_splits(args.movienet_dir)
+    split_of = {video: name for name, ids in splits.items() for video in ids}
+    extracted = [v for v in videos if v not in report.failed and v in split_of]
+    store = compile_store(args.cache, args.out, dict(zip(extracted, movienet.multi_hot(extracted), strict=True)),
+                          split_of, [e.spec() for e in build_extractors(args.backend)],
+                          f"MovieNet trailers from {args.trailers.name}, {args.backend} extractors")
+    print(f"{store.path}: {len(store)} videos; extracted {len(report.done)}, reused {len(report.skipped)}, "
+          f"failed {len(report.failed)} (listed in {args.cache / 'errors.jsonl'})")
+    for video, error in report.failed.items():
+        print(f"  {video}: {error}")
+
+
 def _predict(args) -> None:
     from .predict import predict_video  # loads torch and the extractors: only for this command
 
@@ -67,6 +101,32 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("--trust-pickle", action="store_true",
                           help="required: reading a pickle runs code stored in it")
     imported.set_defaults(run=_import_features)
+
+    trailers = commands.add_parser("download-trailers", help="fetch MovieNet trailers with yt-dlp and store them as "
+                                   "the paper did: lowest resolution >= 300 px, x265 CRF 23, Opus 48 kHz mono")
+    which = trailers.add_mutually_exclusive_group(required=True)
+    which.add_argument("--split", choices=[*labels.SPLIT_NAMES, "all"], help="the YouTube ids of a split")
+    which.add_argument("--ids", nargs="+", help="these YouTube ids")
+    trailers.add_argument("--dest", type=Path, required=True, help="folder of <id>.mkv files")
+    trailers.add_argument("--limit", type=int, default=None, help="at most this many new downloads")
+    trailers.add_argument("--workers", type=int, default=4, help="downloads at a time")
+    trailers.add_argument("--interval", type=float, default=1.0, help="seconds between download starts (politeness)")
+    trailers.add_argument("--url-template", default="https://www.youtube.com/watch?v={id}",
+                          help="where a trailer is, {id} standing for its YouTube id (a mirror, a test server)")
+    trailers.add_argument("--retry-failed", action="store_true", help="try again the ids that failed before")
+    trailers.add_argument("--movienet-dir", type=Path, default=None, help="folder with splits.json")
+    trailers.set_defaults(run=_download_trailers)
+
+    extract = commands.add_parser("extract", help="extract a folder of trailers into the resumable per-video cache, "
+                                  "then a feature store of the labelled ones")
+    extract.add_argument("trailers", type=Path, help="folder of <youtube id>.mkv/.mp4 files")
+    extract.add_argument("--cache", type=Path, required=True, help="per-video cache (resumable)")
+    extract.add_argument("--out", type=Path, required=True, help="feature store to write")
+    extract.add_argument("--backend", choices=["offline", "paper"], default="offline")
+    extract.add_argument("--workers", type=int, default=1, help="local processes")
+    extract.add_argument("--dask", default=None, metavar="ADDRESS", help="a Dask scheduler, e.g. tcp://host:8786")
+    extract.add_argument("--movienet-dir", type=Path, default=None, help="folder with the label file and splits.json")
+    extract.set_defaults(run=_extract)
 
     predict = commands.add_parser("predict", help="the 21 genre probabilities of a video file, with the "
                                   "modalities and moments that drove the top genres")

@@ -215,6 +215,17 @@ def _start_worker(parent: int) -> None:
     threading.Thread(target=watch_parent, daemon=True).start()
 
 
+VIDEO_SUFFIXES = (".mkv", ".mp4", ".webm", ".mov", ".avi")
+
+
+def trailer_files(folder: str | os.PathLike) -> dict[str, Path]:
+    """The video files of a folder by id (the file name's stem, a YouTube id for MovieNet trailers)."""
+    folder = Path(folder).expanduser()
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such folder of trailers; `genrelib download-trailers --dest` makes one")
+    return {path.stem: path for path in sorted(folder.iterdir()) if path.suffix.lower() in VIDEO_SUFFIXES}
+
+
 def cached_durations(cache: str | Path, video_ids) -> pd.Series:
     """Each cached video's duration in seconds, as extraction measured it."""
     return pd.Series({video_id: read_cached(Path(cache), video_id)[1]["duration"] for video_id in video_ids},

@@ -3,11 +3,14 @@
 ``store`` in a chapter's parameters is one of
 
 * ``"demo"``: features that chapter 2 extracted from the demo corpus of
-  :mod:`genrelib.demo_corpus` with the offline backend (run chapter 2 first);
+  :mod:`genrelib.demo_corpus` with the offline backend (``"demo-paper"``: the paper
+  backend; run chapter 2 first);
 * ``"synthetic"``: the paper-like stand-in of :mod:`genrelib.synthetic`, over real
   MovieNet label sets, built on first use under the artifacts folder;
 * ``"planted"``: :mod:`genrelib.planted`, a few evidence frames per genre among many
   noise frames (options in ``planted``), built on first use;
+* ``"trailers"`` (``"trailers-paper"``): features that chapter 2 extracted from a folder of
+  real trailers (its ``trailers_dir``, e.g. MovieNet's fetched by ``genrelib download-trailers``);
 * the path of a store directory, e.g. one imported from the authors' release
   or extracted from the user's own MovieNet trailers.
 """
@@ -19,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import demo_corpus, labels, planted, synthetic
-from .paths import Paths
+from .paths import Paths, shown
 from .store import MANIFEST, FeatureStore
 
 # Big Buck Bunny's trailer (Blender Foundation, CC-BY 3.0), from the moviepy 2.2.1 sdist, beside the checkout.
@@ -47,6 +50,32 @@ def demo_corpus_table(paths: Paths) -> pd.DataFrame:
     return demo_corpus.read_corpus(demo_clips_path(paths) / demo_corpus.MANIFEST)
 
 
+def trailer_table(folder, movienet_dir=None) -> pd.DataFrame:
+    """A folder of MovieNet trailers (``<youtube id>.mkv``) in the demo corpus's layout: split, genres and path of
+    each trailer that the label file and the split know (others are left out)."""
+    from .extraction import trailer_files
+
+    movienet, splits = labels.load_labels(movienet_dir), labels.load_splits(movienet_dir)
+    split_of = {video: name for name, ids in splits.items() for video in ids}
+    rows = [{"video_id": video, "youtube_id": video, "split": split_of[video],
+             "genres": movienet.frame.loc[video, "genres"], "path": str(path), "evidence": ""}
+            for video, path in trailer_files(folder).items() if video in split_of and video in movienet.frame.index]
+    if not rows:
+        raise FileNotFoundError(f"{shown(folder)}: no trailer named by a YouTube id of the MovieNet split")
+    return pd.DataFrame(rows).set_index("video_id")
+
+
+def chapter_videos(paths: Paths, trailers_dir=None, corpus_videos: dict[str, int] | None = None, movienet_dir=None,
+                   seed: int = 0, progress: bool = True) -> tuple[str, pd.DataFrame]:
+    """The videos chapter 2 extracts, as (data name, table): a folder of real trailers when ``trailers_dir`` is
+    given, else the demo corpus, made (or completed) first."""
+    if trailers_dir:
+        return "trailers", trailer_table(trailers_dir, movienet_dir)
+    manifest = demo_corpus.make_corpus(demo_clips_path(paths), corpus_videos or {}, movienet_dir, seed=seed,
+                                       progress=progress)
+    return "demo", demo_corpus.read_corpus(manifest)
+
+
 def held_out_clip(store: str, paths: Paths) -> pd.Series | None:
     """A test-split video file of the named store that no model saw in training, or None when the store
     has no video files (everything but the demo corpus)."""
@@ -58,19 +87,28 @@ def held_out_clip(store: str, paths: Paths) -> pd.Series | None:
 
 def timing_videos(paths: Paths, demo_clips: int = 3) -> list[Path]:
     """Videos to time extractors on: the first ``demo_clips`` test clips of the demo corpus (speech, title
-    cards, music) and the Big Buck Bunny trailer (a real film) when it is beside the checkout."""
-    corpus = demo_corpus_table(paths)
-    videos = [Path(p) for p in corpus.loc[corpus["split"] == "tst", "path"].sort_index()[:demo_clips]]
-    return videos + [trailer for trailer in [sample_trailer()] if trailer is not None]
+    cards, music) when chapter 2 made it, and the Big Buck Bunny trailer (a real film) when it is beside the
+    checkout."""
+    manifest = demo_clips_path(paths) / demo_corpus.MANIFEST
+    videos = []
+    if demo_clips and manifest.is_file():
+        corpus = demo_corpus.read_corpus(manifest)
+        videos = [Path(p) for p in corpus.loc[corpus["split"] == "tst", "path"].sort_index()[:demo_clips]]
+    videos += [trailer for trailer in [sample_trailer()] if trailer is not None]
+    if not videos:
+        raise FileNotFoundError(f"no video to time extractors on: run chapter 2 (the demo corpus) or place the Big "
+                                f"Buck Bunny trailer at {SAMPLE_TRAILER}")
+    return videos
 
 
-def demo_store_path(paths: Paths, backend: str = "offline") -> Path:
-    return paths.artifacts / "stores" / f"demo-{backend}"
+def demo_store_path(paths: Paths, backend: str = "offline", data: str = "demo") -> Path:
+    """The store chapter 2 compiles: of the demo corpus, or (``data="trailers"``) of a folder of real trailers."""
+    return paths.artifacts / "stores" / f"{data}-{backend}"
 
 
-def demo_cache_path(paths: Paths, backend: str = "offline") -> Path:
-    """Per-video extraction cache of the demo corpus (with each extractor's timing)."""
-    return paths.artifacts / "demo" / f"features-{backend}"
+def demo_cache_path(paths: Paths, backend: str = "offline", data: str = "demo") -> Path:
+    """Per-video extraction cache of chapter 2's videos (with each extractor's timing)."""
+    return paths.artifacts / data / f"features-{backend}"
 
 
 def _open_or_write(kind: str, write, folder: Path, videos_per_split: dict[str, int], seed: int,
@@ -87,10 +125,11 @@ def _open_or_write(kind: str, write, folder: Path, videos_per_split: dict[str, i
 def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: dict[str, int] | None = None,
                seed: int = 0, planted_options: dict | None = None) -> FeatureStore:
     """The feature store a chapter's ``store`` parameter names (see the module's docstring)."""
-    if store == "demo":
-        path = demo_store_path(paths)
+    data, _, backend = store.partition("-")
+    if data in ("demo", "trailers") and backend in ("", "offline", "paper"):
+        path = demo_store_path(paths, backend or "offline", data)
         if not (path / MANIFEST).is_file():
-            raise FileNotFoundError(f"{path}: the demo feature store does not exist yet; execute chapter 2 "
+            raise FileNotFoundError(f"{shown(path)}: the {store} feature store does not exist yet; execute chapter 2 "
                                     "(02_extraction) first, as `make book` does")
         return FeatureStore(path)
     if store in ("synthetic", "planted") and not synthetic_videos:

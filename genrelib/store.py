@@ -125,6 +125,7 @@ def write_atomically(target: Path, write: Callable) -> None:
     try:
         with handle:
             write(handle)
+        os.chmod(handle.name, 0o644)  # the temporary file is private; the result is an ordinary file
         os.replace(handle.name, target)
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)

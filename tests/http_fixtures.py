@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 
 @contextmanager
-def serving(folder: Path, cut_first_transfer: bool = False):
-    """Yields (base URL, list of the Range headers received, None where absent)."""
+def serving(folder: Path, cut_first_transfer: bool = False, stall_seconds: float = 0.0):
+    """Yields (base URL, list of the Range headers received, None where absent). With ``stall_seconds`` every
+    transfer sends half its body, then waits that long before the rest: time for a test to kill its client."""
     ranges, cut = [], {"pending": cut_first_transfer}
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -33,7 +35,15 @@ def serving(folder: Path, cut_first_transfer: bool = False):
             if cut["pending"]:
                 cut["pending"] = False
                 body = body[: len(body) // 2]  # then the connection closes: the client sees a short body
-            self.wfile.write(body)
+            if stall_seconds:
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                time.sleep(stall_seconds)
+                body = body[len(body) // 2:]
+            try:
+                self.wfile.write(body)
+            except (BrokenPipeError, ConnectionResetError):  # the client went away (a killed download)
+                pass
 
         def log_message(self, *args):
             pass

@@ -35,7 +35,7 @@ def test_predict_command_prints_the_probability_the_model_gives(tmp_path, capsys
     from genrelib.extractors import Trailer, build_extractors
 
     video = three_scene_video(tmp_path / "v.mp4")
-    checkpoint = models.save_checkpoint(constant_model({"clip": 1280, "audiotag": 521}), tmp_path / "m.pt")
+    checkpoint = models.save_checkpoint(constant_model({"clip": 1280, "audiotag": 1024}), tmp_path / "m.pt")
     assert cli.main(["predict", str(video), "--checkpoint", str(checkpoint)]) == 0
     out = capsys.readouterr().out
     printed = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()[1:22]}
