@@ -29,9 +29,18 @@ def _download_paper_weights(args) -> None:
     print(f"the paper backend's weights are in {weights.download(args.dest)}")
 
 
+def _download_authors_release(args) -> None:
+    from .release import download
+
+    for path in download(args.dest, args.classifiers, args.url_template):
+        print(f"{path}  {path.stat().st_size:,} bytes  ok")
+
+
 def _import_features(args) -> None:
-    store = import_authors_features(args.pickle, args.out, labels.load_splits(args.movienet_dir),
-                                    trust_pickle=args.trust_pickle)
+    from .sources import authors_store_path
+
+    store = import_authors_features(args.pickle, args.out or authors_store_path(default_paths()),
+                                    labels.load_splits(args.movienet_dir), trust_pickle=args.trust_pickle)
     print(f"{store.path}: {len(store)} videos, modalities {sorted(store.modalities)}")
 
 
@@ -93,10 +102,20 @@ def build_parser() -> argparse.ArgumentParser:
                          help="default: $GENRELIB_PAPER_WEIGHTS, else ~/.cache/genrelib/paper")
     weights.set_defaults(run=_download_paper_weights)
 
+    authors = commands.add_parser("download-authors-release", help="fetch the authors' features.pkl (zenodo "
+                                  "record 13909366, several GB; resumable, checksum recorded) and, optionally, "
+                                  "their classifiers")
+    authors.add_argument("--dest", type=Path, required=True, help="folder to write into")
+    authors.add_argument("--classifiers", action="store_true", help="also the three trained classifiers")
+    authors.add_argument("--url-template", default="https://zenodo.org/records/13909366/files/{name}?download=1",
+                         help="where a file is, {name} standing for its name (a mirror)")
+    authors.set_defaults(run=_download_authors_release)
+
     imported = commands.add_parser("import-features", help="convert the authors' released features.pkl "
                                    "(zenodo record 13909366) into a feature store, once")
     imported.add_argument("pickle", type=Path)
-    imported.add_argument("--out", type=Path, required=True, help="store directory to write")
+    imported.add_argument("--out", type=Path, default=None,
+                          help="store directory to write (default: where `store: authors` reads, in the artifacts)")
     imported.add_argument("--movienet-dir", type=Path, default=None, help="folder with splits.json")
     imported.add_argument("--trust-pickle", action="store_true",
                           help="required: reading a pickle runs code stored in it")

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 import http.client
 import os
-import shutil
 import urllib.error
 import urllib.request
 from pathlib import Path
+
+from .progress import progress as progress_bar
 
 
 class DownloadError(OSError):
     """A download failed; the message names the URL, what was kept, and how to place the file by hand."""
 
 
-def fetch(url: str, target: str | os.PathLike, attempts: int = 3, timeout: float = 60) -> Path:
+def fetch(url: str, target: str | os.PathLike, attempts: int = 3, timeout: float = 60, progress: bool = False) -> Path:
     """Download ``url`` to ``target`` through ``target.part``.
 
     An interrupted transfer is resumed with an HTTP range request (up to ``attempts`` tries in this
     call, and in a later call from what ``.part`` holds); a server that ignores the range is read from
-    the start again. ``target`` appears, by a rename, only when the whole file is there.
+    the start again. ``target`` appears, by a rename, only when the whole file is there. ``progress`` shows the
+    bytes fetched and the rate.
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -34,8 +36,12 @@ def fetch(url: str, target: str | os.PathLike, attempts: int = 3, timeout: float
                     have = 0
                 length = response.headers.get("Content-Length")
                 expected = have + int(length) if length is not None else None
-                with open(part, "ab" if have else "wb") as out:
-                    shutil.copyfileobj(response, out, 1 << 20)
+                bar = progress_bar(total=expected, initial=have, desc=target.name, enabled=progress, unit="B",
+                                   unit_scale=True, unit_divisor=1024)
+                with open(part, "ab" if have else "wb") as out, bar:
+                    for block in iter(lambda: response.read(1 << 20), b""):
+                        out.write(block)
+                        bar.update(len(block))
             if expected is not None and part.stat().st_size != expected:
                 raise http.client.IncompleteRead(b"", expected - part.stat().st_size)
             os.replace(part, target)

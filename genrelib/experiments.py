@@ -26,10 +26,11 @@ ABLATION_STEPS = (("CLIP", "clip", None), ("+ Musicnet", "musicnet", None), ("+ 
                   ("+ ASR averaged", None, "asr"))
 
 
-def ablation_sets(available) -> tuple[list[tuple[str, tuple, tuple]], list[str]]:
-    """The paper's growing feature sets restricted to the available modalities, and the skipped rows."""
+def ablation_sets(available, steps=ABLATION_STEPS) -> tuple[list[tuple[str, tuple, tuple]], list[str]]:
+    """Growing feature sets from ``steps`` ((label, modality added, modality averaged instead) each; default
+    the paper's order) restricted to the available modalities, and the labels of the steps skipped."""
     sets, modalities, averaged, skipped = [], [], [], []
-    for label, adds, averages in ABLATION_STEPS:
+    for label, adds, averages in steps:
         if (adds or averages) not in available:
             skipped.append(label)
             continue
@@ -42,11 +43,11 @@ def ablation_sets(available) -> tuple[list[tuple[str, tuple, tuple]], list[str]]
 
 
 def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, seeds=(0,),
-                   progress: bool = False) -> pd.DataFrame:
+                   progress: bool = False, steps=ABLATION_STEPS) -> pd.DataFrame:
     """Train a multi-transformer per feature set and seed; per set, the test mAP's mean and standard deviation
     over seeds and the classifier's seconds per test video (median over seeds); extraction time is added by
     :func:`genrelib.report.ablation_beside_paper`."""
-    sets, _ = ablation_sets(store.modalities)
+    sets, _ = ablation_sets(store.modalities, steps)
     test = store.indices("tst")
     rows = []
     for number, (label, modalities, averaged) in enumerate(sets):

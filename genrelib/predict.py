@@ -20,16 +20,24 @@ from .labels import GENRES
 from .media import MediaError
 from .models import FeatureClassifier, Padded, load_checkpoint
 
+# A model trained on generated clips has learned the corpus's recipes, not cinema.
+DEMO_WARNING = ("WARNING: this model was trained on the book's generated demo corpus (drawings, synthetic sound); "
+                "its genres for a real trailer mean nothing. Train on MovieNet features (README) for real answers.")
+
 
 @dataclass
 class Prediction:
     video: Path
+    trained_on: str  # the data and extractors the model learned from (its checkpoint's record)
     probabilities: pd.Series  # genre -> probability, highest first
     modality_influence: pd.DataFrame  # modality x top genre: probability lost without the modality
     scene_influence: pd.DataFrame  # modality, time (s), genre, probability lost without that frame
 
     def report(self, scenes: int = 5) -> str:
-        lines = [f"Genre probabilities for {self.video}:"]
+        lines = [f"Model trained on: {self.trained_on}"]
+        if "demo corpus" in self.trained_on:
+            lines.append(DEMO_WARNING)
+        lines += ["", f"Genre probabilities for {self.video}:"]
         lines += [f"  {genre:<12}{p:6.3f}" for genre, p in self.probabilities.items()]
         lines += ["", "Probability lost when a modality is removed (top genres):",
                   self.modality_influence.round(3).to_string(), "",
@@ -74,7 +82,7 @@ def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "off
     trailer = Trailer(video, scene_threshold)
     if trailer.info.duration <= 0:
         raise MediaError(f"{video}: lasts 0 seconds")
-    model, _ = load_checkpoint(checkpoint)
+    model, meta = load_checkpoint(checkpoint)
     extractors = build_extractors(backend, list(model.dims))
     features, times = {}, {}
     for extractor in extractors:
@@ -88,4 +96,5 @@ def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "off
                          "(no keyframe, sound or text), so there is nothing to predict from; check that the file plays")
     probabilities, by_modality, by_scene = explain(model, features, times, top)
     ranked = pd.Series(probabilities, index=GENRES, name="probability").sort_values(ascending=False)
-    return Prediction(Path(video), ranked, by_modality, by_scene)
+    trained_on = meta.get("trained_on", "not recorded (a checkpoint saved before the training data was recorded)")
+    return Prediction(Path(video), trained_on, ranked, by_modality, by_scene)

@@ -26,11 +26,12 @@ class _OneLine(tqdm):
         super().close()
 
 
-def progress(iterable=None, *, total: int | None = None, desc: str = "", enabled: bool = True) -> tqdm:
+def progress(iterable=None, *, total: int | None = None, desc: str = "", enabled: bool = True, **units) -> tqdm:
     """A progress bar: live at a terminal; elsewhere (an executed notebook, a log) silent while running and
-    one line when closed, so a book page shows one line per finished stage."""
+    one line when closed, so a book page shows one line per finished stage. ``units`` go to tqdm (e.g.
+    ``unit="B", unit_scale=True`` for a download's size and rate)."""
     if not enabled:
         return tqdm(iterable, total=total, disable=True)
     if sys.stdout.isatty():
-        return tqdm(iterable, total=total, desc=desc, file=sys.stdout)
-    return _OneLine(iterable, total=total, desc=desc)
+        return tqdm(iterable, total=total, desc=desc, file=sys.stdout, **units)
+    return _OneLine(iterable, total=total, desc=desc, **units)

@@ -11,8 +11,9 @@
   noise frames (options in ``planted``), built on first use;
 * ``"trailers"`` (``"trailers-paper"``): features that chapter 2 extracted from a folder of
   real trailers (its ``trailers_dir``, e.g. MovieNet's fetched by ``genrelib download-trailers``);
-* the path of a store directory, e.g. one imported from the authors' release
-  or extracted from the user's own MovieNet trailers.
+* ``"authors"``: the authors' released features, imported once by ``genrelib import-features``
+  (:func:`authors_store_path`);
+* the path of a store directory, e.g. one extracted from the user's own MovieNet trailers.
 """
 
 from __future__ import annotations
@@ -111,6 +112,11 @@ def demo_cache_path(paths: Paths, backend: str = "offline", data: str = "demo") 
     return paths.artifacts / data / f"features-{backend}"
 
 
+def authors_store_path(paths: Paths) -> Path:
+    """Where ``genrelib import-features`` writes the authors' release by default, and ``store: authors`` reads."""
+    return paths.artifacts / "stores" / "authors"
+
+
 def _open_or_write(kind: str, write, folder: Path, videos_per_split: dict[str, int], seed: int,
                    **options) -> FeatureStore:
     """Open the ``kind`` store for these settings under ``folder``, writing it first with ``write`` if absent."""
@@ -132,6 +138,12 @@ def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: di
             raise FileNotFoundError(f"{shown(path)}: the {store} feature store does not exist yet; execute chapter 2 "
                                     "(02_extraction) first, as `make book` does")
         return FeatureStore(path)
+    if store == "authors":
+        if not (authors_store_path(paths) / MANIFEST).is_file():
+            raise FileNotFoundError(f"{shown(authors_store_path(paths))}: the authors' release is not imported yet: "
+                                    "genrelib download-authors-release --dest DIR, then genrelib import-features "
+                                    "DIR/features.pkl --trust-pickle")
+        return FeatureStore(authors_store_path(paths))
     if store in ("synthetic", "planted") and not synthetic_videos:
         raise ValueError(f"store={store!r} needs synthetic_videos, e.g. {{'trn': 600, 'val': 150, 'tst': 300}}")
     if store == "synthetic":

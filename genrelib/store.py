@@ -244,19 +244,26 @@ def import_authors_features(pickle_path: str | os.PathLike, out: str | os.PathLi
     """Convert the authors' released ``features.pkl`` (zenodo record 13909366) into a store, once.
 
     Unpickling runs whatever code the file names, so this refuses to read it
-    unless ``trust_pickle`` is set by someone who trusts the file. Layout read::
+    unless ``trust_pickle`` is set by someone who trusts the file. Layout read
+    (:mod:`genrelib.release`)::
 
         {"samples": {youtube_id: {"features": {name: array}, "label": multi-hot}},
          "stats": {...}, "idx_to_label": {index: genre}}
 
-    Label columns are reordered to ``GENRES``; videos in none of ``splits`` are skipped.
+    Every feature any sample has becomes a modality; a sample that lacks a feature or holds an empty
+    array for it gets an empty sequence, and a 1-D vector is one frame. Label columns are reordered to
+    ``GENRES``; videos in none of ``splits`` are skipped. Each sample is dropped from memory once written,
+    so the peak is the unpickled release itself.
     """
     import pickle
+
+    from .release import verify
 
     pickle_path = Path(pickle_path)
     if not trust_pickle:
         raise StoreError(f"{pickle_path}: reading a pickle runs code stored in it. If you trust this file, "
                          "pass trust_pickle=True (CLI: --trust-pickle); it is converted once into a feature store.")
+    verify(pickle_path)
     with open(pickle_path, "rb") as handle:
         release = pickle.load(handle)  # noqa: S301 -- explicit opt-in above
     try:
@@ -265,17 +272,24 @@ def import_authors_features(pickle_path: str | os.PathLike, out: str | os.PathLi
         raise StoreError(f"{pickle_path}: expected a dict with 'samples' and 'idx_to_label'") from None
     column_of = {int(i): GENRES.index(name) for i, name in dict(idx_to_label).items()}
     split_of = {video: name for name, ids in splits.items() for video in ids}
-    first = next(iter(samples.values()))["features"]
-    modalities = [Modality(name, int(np.atleast_2d(array).shape[-1]), "authors-release", name, "zenodo-13909366")
-                  for name, array in sorted(first.items())]
-    with StoreWriter(out, modalities, description=f"imported from {pickle_path.name}") as writer:
-        for video, sample in samples.items():
+    dims = {}
+    for sample in samples.values():
+        for name, array in sample["features"].items():
+            if np.size(array) and name not in dims:
+                dims[name] = int(np.shape(array)[-1])
+    modalities = [Modality(name, dims[name], "authors-release", name, "zenodo-13909366") for name in sorted(dims)]
+    description = f"the authors' released features of MovieNet ({pickle_path.name}, zenodo record 13909366)"
+    with StoreWriter(out, modalities, description=description) as writer:
+        for video in list(samples):
+            sample = samples.pop(video)
             if video not in split_of:
                 continue
             labels = np.zeros(len(GENRES), np.float32)
             for i, value in enumerate(np.asarray(sample["label"]).ravel()):
                 labels[column_of[i]] = value
-            features = {m.name: np.atleast_2d(np.asarray(sample["features"][m.name], np.float32))
-                        for m in modalities}
+            features = {}
+            for m in modalities:
+                array = np.asarray(sample["features"].get(m.name, np.zeros((0, m.dim))), np.float32)
+                features[m.name] = array.reshape(-1, m.dim) if array.size else np.zeros((0, m.dim), np.float32)
             writer.add(video, features, labels, split_of[video])
     return FeatureStore(out)

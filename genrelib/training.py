@@ -100,6 +100,14 @@ class TemporalMeans:
         return self._means[modality][index]
 
 
+def training_data(store) -> str:
+    """What a model trained on ``store`` learned from, for its checkpoint: the store's data and extractors
+    and its split sizes."""
+    counts = ", ".join(f"{split} {len(store.indices(split))}" for split in ("trn", "val", "tst"))
+    extractors = ", ".join(f"{name}: {m.model}" for name, m in store.modalities.items())
+    return f"{store.description} (videos: {counts}; features: {extractors})"
+
+
 def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) -> None:
     """Set the model's input statistics from the training videos' frames."""
     for name in model.dims:
@@ -213,6 +221,7 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
         raise ValueError(f"{store.path}: training needs videos in both 'trn' ({len(train_idx)}) "
                          f"and 'val' ({len(val_idx)})")
     fit_standardization(model, store, train_idx)
+    trained_on = training_data(store)
     device = pick_device(config.device)
     model.to(device)
     lengths = {name: config.train_lengths.get(name) for name in model.dims}
@@ -234,7 +243,7 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
 
     def keep(epoch: int, val_map: float) -> None:
         save_checkpoint(model, checkpoint, best_epoch=epoch, best_val_map=val_map, config=asdict(config),
-                        store=str(store.path))
+                        store=str(store.path), trained_on=trained_on)
 
     history, best_epoch, best_map = fit(model, run_epoch, validate, config, keep, f"train {model.kind}", progress)
     best, _ = load_checkpoint(checkpoint)

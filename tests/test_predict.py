@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from media_fixtures import three_scene_video
@@ -38,7 +39,10 @@ def test_predict_command_prints_the_probability_the_model_gives(tmp_path, capsys
     checkpoint = models.save_checkpoint(constant_model({"clip": 1280, "audiotag": 1024}), tmp_path / "m.pt")
     assert cli.main(["predict", str(video), "--checkpoint", str(checkpoint)]) == 0
     out = capsys.readouterr().out
-    printed = {line.split()[0]: float(line.split()[1]) for line in out.splitlines()[1:22]}
+    lines = out.splitlines()
+    assert lines[0].startswith("Model trained on: not recorded")  # saved without training: nothing to say
+    start = lines.index(f"Genre probabilities for {video}:") + 1
+    printed = {line.split()[0]: float(line.split()[1]) for line in lines[start:start + 21]}
     assert sorted(printed) == sorted(labels.GENRES) and "audiotag" in out
     # every genre logit is the mean of clip feature 0 over the video's keyframes (the model's only weight)
     [clip] = build_extractors("offline", ["clip"])
@@ -79,3 +83,20 @@ def test_a_video_without_usable_features_is_refused(tmp_path, capsys):
     assert cli.main(["predict", str(audio_only), "--checkpoint", str(checkpoint)]) == 1
     error = capsys.readouterr().err
     assert "tone_only.mp4: none of the model's modalities (clip) found anything to read" in error
+
+
+def test_a_prediction_says_what_the_model_learned_from_and_warns_for_the_demo_corpus(tiny_store, tmp_path):
+    from genrelib import training
+
+    model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()})
+    config = training.TrainConfig(max_epochs=1, batch_size=8, seed=0)
+    training.train(model, tiny_store, config, tmp_path / "m.pt", progress=False)
+    _, meta = models.load_checkpoint(tmp_path / "m.pt")
+    assert meta["trained_on"].startswith(tiny_store.description) and "trn 42, val 6, tst 12" in meta["trained_on"]
+    features = {name: np.ones((2, m.dim), np.float32) for name, m in tiny_store.modalities.items()}
+    probabilities, by_modality, by_scene = predict.explain(model, features, {n: np.arange(2.0) for n in features})
+    report = predict.Prediction("x.mp4", meta["trained_on"], pd.Series(probabilities), by_modality, by_scene).report()
+    assert report.splitlines()[0] == f"Model trained on: {meta['trained_on']}" and predict.DEMO_WARNING not in report
+    demo = predict.Prediction("x.mp4", "demo corpus (200 generated clips), offline extractors", pd.Series(
+        probabilities), by_modality, by_scene).report()
+    assert demo.splitlines()[1] == predict.DEMO_WARNING

@@ -114,6 +114,22 @@ def test_import_converts_layout_and_reorders_labels(tmp_path):
     assert store.modalities["clip"].package == "authors-release"
 
 
+def test_import_keeps_a_feature_the_first_sample_lacks_and_empties_what_a_sample_lacks(tmp_path):
+    release = {"samples": {
+        "a": {"features": {"clip": np.ones((3, 4)), "face_emotion": np.zeros((0, 5))}, "label": [1, 0]},
+        "b": {"features": {"clip": np.zeros((2, 4)), "face_emotion": np.ones((4, 5)), "asr": np.ones(6)},
+              "label": [0, 1]},
+        "c": {"features": {"asr": np.arange(6.0)}, "label": [1, 1]},
+    }, "stats": {}, "idx_to_label": {0: "War", 1: "Action"}}
+    (tmp_path / "f.pkl").write_bytes(pickle.dumps(release))
+    store = fs.import_authors_features(tmp_path / "f.pkl", tmp_path / "s", {"trn": ["a", "b", "c"]},
+                                       trust_pickle=True)
+    assert {name: m.dim for name, m in store.modalities.items()} == {"asr": 6, "clip": 4, "face_emotion": 5}
+    assert store.lengths("face_emotion").tolist() == [0, 4, 0]  # empty in "a", absent in "c"
+    assert store.lengths("asr").tolist() == [0, 1, 1] and store.lengths("clip").tolist() == [3, 2, 0]
+    np.testing.assert_array_equal(store.frames(2, "asr")[0], np.arange(6.0))
+
+
 def test_import_command_requires_the_trust_flag(tmp_path, capsys, tiny_movienet):
     from genrelib import cli
 
