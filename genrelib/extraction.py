@@ -37,7 +37,7 @@ import pandas as pd
 
 from .extractors import build_extractors, modality_names
 from .extractors.base import Trailer
-from .media import MediaError
+from .media import SCENE_THRESHOLD, MediaError
 from .progress import progress as progress_bar
 from .store import FeatureStore, Modality, StoreWriter, write_atomically
 
@@ -136,7 +136,7 @@ def read_cached(cache: Path, video_id: str) -> tuple[dict[str, np.ndarray], dict
 
 def extract_videos(videos: dict[str, str | Path], cache: str | Path, backend: str = "offline",
                    modalities: list[str] | None = None, workers: int = 1, dask_address: str | None = None,
-                   scene_threshold: float = 0.3, progress: bool = True) -> ExtractionReport:
+                   scene_threshold: float = SCENE_THRESHOLD, progress: bool = True) -> ExtractionReport:
     """Extract what ``cache`` does not hold yet of every video (default: all of the backend's modalities);
     failures are logged and do not stop the run."""
     cache = Path(cache)

@@ -17,7 +17,7 @@ import torch
 
 from .extractors import Trailer, build_extractors
 from .labels import GENRES
-from .media import MediaError
+from .media import SCENE_THRESHOLD, MediaError
 from .models import FeatureClassifier, Padded, load_checkpoint
 
 # A model trained on generated clips has learned the corpus's recipes, not cinema.
@@ -73,7 +73,7 @@ def explain(model: FeatureClassifier, features: dict[str, np.ndarray], times: di
 
 
 def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "offline", top: int = 3,
-                  scene_threshold: float = 0.3) -> Prediction:
+                  scene_threshold: float = SCENE_THRESHOLD) -> Prediction:
     """Genre probabilities of one video file under a trained checkpoint, with explanations.
 
     Refuses (:class:`MediaError`) a video that gives the model no feature at all

@@ -16,7 +16,7 @@ from ..store import Modality
 class Trailer:
     """A video file with its keyframes and soundtrack decoded once and shared by all extractors."""
 
-    def __init__(self, path: str | Path, scene_threshold: float = 0.3):
+    def __init__(self, path: str | Path, scene_threshold: float = media.SCENE_THRESHOLD):
         self.path = Path(path)
         self.scene_threshold = scene_threshold
         self._audio: dict[int, np.ndarray] = {}

@@ -65,7 +65,8 @@ class EfficientNetLite0(Extractor):
 
 
 class Clip(Extractor):
-    """The paper's image encoder: CLIP ViT-B/32 with OpenAI's weights, 512-d image embeddings, unit length.
+    """The paper's image encoder: CLIP ViT-B/32 with OpenAI's weights, its 512-d image embeddings as the model
+    gives them (not scaled to unit length: the authors' released features are ``encode_image``'s output).
 
     The paper ran it through open_clip_torch; the same OpenAI weights and architecture load here
     through transformers, because open_clip imports torchvision, whose wheels do not load beside
@@ -104,12 +105,9 @@ class Clip(Extractor):
     def embed(self, images: list[np.ndarray]) -> np.ndarray:
         if not images:
             return self.empty()
-        out = []
-        for start in range(0, len(images), self.batch_size):
-            pixels = self.pixels(images[start:start + self.batch_size])
-            embeds = self.network(pixel_values=pixels).image_embeds
-            out.append(torch.nn.functional.normalize(embeds, dim=-1))
-        return torch.cat(out).numpy()
+        starts = range(0, len(images), self.batch_size)
+        batches = (self.pixels(images[start:start + self.batch_size]) for start in starts)
+        return torch.cat([self.network(pixel_values=pixels).image_embeds for pixels in batches]).numpy()
 
     def extract(self, trailer: Trailer) -> np.ndarray:
         return self.embed(trailer.keyframes.images)
