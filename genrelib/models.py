@@ -287,6 +287,38 @@ class MultiTransformer(FeatureClassifier):
         return self.head(torch.cat(outputs, -1))
 
 
+class GenreAttention(FeatureClassifier):
+    """Ours, not the paper's: one learned attention query per genre and modality, over that modality's frames.
+
+    The paper's transformers read a trailer through one <CLS> query per modality, so 8 heads share 21 genres'
+    evidence. Here each genre attends on its own: frame t of modality m gets the weight
+    softmax_t(q_{m,g} . k_t) for genre g, the weighted mean of the frames' values is read by that genre's
+    own readout, and the modalities' contributions add up. With a sharp softmax this is the best-single-frame
+    detector per genre; with a flat one, a temporal mean. No positions: it asks where evidence is, not when.
+    """
+
+    kind = "genre-attention"
+
+    def __init__(self, dims: dict[str, int], d_model: int = 64, dropout: float = 0.5):
+        super().__init__(dims, d_model=d_model, dropout=dropout)
+        self.keys = nn.ModuleDict({n: nn.Linear(d, d_model) for n, d in dims.items()})
+        self.values = nn.ModuleDict({n: nn.Linear(d, d_model) for n, d in dims.items()})
+        self.queries = nn.ParameterDict({n: nn.Parameter(torch.randn(N_GENRES, d_model) * 0.02) for n in dims})
+        self.readout = nn.ParameterDict({n: nn.Parameter(torch.randn(N_GENRES, d_model) * d_model ** -0.5)
+                                         for n in dims})
+        self.dropout = Dropout(dropout)
+        self.bias = nn.Parameter(torch.zeros(N_GENRES))
+
+    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
+        logits = self.bias.expand(next(iter(batch.values())).values.shape[0], -1)
+        for name, x, mask in self._inputs(batch):
+            scores = torch.einsum("btd,gd->bgt", self.keys[name](x), self.queries[name])  # (batch, genre, frame)
+            weights = torch.softmax(scores.masked_fill(~mask[:, None], float("-inf")), -1).nan_to_num(0.0)
+            pooled = self.dropout(torch.einsum("bgt,btd->bgd", weights, self.values[name](x)))
+            logits = logits + (pooled * self.readout[name]).sum(-1) * mask.any(1, keepdim=True)
+        return logits
+
+
 class FrameMLP(nn.Module):
     """Stage 1 of the raw-input baseline: a 2-layer MLP that classifies single frames of one modality."""
 
@@ -337,7 +369,7 @@ class TwoStageBaseline(FeatureClassifier):
         return self.head(torch.cat(outputs, -1))
 
 
-MODELS = {cls.kind: cls for cls in (MLP, SingleTransformer, MultiTransformer, TwoStageBaseline)}
+MODELS = {cls.kind: cls for cls in (MLP, SingleTransformer, MultiTransformer, TwoStageBaseline, GenreAttention)}
 
 
 def build_model(kind: str, dims: dict[str, int], **hyper) -> FeatureClassifier:

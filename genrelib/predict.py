@@ -19,6 +19,7 @@ from .extractors import Trailer, build_extractors
 from .labels import GENRES
 from .media import SCENE_THRESHOLD, MediaError
 from .models import FeatureClassifier, Padded, load_checkpoint
+from .paths import shown
 
 # A model trained on generated clips has learned the corpus's recipes, not cinema.
 DEMO_WARNING = ("WARNING: this model was trained on the book's generated demo corpus (drawings, synthetic sound); "
@@ -37,7 +38,7 @@ class Prediction:
         lines = [f"Model trained on: {self.trained_on}"]
         if "demo corpus" in self.trained_on:
             lines.append(DEMO_WARNING)
-        lines += ["", f"Genre probabilities for {self.video}:"]
+        lines += ["", f"Genre probabilities for {shown(self.video)}:"]
         lines += [f"  {genre:<12}{p:6.3f}" for genre, p in self.probabilities.items()]
         lines += ["", "Probability lost when a modality is removed (top genres):",
                   self.modality_influence.round(3).to_string(), "",

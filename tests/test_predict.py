@@ -4,7 +4,7 @@ import pytest
 import torch
 from media_fixtures import three_scene_video
 
-from genrelib import cli, labels, models, predict
+from genrelib import cli, labels, models, paths, predict
 
 
 def constant_model(dims):
@@ -41,7 +41,7 @@ def test_predict_command_prints_the_probability_the_model_gives(tmp_path, capsys
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert lines[0].startswith("Model trained on: not recorded")  # saved without training: nothing to say
-    start = lines.index(f"Genre probabilities for {video}:") + 1
+    start = lines.index(f"Genre probabilities for {paths.shown(video)}:") + 1
     printed = {line.split()[0]: float(line.split()[1]) for line in lines[start:start + 21]}
     assert sorted(printed) == sorted(labels.GENRES) and "audiotag" in out
     # every genre logit is the mean of clip feature 0 over the video's keyframes (the model's only weight)
