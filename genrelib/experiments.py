@@ -16,6 +16,7 @@ import pandas as pd
 from . import planted, session
 from .metrics import evaluate
 from .models import build_model
+from .sources import open_store
 from .store import FeatureStore
 from .training import TrainConfig, predict, train_and_test
 
@@ -90,6 +91,30 @@ def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, c
     return pd.DataFrame(rows)
 
 
+def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainConfig, planted_options: dict,
+                   held_out: dict[str, int], modality: str = "clip", progress: bool = False) -> pd.DataFrame:
+    """Where attention's advantage holds: test mAP of each model kind, and of the planted store's reference
+    rules, on planted stores of each evidence strength (with the first count of training videos) and of each
+    count of training videos (at the first strength), per seed. ``held_out`` gives the val and tst sizes."""
+    grid = dict.fromkeys([(float(s), int(train_videos[0])) for s in strengths]
+                         + [(float(strengths[0]), int(n)) for n in train_videos[1:]])
+    rows = []
+    for strength, videos in grid:
+        for seed in seeds:
+            store = open_store("planted", paths, None, {"trn": videos, **held_out}, seed,
+                               {**planted_options, "strength": strength})
+            point = {"strength": strength, "training videos": videos, "seed": seed}
+            rows += [{**point, "model": f"reference: {name}", "mAP": value}
+                     for name, value in oracle_maps(store, modality, seed).items()]
+            for kind in kinds:
+                session.seed_everything(seed)
+                model = build_model(kind, {modality: store.modalities[modality].dim})
+                run = train_and_test(model, store, replace(config, seed=seed), paths.checkpoint(
+                    f"sweep-{kind}-s{strength}-n{videos}-seed{seed}", store.path.name), progress=progress)
+                rows.append({**point, "model": kind, "mAP": run.test_scores.map})
+    return pd.DataFrame(rows)
+
+
 def oracle_maps(store: FeatureStore, modality: str = "clip", seed: int = 0) -> dict[str, float]:
     """Test mAP of the reference rules of a planted store (:func:`genrelib.planted.oracle_scores`)."""
     directions = planted.directions(store.modalities[modality].dim, seed)
@@ -111,5 +136,5 @@ def summarize_seeds(table: pd.DataFrame) -> pd.DataFrame:
             .rename(columns={"mean": "mAP mean", "std": "mAP std", "count": "seeds"}).round(2))
 
 
-__all__ = ["ABLATION_STEPS", "ablation_sets", "ablation_study", "frame_count_study", "oracle_maps",
+__all__ = ["ABLATION_STEPS", "ablation_sets", "ablation_study", "evidence_sweep", "frame_count_study", "oracle_maps",
            "advantage", "summarize_seeds"]

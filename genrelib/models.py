@@ -299,7 +299,7 @@ class GenreAttention(FeatureClassifier):
 
     kind = "genre-attention"
 
-    def __init__(self, dims: dict[str, int], d_model: int = 64, dropout: float = 0.5):
+    def __init__(self, dims: dict[str, int], d_model: int = 64, dropout: float = 0.1):
         super().__init__(dims, d_model=d_model, dropout=dropout)
         self.keys = nn.ModuleDict({n: nn.Linear(d, d_model) for n, d in dims.items()})
         self.values = nn.ModuleDict({n: nn.Linear(d, d_model) for n, d in dims.items()})

@@ -162,3 +162,31 @@ def build_vs_paper(scores: pd.DataFrame):
                bbox_to_anchor=(0.5, -0.02))
     fig.tight_layout(rect=(0, 0.06, 1, 1))
     return fig
+
+
+def evidence_sweep(table: pd.DataFrame):
+    """Test mAP against evidence strength and against the number of training videos (mean over seeds, band of
+    one standard deviation); the planted store's reference rules dotted, the models solid."""
+    # the sweep varies one axis at a time: each panel holds the other at the value it was swept around
+    fixed_videos = table.groupby("training videos")["strength"].nunique().idxmax()
+    fixed_strength = table.groupby("strength")["training videos"].nunique().idxmax()
+    panels = [("strength", table[table["training videos"] == fixed_videos], f"evidence strength ({fixed_videos:,} "
+               "training videos)"),
+              ("training videos", table[table["strength"] == fixed_strength], f"training videos (strength "
+               f"{fixed_strength:g})")]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
+    for ax, (column, rows, label) in zip(axes, panels, strict=True):
+        for i, (model, group) in enumerate(rows.groupby("model", sort=False)):
+            stats = group.groupby(column)["mAP"].agg(["mean", "std"]).fillna(0.0)
+            reference = model.startswith("reference")
+            ax.plot(stats.index, stats["mean"], marker="." if reference else "o", linestyle=":" if reference else "-",
+                    color="grey" if reference else f"C{i}", label=model, alpha=0.8 if reference else 1.0)
+            if not reference:
+                ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"],
+                                color=f"C{i}", alpha=0.2)
+        ax.set(xlabel=label, ylabel="test mAP (%)")
+        if column == "training videos":
+            ax.set_xscale("log")
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -171,3 +171,26 @@ def test_single_transformer_reads_cls_then_each_modality_after_its_sep():
     torch.testing.assert_close(tokens[0], model.cls[0, 0])
     torch.testing.assert_close(tokens[1], model.sep["clip"][0, 0])
     torch.testing.assert_close(tokens[6], model.sep["ocr"][0, 0])
+
+
+def test_genre_attention_ignores_padding_and_a_missing_modality():
+    model = models.build_model("genre-attention", {"clip": 3, "ocr": 2}, d_model=8).eval()
+    frames = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    short = {"clip": padded([frames], 5), "ocr": padded([np.zeros((0, 2), np.float32)], 1)}
+    long = {"clip": padded([frames], 9, garbage=7.0), "ocr": padded([np.zeros((0, 2), np.float32)], 4, garbage=3.0)}
+    torch.testing.assert_close(model(short), model(long))
+    alone = models.build_model("genre-attention", {"clip": 3}, d_model=8).eval()
+    alone.load_state_dict({k: v for k, v in model.state_dict().items() if "ocr" not in k})
+    torch.testing.assert_close(model(short), alone({"clip": short["clip"]}))  # no OCR frame: no OCR term
+
+
+def test_genre_attention_finds_a_planted_frame_the_mlp_cannot_average_out(tmp_path):
+    from genrelib import planted, training
+
+    store = planted.write_store(tmp_path / "p", {"trn": 400, "val": 100, "tst": 100}, dim=16, frames=(30, 40),
+                                strength=5.0)
+    config = training.TrainConfig(learning_rate=1e-2, batch_size=32, max_epochs=15, patience=15, seed=0)
+    scores = {kind: training.train_and_test(models.build_model(kind, {"clip": 16}), store, config,
+                                            tmp_path / f"{kind}.pt", progress=False).test_scores.map
+              for kind in ("mlp", "genre-attention")}
+    assert scores["genre-attention"] > 2 * scores["mlp"], scores
