@@ -45,6 +45,7 @@ benchmark: setup
 	$(PY) -m benchmarks.extractors
 	$(PY) -m benchmarks.extractors --backend paper --random-weights
 	$(PY) -m benchmarks.planted
+	$(PY) -m benchmarks.release_import
 
 lint: setup
 	$(VENV)/bin/ruff check .
