@@ -232,9 +232,5 @@ class Panns(ChunkedAudio):
         self.network.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True)["model"])
         self.batch_size = batch_size
 
-    @torch.no_grad()
     def extract(self, trailer: Trailer) -> np.ndarray:
-        chunks = torch.from_numpy(self.chunks(trailer))
-        if not len(chunks):
-            return self.empty()
-        return torch.cat([self.network(batch)[0] for batch in chunks.split(self.batch_size)]).numpy()
+        return self.embed_chunks(trailer, lambda batch: self.network(batch)[0], self.batch_size)

@@ -99,6 +99,17 @@ class ChunkedAudio(Extractor):
     def chunk_starts(self, count: int) -> np.ndarray:
         return np.arange(count) * self.hop_seconds
 
+    def embed_chunks(self, trailer: Trailer, embed, batch_size: int) -> np.ndarray:
+        """``embed`` (a network reading a batch of chunks) over the trailer's chunks, ``batch_size`` at a time,
+        without gradients; ``(0, dim)`` when the trailer has no sound."""
+        import torch
+
+        chunks = torch.from_numpy(self.chunks(trailer))
+        if not len(chunks):
+            return self.empty()
+        with torch.inference_mode():
+            return torch.cat([embed(batch) for batch in chunks.split(batch_size)]).numpy()
+
     def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
         features = self.extract(trailer)
         return features, self.chunk_starts(len(features))

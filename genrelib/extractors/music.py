@@ -318,17 +318,11 @@ class FcnTagger(ChunkedAudio):
         self.network.load_state_dict(torch.load(checkpoint, map_location="cpu", weights_only=True))
         self.batch_size = batch_size
 
-    @torch.inference_mode()
     def extract(self, trailer: Trailer) -> np.ndarray:
-        chunks = torch.from_numpy(self.chunks(trailer))
-        if not len(chunks):
-            return self.empty()
-        return torch.cat([self.network.penultimate(batch) for batch in chunks.split(self.batch_size)]).numpy()
+        return self.embed_chunks(trailer, self.network.penultimate, self.batch_size)
 
-    @torch.inference_mode()
     def explain(self, trailer: Trailer, top: int = 3) -> list[tuple[float, str]]:
         """The ``top`` music tags of each 22 s chunk, with their probabilities."""
-        chunks = torch.from_numpy(self.chunks(trailer))
-        tags = self.network(chunks).numpy() if len(chunks) else np.zeros((0, len(MTT_TAGS)))
+        tags = self.embed_chunks(trailer, self.network, self.batch_size)
         return [(start, ", ".join(f"{MTT_TAGS[t]} {p[t]:.2f}" for t in np.argsort(-p)[:top]))
                 for start, p in zip(self.chunk_starts(len(tags)), tags, strict=True)]
