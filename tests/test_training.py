@@ -111,6 +111,8 @@ def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_pap
     beside = report.ablation_beside_paper(table, seconds)  # asr is not in the store; decoding counts everywhere
     np.testing.assert_allclose(beside["s/video: offline"] - beside["classifier s/video"], [0.75, 2.75, 2.75])
     np.testing.assert_allclose(beside["s/video: paper"] - beside["classifier s/video"], [1.0, 4.0, 4.0])
+    untimed = report.ablation_beside_paper(table, seconds.drop(index="ocr"))  # OCR's cost unknown: no sum
+    assert untimed.loc["CLIP", "s/video: offline"] > 0 and untimed.loc["+ OCR", ["s/video: offline"]].isna().all()
     assert beside.loc["CLIP", ["paper mAP", "paper s/video (GPU)"]].tolist() == [64.73, 5.32]
     assert beside.loc[["+ OCR", "+ OCR averaged"], "paper mAP"].isna().all()  # the paper has no such row
 
