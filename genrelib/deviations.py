@@ -35,9 +35,11 @@ def deviations() -> pd.DataFrame:
          "2"),
         ("keyframes", "the frame in the middle of each FFmpeg scene cut; the threshold is not stated (3.2)",
          "the middle frame of each scene at FFmpeg's scene score 0.27 (the authors' code's), downscaled to at most "
-         "448 px before the encoder's own resizing", "the same",
-         "0.27 follows the authors' code; the downscaled copy is shared with OCR and keeps extraction fast (the "
-         "authors resize full-resolution frames)", "2"),
+         "448 px before the encoder's own resizing",
+         "the same frames; CLIP reads them at the video's resolution and resizes them in floating point, as the "
+         "authors' code does (OCR reads the 448-px copies)",
+         "0.27 follows the authors' code; the paper backend's CLIP features of a new trailer must match the "
+         "release's; offline, the downscaled copy is shared with OCR and keeps extraction fast", "2"),
         ("audio tagger", f"PANNs, the {paper.FEATURE_DIMS['audiotag']}-d activations before the output layer (3.2)",
          _extractor("audiotag", OFFLINE), _extractor("audiotag", PAPER),
          "PANNs' weights ship in no package; Cnn14_emb128 is the PANNs model whose last hidden layer is 128 wide",

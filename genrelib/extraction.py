@@ -100,7 +100,8 @@ def extract_one(job: VideoJob) -> tuple[str, str | None]:
     """Extract the job's modalities of one video into its cache entry, keeping the modalities already there;
     returns (video id, error message or None)."""
     video_id, path, cache = job.video_id, job.path, Path(job.cache)
-    trailer = Trailer(path, job.scene_threshold)
+    extractors = _extractors(job.backend, job.modalities)
+    trailer = Trailer.for_extractors(path, extractors, job.scene_threshold)
     target = cache_path(cache, video_id)
     arrays, seconds = {}, {}
     if cached_modalities(cache, video_id):
@@ -110,7 +111,7 @@ def extract_one(job: VideoJob) -> tuple[str, str | None]:
         duration = trailer.info.duration
         if duration <= 0:
             raise MediaError(f"{path}: lasts 0 seconds")
-        for extractor in _extractors(job.backend, job.modalities):
+        for extractor in extractors:
             start = time.perf_counter()
             arrays[extractor.modality] = np.asarray(extractor.extract(trailer), np.float32)
             seconds[extractor.modality] = time.perf_counter() - start

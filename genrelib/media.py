@@ -43,7 +43,8 @@ class MediaInfo:
 class Keyframes:
     times: np.ndarray  # seconds, middle of each scene
     cuts: np.ndarray  # seconds at which a new scene starts (the first scene starts at 0 and is not listed)
-    images: list  # RGB uint8 arrays (height x width x 3), one per time
+    images: list  # RGB uint8 arrays (height x width x 3), one per time, at most ``max_side`` px
+    full: list | None = None  # the same frames at the video's resolution, when asked for
 
 
 def _open(path: str | os.PathLike):
@@ -144,13 +145,15 @@ def scene_middles(cuts: np.ndarray, end: float) -> np.ndarray:
     return (bounds[:-1] + bounds[1:]) / 2
 
 
-def keyframes(path: str | os.PathLike, threshold: float = SCENE_THRESHOLD, max_side: int = 448) -> Keyframes:
-    """The frame at the middle of each scene, downscaled so its longer side is at most ``max_side``."""
+def keyframes(path: str | os.PathLike, threshold: float = SCENE_THRESHOLD, max_side: int = 448,
+              full_resolution: bool = False) -> Keyframes:
+    """The frame at the middle of each scene, downscaled so its longer side is at most ``max_side``; with
+    ``full_resolution`` also each frame as decoded (what the authors' CLIP preprocessing resizes)."""
     cuts, end = scene_cuts(path, threshold)
     if end is None:
-        return Keyframes(np.zeros(0), cuts, [])
+        return Keyframes(np.zeros(0), cuts, [], [] if full_resolution else None)
     wanted = scene_middles(cuts, end)
-    images, taken = [], []
+    images, full, taken = [], [], []
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -159,11 +162,13 @@ def keyframes(path: str | os.PathLike, threshold: float = SCENE_THRESHOLD, max_s
             time = _timestamp(frame, index, stream)
             while target < len(wanted) and time >= wanted[target] - 1e-6:
                 images.append(_rgb(frame, max_side))
+                if full_resolution:
+                    full.append(frame.to_ndarray(format="rgb24"))
                 taken.append(time)
                 target += 1
             if target == len(wanted):
                 break
-    return Keyframes(np.asarray(taken), cuts, images)
+    return Keyframes(np.asarray(taken), cuts, images, full if full_resolution else None)
 
 
 def _rgb(frame, max_side: int) -> np.ndarray:

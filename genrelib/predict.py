@@ -85,6 +85,7 @@ def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "off
         raise MediaError(f"{video}: lasts 0 seconds")
     model, meta = load_checkpoint(checkpoint)
     extractors = build_extractors(backend, list(model.dims))
+    trailer.full_resolution = any(e.reads_full_resolution for e in extractors)  # nothing is decoded yet
     features, times = {}, {}
     for extractor in extractors:
         if extractor.dim != model.dims[extractor.modality]:

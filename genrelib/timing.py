@@ -28,13 +28,13 @@ def time_extractors(extractors: list[Extractor], videos, label: str) -> pd.Serie
         raise ValueError("no video to time: pass at least one video file")
     if not extractors:
         raise ValueError("no extractor to time")
-    warm = Trailer(videos[0])
+    warm = Trailer.for_extractors(videos[0], extractors)
     for extractor in extractors:
         extractor.extract(warm)
     seconds, duration = dict.fromkeys(["decode"] + [e.modality for e in extractors], 0.0), 0.0
     for video in videos:
         start = time.perf_counter()
-        trailer = Trailer(video)
+        trailer = Trailer.for_extractors(video, extractors)
         trailer.keyframes, trailer.audio(16_000), trailer.audio(32_000)
         seconds["decode"] += time.perf_counter() - start
         duration += trailer.info.duration

@@ -85,8 +85,10 @@ def test_paper_backend_runs_on_a_real_trailer(random_weights, trailer, record_pr
 
     keyframes = len(trailer.keyframes.images)
     assert features["clip"].shape == (keyframes, 512)
+    full = media.keyframes(trailer.path, full_resolution=True).full  # the authors' CLIP reads frames as decoded
+    assert full[0].shape == (trailer.info.height, trailer.info.width, 3) and max(full[0].shape) > 448
     with torch.no_grad():  # the model's own image embeddings, unscaled, as the authors' release keeps them
-        expected = extractors["clip"].network(pixel_values=image.Clip.pixels(trailer.keyframes.images)).image_embeds
+        expected = extractors["clip"].network(pixel_values=image.Clip.pixels(full)).image_embeds
     np.testing.assert_allclose(features["clip"], expected.numpy(), atol=1e-4)
     duration = len(trailer.audio(16_000)) / 16_000
     assert features["audiotag"].shape == (media.chunk_count(duration, 3.0, 1.5), 128)  # Cnn14_emb128's embedding
@@ -195,20 +197,48 @@ def test_download_fetches_resumes_and_each_model_loads_from_where_it_was_written
         "fc_audioset.weight"])  # the downloaded checkpoint is the one the model reads
 
 
-def test_clip_preprocessing_matches_the_reference_implementation():
-    """transformers' CLIPImageProcessor follows OpenAI's CLIP transform (resize the shorter side to 224 bicubic,
-    centre crop, normalise); a portrait keyframe caught a rounding of the longer side that CLIP does not do."""
-    import warnings
+def authors_clip_transform(frame: np.ndarray) -> np.ndarray:
+    """The authors' CLIPRunner preprocessing, written with PIL instead of torchvision (which does not load
+    here): /255, Resize(224, bicubic, antialias) on float values (PIL's "F" mode resamples floats with the
+    antialiased bicubic that torchvision's tensor resize reproduces), CenterCrop(224), Normalize."""
+    from PIL import Image
 
-    from transformers import CLIPImageProcessor
+    height, width = frame.shape[:2]
+    short, long = sorted((height, width))
+    size = (int(224 * long / short), 224) if height <= width else (224, int(224 * long / short))  # PIL: (w, h)
+    channels = [np.asarray(Image.fromarray(frame[..., c].astype(np.float32) / 255, "F").resize(size, Image.BICUBIC))
+                for c in range(3)]
+    resized = np.stack(channels, -1)
+    top, left = int(round((resized.shape[0] - 224) / 2.0)), int(round((resized.shape[1] - 224) / 2.0))
+    crop = resized[top:top + 224, left:left + 224]
+    return ((crop - image.CLIP_MEAN) / image.CLIP_STD).transpose(2, 0, 1)
 
+
+def test_clip_preprocessing_is_the_authors_recipe():
+    """Floating-point resizing, as the authors' code does it, not the uint8 PIL path of OpenAI's clip package
+    (which rounds each resized pixel to 1/255: up to 0.015 after normalisation)."""
     rng = np.random.default_rng(0)
-    shapes = [(180, 320), (448, 300), (240, 320), (225, 225), (224, 400)]
+    shapes = [(180, 320), (720, 1280), (448, 300), (225, 225), (224, 400)]
     images = [rng.integers(0, 256, (*shape, 3), dtype=np.uint8) for shape in shapes]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        reference = CLIPImageProcessor()(images, return_tensors="np").pixel_values
-    np.testing.assert_allclose(image.Clip.pixels(images).numpy(), reference, atol=1e-5)
+    reference = np.stack([authors_clip_transform(i) for i in images])
+    np.testing.assert_allclose(image.Clip.pixels(images).numpy(), reference, atol=1e-4)
+    grey = image.Clip.pixels([np.full((90, 160, 3), 100, np.uint8)])  # known answer: a flat frame stays flat
+    np.testing.assert_allclose(grey[0, :, 50, 70].numpy(), (100 / 255 - image.CLIP_MEAN) / image.CLIP_STD, rtol=1e-5)
+
+
+def test_keyframes_at_full_resolution_are_the_downscaled_ones_before_downscaling(tmp_path):
+    from media_fixtures import three_scene_video
+
+    video = three_scene_video(tmp_path / "v.mp4")
+    plain = media.keyframes(video)
+    both = media.keyframes(video, max_side=32, full_resolution=True)
+    assert plain.full is None and len(both.full) == len(both.images) == len(plain.images)
+    info = media.probe(video)
+    assert all(f.shape == (info.height, info.width, 3) for f in both.full)
+    assert all(max(i.shape[:2]) == 32 for i in both.images)
+    np.testing.assert_allclose(both.full[0].mean((0, 1)), both.images[0].mean((0, 1)), atol=3)  # the same frame
+    trailer = Trailer.for_extractors(video, [image.Clip])  # one decoding pass serves CLIP and the others
+    assert trailer.full_resolution_keyframes() is trailer.keyframes.full
 
 
 def test_distilbert_token_states_do_not_depend_on_padding(random_weights):

@@ -16,10 +16,17 @@ from ..store import Modality
 class Trailer:
     """A video file with its keyframes and soundtrack decoded once and shared by all extractors."""
 
-    def __init__(self, path: str | Path, scene_threshold: float = media.SCENE_THRESHOLD):
+    def __init__(self, path: str | Path, scene_threshold: float = media.SCENE_THRESHOLD,
+                 full_resolution: bool = False):
         self.path = Path(path)
         self.scene_threshold = scene_threshold
+        self.full_resolution = full_resolution  # keep full-resolution keyframes from the one decoding pass
         self._audio: dict[int, np.ndarray] = {}
+
+    @classmethod
+    def for_extractors(cls, path: str | Path, extractors, scene_threshold: float = media.SCENE_THRESHOLD) -> Trailer:
+        """A trailer that decodes, in one pass, the keyframes that ``extractors`` read."""
+        return cls(path, scene_threshold, any(e.reads_full_resolution for e in extractors))
 
     @cached_property
     def info(self) -> media.MediaInfo:
@@ -27,7 +34,14 @@ class Trailer:
 
     @cached_property
     def keyframes(self) -> media.Keyframes:
-        return media.keyframes(self.path, self.scene_threshold)
+        return media.keyframes(self.path, self.scene_threshold, full_resolution=self.full_resolution)
+
+    def full_resolution_keyframes(self) -> list[np.ndarray]:
+        """The keyframes at the video's own resolution (decoded again if the trailer was not built to keep them)."""
+        if self.keyframes.full is None:
+            self.full_resolution = True
+            self.__dict__["keyframes"] = media.keyframes(self.path, self.scene_threshold, full_resolution=True)
+        return self.keyframes.full
 
     def audio(self, rate: int) -> np.ndarray:
         if rate not in self._audio:
@@ -52,6 +66,7 @@ class Extractor(ABC):
     dim: int
     package: str
     model: str
+    reads_full_resolution = False  # True: reads keyframes at the video's resolution, not the 448-px copies
 
     @property
     def version(self) -> str:

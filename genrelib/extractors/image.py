@@ -70,11 +70,14 @@ class Clip(Extractor):
 
     The paper ran it through open_clip_torch; the same OpenAI weights and architecture load here
     through transformers, because open_clip imports torchvision, whose wheels do not load beside
-    the CPU build of torch 2.13 this book pins. Preprocessing is CLIP's (:meth:`pixels`).
+    the CPU build of torch 2.13 this book pins. Frames and preprocessing are the authors' (their
+    ``CLIPRunner``): the middle frame of each scene at the video's resolution, resized in floating point
+    (:meth:`pixels`), so features of a new trailer match the release's.
     """
 
     modality, dim = "clip", 512
     package, model = "transformers", "CLIP ViT-B/32 (OpenAI weights), image embedding"
+    reads_full_resolution = True
 
     def __init__(self, batch_size: int = 32):
         from transformers import CLIPVisionModelWithProjection
@@ -86,20 +89,21 @@ class Clip(Extractor):
 
     @staticmethod
     def pixels(images: list[np.ndarray]) -> torch.Tensor:
-        """CLIP's input for RGB uint8 images, (images, 3, 224, 224), as OpenAI's CLIP preprocesses: torchvision's
-        Resize(224, bicubic) (the longer side truncated to an integer), CenterCrop(224), then normalisation."""
-        from PIL import Image
-
+        """CLIP's input for RGB uint8 images, (images, 3, 224, 224), as the authors' code makes it: values
+        divided by 255, the shorter side resized to 224 (bicubic with antialiasing, in floating point, the longer
+        side truncated to an integer: torchvision's tensor ``Resize(224)``), ``CenterCrop(224)``, then CLIP's
+        normalisation."""
         out = []
         for image in images:
+            x = torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1)[None].float() / 255
             height, width = image.shape[:2]
             short, long = sorted((height, width))
-            size = (224, int(224 * long / short)) if width <= height else (int(224 * long / short), 224)
-            resized = Image.fromarray(image).resize(size, Image.BICUBIC)
-            left, top = int(round((resized.width - 224) / 2.0)), int(round((resized.height - 224) / 2.0))
-            crop = np.asarray(resized.crop((left, top, left + 224, top + 224)), np.float32) / 255.0
-            out.append((crop - CLIP_MEAN) / CLIP_STD)
-        return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2)
+            size = (224, int(224 * long / short)) if height <= width else (int(224 * long / short), 224)
+            x = torch.nn.functional.interpolate(x, size=size, mode="bicubic", align_corners=False, antialias=True)
+            top, left = int(round((size[0] - 224) / 2.0)), int(round((size[1] - 224) / 2.0))
+            out.append(x[0, :, top:top + 224, left:left + 224])
+        mean, std = (torch.from_numpy(a)[:, None, None] for a in (CLIP_MEAN, CLIP_STD))
+        return (torch.stack(out) - mean) / std
 
     @torch.no_grad()
     def embed(self, images: list[np.ndarray]) -> np.ndarray:
@@ -110,4 +114,4 @@ class Clip(Extractor):
         return torch.cat([self.network(pixel_values=pixels).image_embeds for pixels in batches]).numpy()
 
     def extract(self, trailer: Trailer) -> np.ndarray:
-        return self.embed(trailer.keyframes.images)
+        return self.embed(trailer.full_resolution_keyframes())
