@@ -42,6 +42,7 @@ test: unit notebooks-ci
 
 benchmark: setup
 	$(PY) -m benchmarks.classifiers
+	$(PY) -m benchmarks.epoch
 	$(PY) -m benchmarks.extractors
 	$(PY) -m benchmarks.extractors --backend paper --random-weights
 	$(PY) -m benchmarks.planted

@@ -73,6 +73,11 @@ def deviations() -> pd.DataFrame:
          "larger in params/default.yaml and ci.yaml (the demo corpus is small and a build has minutes); the recipe "
          "table of each chapter flags it", f"{recipe.learning_rate} by default (params/full.yaml)",
          "a build on 2 CPU cores cannot afford the paper's schedule", "3-7"),
+        ("training batches", f"batches of {paper.RECIPE['batch_size']}; the authors' loader shuffles (3.3)",
+         f"videos drawn in runs of {recipe.bucket_batches} batches, each run sorted by length before it is cut into "
+         "batches, batches in random order (bucket_batches: 1 gives plain random batches)", "the same",
+         "a batch pads to its longest video: similar lengths make a MovieNet-scale epoch about twice as fast "
+         "(benchmarks.epoch); dropout masks come from a cheaper sampler of the same distribution", "3-7"),
         ("position tables", "not stated; the printed parameter counts suggest 4,096 rows per modality (3.3)",
          "one row per frame of the training length, read interpolated for longer test sequences", "the same",
          "rows past the training length would never be trained", "4"),

@@ -18,10 +18,12 @@ length, which keeps that meaning instead of reading rows never trained.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import NamedTuple
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORMER, TRAIN_LENGTHS
@@ -69,11 +71,11 @@ class Dropout(nn.Module):
     """Inverted dropout with nn.Dropout's distribution and a cheaper sampler.
 
     torch's CPU Bernoulli sampler draws one random number per element; at the
-    paper's sizes that is most of an MLP step. When ``p`` is a multiple of
+    paper's sizes that was most of a training step. When ``p`` is a multiple of
     1/2**w for w in (1, 2, 4, 8) (the paper's 0.5 is), each element instead
-    reads w independent random bits of a 32-bit draw (32x fewer draws at p=0.5)
-    and is kept when they read at least p * 2**w; any other ``p`` compares
-    uniform floats with p.
+    reads w independent random bits of a random byte (8x fewer draws at p=0.5,
+    unpacked with byte-wide operations) and is kept when they read at least
+    p * 2**w; any other ``p`` compares uniform floats with p.
     """
 
     def __init__(self, p: float):
@@ -84,18 +86,30 @@ class Dropout(nn.Module):
         self.bits = next((w for w in (1, 2, 4, 8) if (p * 2**w).is_integer()), None)
 
     def keep(self, like: torch.Tensor) -> torch.Tensor:
-        """A boolean mask shaped like ``like``, each element True with probability 1 - p, independently."""
+        """A mask shaped and typed like ``like``: 1 where an element is kept (probability 1 - p), else 0."""
         if self.bits is None:
-            return torch.rand_like(like) >= self.p
-        per_word, count = 32 // self.bits, like.numel()
-        words = torch.randint(0, 2**32, (-(-count // per_word), 1), dtype=torch.int64, device=like.device)
-        fields = (words >> torch.arange(0, 32, self.bits, device=like.device)) & (2**self.bits - 1)
-        return (fields.view(-1)[:count] >= round(self.p * 2**self.bits)).view(like.shape)
+            return (torch.rand_like(like) >= self.p).to(like.dtype)
+        per_byte, count = 8 // self.bits, like.numel()
+        words = -(-count // (4 * per_byte))  # 32-bit draws, every bit uniform
+        random_bytes = torch.randint(-2**31, 2**31, (words,), dtype=torch.int32, device=like.device).view(torch.uint8)
+        shifts = torch.arange(0, 8, self.bits, dtype=torch.uint8, device=like.device)
+        fields = ((random_bytes[:, None] >> shifts) & (2**self.bits - 1)).view(-1)[:count]
+        if self.bits > 1 or self.p != 0.5:  # at p = 0.5 each one-bit field is the mask itself
+            fields = fields >= round(self.p * 2**self.bits)
+        return fields.to(like.dtype).view(like.shape)
+
+    def unscaled(self, x: torch.Tensor) -> torch.Tensor:
+        """``x`` with dropped elements zeroed and kept ones not yet divided by 1 - p, for a caller that rescales
+        a smaller product instead (attention rescales its output, not its weights)."""
+        return x * self.keep(x) if self.training and self.p else x
+
+    def scale(self) -> float:
+        return 1 / (1 - self.p) if self.training else 1.0
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or self.p == 0:
             return x
-        return x * self.keep(x).to(x.dtype).mul_(1 / (1 - self.p))
+        return self.unscaled(x).mul_(self.scale())
 
     def extra_repr(self) -> str:
         return f"p={self.p}"
@@ -178,8 +192,11 @@ class PositionTable(nn.Module):
         self.table = nn.Parameter(torch.randn(rows, width) * 0.02)
 
     def forward(self, mask: torch.Tensor) -> torch.Tensor:
-        """Positions (batch, frames, width) for a padded batch whose real frames come first."""
+        """Positions (batch, frames, width) for a padded batch whose real frames come first; (1, frames, width)
+        when no sequence is longer than the table (every training batch), which reads its first rows."""
         rows = len(self.table)
+        if mask.shape[1] <= rows:
+            return self.table[:mask.shape[1]].unsqueeze(0)
         lengths = mask.sum(1, keepdim=True)
         index = torch.arange(mask.shape[1], device=mask.device, dtype=self.table.dtype).expand(mask.shape)
         stretch = torch.where(lengths > rows, (rows - 1) / (lengths - 1).clamp(min=1), 1.0)
@@ -202,9 +219,70 @@ class TokenEmbedding(nn.Module):
         return self.project(values) + self.positions(mask)
 
 
-def _encoder(d_model: int, heads: int, layers: int, ff_dim: int, dropout: float) -> nn.TransformerEncoder:
-    layer = nn.TransformerEncoderLayer(d_model, heads, ff_dim, dropout, batch_first=True)
-    return nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+class EncoderLayer(nn.Module):
+    """``nn.TransformerEncoderLayer(d_model, heads, ff_dim, dropout, batch_first=True)``, the layer of the paper's
+    and the authors' transformers, made cheaper to train.
+
+    Same parameters under the same names, drawn from the random stream in the same order (a checkpoint of
+    either loads into the other; eval outputs agree), the same post-norm ReLU computation and dropout at the
+    same four places, attention weights included. Two things differ, neither in distribution: dropout masks
+    come from :class:`Dropout`'s cheaper sampler (torch's drew most of a training step's time), and attention
+    runs in the fused kernel (``scaled_dot_product_attention``) wherever it supports the step: always in
+    evaluation, and in training on a GPU; a CPU training step with attention dropout computes the weights
+    explicitly, as torch does.
+    """
+
+    def __init__(self, d_model: int, heads: int, ff_dim: int, dropout: float):
+        super().__init__()
+        # created in nn.TransformerEncoderLayer's order so that a seed gives its initial weights
+        self.self_attn = nn.MultiheadAttention(d_model, heads, dropout=dropout, batch_first=True)
+        self.linear1 = nn.Linear(d_model, ff_dim)
+        self.dropout = Dropout(dropout)
+        self.linear2 = nn.Linear(ff_dim, d_model)
+        self.norm1 = nn.LayerNorm(d_model)
+        self.norm2 = nn.LayerNorm(d_model)
+        self.dropout1 = Dropout(dropout)
+        self.dropout2 = Dropout(dropout)
+        self.attention_dropout = Dropout(dropout)
+        self.heads = heads
+
+    def attend(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """Multi-head self-attention over the frames that ``keep`` (batch, frames) marks as real."""
+        batch, frames, width = x.shape
+        q, k, v = (F.linear(x, self.self_attn.in_proj_weight, self.self_attn.in_proj_bias)
+                   .view(batch, frames, 3, self.heads, width // self.heads).permute(2, 0, 3, 1, 4))
+        allowed = keep[:, None, None, :]
+        p = self.attention_dropout.p if self.training else 0.0
+        if p == 0 or x.device.type != "cpu":
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=p)
+        else:  # the CPU's fused kernel has no dropout: its steps written out, scale and mask fused into one product
+            heads = batch * self.heads
+            bias = torch.zeros(allowed.shape, dtype=x.dtype, device=x.device).masked_fill_(~allowed, float("-inf"))
+            scores = torch.baddbmm(bias.expand(-1, self.heads, -1, -1).reshape(heads, 1, frames),
+                                   q.reshape(heads, frames, -1), k.reshape(heads, frames, -1).transpose(1, 2),
+                                   alpha=q.shape[-1] ** -0.5)
+            weights = self.attention_dropout.unscaled(scores.softmax(-1))
+            out = (weights @ v.reshape(heads, frames, -1)).mul_(self.attention_dropout.scale()).view(q.shape)
+        return self.self_attn.out_proj(out.transpose(1, 2).reshape(batch, frames, width))
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        x = self.norm1(x + self.dropout1(self.attend(x, keep)))
+        return self.norm2(x + self.dropout2(self.linear2(self.dropout(F.relu(self.linear1(x))))))
+
+
+class Encoder(nn.Module):
+    """``nn.TransformerEncoder`` of :class:`EncoderLayer` (its layers start as copies of one, as torch's do)."""
+
+    def __init__(self, d_model: int, heads: int, layers: int, ff_dim: int, dropout: float):
+        super().__init__()
+        layer = EncoderLayer(d_model, heads, ff_dim, dropout)
+        self.layers = nn.ModuleList([copy.deepcopy(layer) for _ in range(layers)])
+
+    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """Encode ``x`` (batch, frames, d_model); ``keep`` (batch, frames) is True on real frames."""
+        for layer in self.layers:
+            x = layer(x, keep)
+        return x
 
 
 def _prepend(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor):
@@ -212,6 +290,20 @@ def _prepend(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor):
     batch = tokens.shape[0]
     always = torch.ones(batch, 1, dtype=torch.bool, device=mask.device)
     return torch.cat([token.expand(batch, 1, -1), tokens], 1), torch.cat([always, mask], 1)
+
+
+def _pack(tokens: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Move each row's real tokens to its front, in order, and cut the padding no row needs.
+
+    Concatenated modalities leave padding between them; attention with a padding mask does not depend on
+    where the real tokens sit (their positions are already added), so packing changes no output, only the
+    work: a batch costs its longest video's tokens, not the sum of every modality's longest.
+    """
+    lengths = mask.sum(1)
+    longest = int(lengths.max())
+    order = torch.argsort((~mask).to(torch.uint8), dim=1, stable=True)[:, :longest]
+    packed = tokens.gather(1, order.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
+    return packed, torch.arange(longest, device=mask.device) < lengths.unsqueeze(1)
 
 
 class SingleTransformer(FeatureClassifier):
@@ -236,7 +328,7 @@ class SingleTransformer(FeatureClassifier):
         self.embed = nn.ModuleDict({n: TokenEmbedding(d, d_model, positions[n]) for n, d in dims.items()})
         self.sep = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, d_model) * 0.02) for n in dims})
         self.cls = nn.Parameter(torch.randn(1, 1, d_model) * 0.02)
-        self.encoder = _encoder(d_model, heads, layers, ff_dim, dropout)
+        self.encoder = Encoder(d_model, heads, layers, ff_dim, dropout)
         self.head = nn.Sequential(Dropout(dropout), nn.Linear(d_model, N_GENRES))
 
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
@@ -245,8 +337,8 @@ class SingleTransformer(FeatureClassifier):
             tokens, mask = _prepend(self.sep[name], self.embed[name](x, mask), mask)
             parts.append(tokens)
             masks.append(mask)
-        tokens, mask = _prepend(self.cls, torch.cat(parts, 1), torch.cat(masks, 1))
-        return self.head(self.encoder(tokens, src_key_padding_mask=~mask)[:, 0])
+        tokens, mask = _prepend(self.cls, *_pack(torch.cat(parts, 1), torch.cat(masks, 1)))
+        return self.head(self.encoder(tokens, mask)[:, 0])
 
 
 class MultiTransformer(FeatureClassifier):
@@ -272,7 +364,7 @@ class MultiTransformer(FeatureClassifier):
         encoded = [n for n in dims if n not in self.averaged]
         self.embed = nn.ModuleDict({n: TokenEmbedding(dims[n], d_model, positions[n]) for n in encoded})
         self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, d_model) * 0.02) for n in encoded})
-        self.encoders = nn.ModuleDict({n: _encoder(d_model, heads, layers, ff_dim, dropout) for n in encoded})
+        self.encoders = nn.ModuleDict({n: Encoder(d_model, heads, layers, ff_dim, dropout) for n in encoded})
         width = d_model * len(encoded) + sum(dims[n] for n in self.averaged)
         self.head = nn.Sequential(Dropout(dropout), nn.Linear(width, N_GENRES))
 
@@ -283,7 +375,7 @@ class MultiTransformer(FeatureClassifier):
                 outputs.append(masked_mean(x, mask))
                 continue
             tokens, mask = _prepend(self.cls[name], self.embed[name](x, mask), mask)
-            outputs.append(self.encoders[name](tokens, src_key_padding_mask=~mask)[:, 0])
+            outputs.append(self.encoders[name](tokens, mask)[:, 0])
         return self.head(torch.cat(outputs, -1))
 
 
@@ -350,7 +442,7 @@ class TwoStageBaseline(FeatureClassifier):
         self.frame_mlps = nn.ModuleDict({n: FrameMLP(d, hidden, dropout) for n, d in dims.items()})
         self.positions = nn.ModuleDict({n: PositionTable(positions[n], hidden) for n in dims})
         self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, hidden) * 0.02) for n in dims})
-        self.encoders = nn.ModuleDict({n: _encoder(hidden, heads, BASELINE["fusion_layers"], ff_dim, dropout)
+        self.encoders = nn.ModuleDict({n: Encoder(hidden, heads, BASELINE["fusion_layers"], ff_dim, dropout)
                                        for n in dims})
         self.head = nn.Sequential(Dropout(dropout), nn.Linear(hidden * len(dims), N_GENRES))
 
@@ -365,7 +457,7 @@ class TwoStageBaseline(FeatureClassifier):
         for name, x, mask in self._inputs(batch):
             tokens = self.frame_mlps[name].trunk(x) + self.positions[name](mask)
             tokens, mask = _prepend(self.cls[name], tokens, mask)
-            outputs.append(self.encoders[name](tokens, src_key_padding_mask=~mask)[:, 0])
+            outputs.append(self.encoders[name](tokens, mask)[:, 0])
         return self.head(torch.cat(outputs, -1))
 
 

@@ -130,10 +130,14 @@ def recipe_table(config, kind: str, dropout: float = 0.5) -> pd.DataFrame:
     """The training settings a run of the model ``kind`` used next to the paper's; differences are flagged.
     The paper clips gradients for its transformers only (the model class's ``clips_gradients``)."""
     clips = MODELS[kind].clips_gradients
+    by_length = config.bucket_batches > 1 and not MODELS[kind].reads_only_temporal_means
+    random_batches = "random (authors' code)"
     ours = {"learning_rate": config.learning_rate, "batch_size": config.batch_size,
+            "batches": f"similar lengths (runs of {config.bucket_batches} sorted)" if by_length else random_batches,
             "positive_weight": config.positive_weight, "clip_grad_norm": config.clip_grad_norm if clips else None,
             "dropout": dropout, "early stopping": f"validation mAP, patience {config.patience}"}
-    printed = dict(paper.RECIPE, clip_grad_norm=paper.RECIPE["clip_grad_norm"] if clips else None)
+    printed = dict(paper.RECIPE, batches=random_batches,
+                   clip_grad_norm=paper.RECIPE["clip_grad_norm"] if clips else None)
     table = pd.DataFrame({"this run": {k: str(v) for k, v in ours.items()},
                           "paper": {k: str(v) for k, v in printed.items()}})
     table["same"] = [k == "early stopping" or ours[k] == printed[k] for k in table.index]

@@ -40,6 +40,7 @@ class TrainConfig:
     train_lengths: dict[str, int] = field(default_factory=lambda: dict(TRAIN_LENGTHS))
     seed: int = 0
     device: str | None = None  # None: the GPU when there is one, else the CPU
+    bucket_batches: int = 16  # batches drawn together and sorted by length, so padding costs little (1: none)
 
 
 def frame_indices(length: int, target: int | None, rng: np.random.Generator | None) -> np.ndarray:
@@ -54,6 +55,31 @@ def frame_indices(length: int, target: int | None, rng: np.random.Generator | No
     if rng is not None:
         return np.sort(rng.choice(length, size=target, replace=False))
     return np.linspace(0, length - 1, target).round().astype(int)
+
+
+def bucketed_batches(order: np.ndarray, tokens: np.ndarray, batch_size: int, bucket_batches: int,
+                     rng: np.random.Generator) -> list[np.ndarray]:
+    """Cut a shuffled ``order`` of videos into batches of similar length, in random order.
+
+    Each run of ``bucket_batches`` batches' worth of videos is sorted by ``tokens`` (each video's length in
+    the model's input) before it is cut, so a batch pads to little more than its own videos; the batches are
+    then shuffled, so lengths do not rise and fall through the epoch. Every video appears once per epoch, as
+    with plain random batches (``bucket_batches`` 1), and batch membership stays random across epochs.
+    """
+    if bucket_batches <= 1:
+        return [order[i:i + batch_size] for i in range(0, len(order), batch_size)]
+    pool = batch_size * bucket_batches
+    batches = []
+    for start in range(0, len(order), pool):
+        run = order[start:start + pool]
+        run = run[np.argsort(tokens[run], kind="stable")]
+        batches += [run[i:i + batch_size] for i in range(0, len(run), batch_size)]
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def input_tokens(store: FeatureStore, modalities, lengths: dict[str, int | None]) -> np.ndarray:
+    """Each video's number of input frames over ``modalities``, each capped at its training length."""
+    return sum(np.minimum(store.lengths(name), lengths.get(name) or np.iinfo(np.int64).max) for name in modalities)
 
 
 def make_batch(store: FeatureStore, indices, modalities, lengths: dict[str, int] | None = None,
@@ -225,6 +251,7 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     device = pick_device(config.device)
     model.to(device)
     lengths = {name: config.train_lengths.get(name) for name in model.dims}
+    tokens = input_tokens(store, model.dims, lengths)
     if model.reads_only_temporal_means:
         store = TemporalMeans(store, model.dims, lengths)
     optimizer, loss_fn = adam(model, config), loss_function(config, device)
@@ -232,8 +259,9 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
 
     def run_epoch() -> float:
         order = rng.permutation(train_idx)
-        batches = (make_batch(store, order[start:start + config.batch_size], model.dims, lengths, rng, device)
-                   for start in range(0, len(order), config.batch_size))
+        chosen = bucketed_batches(order, tokens, config.batch_size,
+                                  1 if model.reads_only_temporal_means else config.bucket_batches, rng)
+        batches = (make_batch(store, videos, model.dims, lengths, rng, device) for videos in chosen)
         return train_epoch(model, batches, optimizer, loss_fn, gradient_clip(model, config))
 
     def validate() -> dict[str, float]:

@@ -173,6 +173,57 @@ def test_single_transformer_reads_cls_then_each_modality_after_its_sep():
     torch.testing.assert_close(tokens[6], model.sep["ocr"][0, 0])
 
 
+def test_single_transformer_packs_each_video_s_tokens_before_its_padding():
+    model = models.build_model("single-transformer", {"clip": 3, "ocr": 2}, d_model=8, heads=2, ff_dim=16).eval()
+    seen = []
+    model.encoder.register_forward_pre_hook(lambda module, args, kwargs: seen.append(args), with_kwargs=True)
+    clip = padded([np.ones((1, 3), np.float32), np.ones((4, 3), np.float32)], 4)
+    model({"clip": clip, "ocr": padded([np.ones((2, 2), np.float32)] * 2, 2)})
+    tokens, keep = seen[0]
+    assert tokens.shape[1] == 1 + 1 + 4 + 1 + 2  # the longer video's tokens, nothing more
+    assert keep[0].tolist() == [True] * 6 + [False] * 3  # <CLS>, <SEP clip>, 1 frame, <SEP ocr>, 2 frames
+    torch.testing.assert_close(tokens[0, 3], model.sep["ocr"][0, 0])
+
+
+def reference_encoder(seed: int, layers: int = 2) -> torch.nn.TransformerEncoder:
+    torch.manual_seed(seed)
+    layer = torch.nn.TransformerEncoderLayer(16, 4, 32, 0.5, batch_first=True)
+    return torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+
+
+def test_encoder_is_torchs_transformer_encoder_with_the_same_weights_and_outputs():
+    reference = reference_encoder(seed=3)
+    torch.manual_seed(3)
+    ours = models.Encoder(16, 4, 2, 32, 0.5)
+    theirs = reference.state_dict()
+    assert ours.state_dict().keys() == theirs.keys()  # a checkpoint of either loads into the other
+    assert all(torch.equal(value, theirs[key]) for key, value in ours.state_dict().items())  # same seed, same start
+    x = torch.randn(3, 9, 16)
+    keep = torch.ones(3, 9, dtype=torch.bool)
+    keep[1, 4:], keep[2, 1:] = False, False
+    with torch.no_grad():
+        expected = reference.eval()(x, src_key_padding_mask=~keep)
+        torch.testing.assert_close(ours.eval()(x, keep)[keep], expected[keep], atol=1e-5, rtol=1e-5)
+
+
+def test_cpu_attention_dropout_is_unbiased_and_never_reads_padding():
+    torch.manual_seed(0)
+    layer = models.EncoderLayer(16, 4, 32, 0.5)
+    x = torch.randn(2, 6, 16)
+    keep = torch.tensor([[True] * 6, [True] * 4 + [False] * 2])
+    with torch.no_grad():
+        expected = layer.eval().attend(x, keep)
+        layer.train()
+        draws = torch.stack([layer.attend(x, keep) for _ in range(4000)])
+        torch.testing.assert_close(draws.mean(0), expected, atol=0.03, rtol=0)  # sd of the mean about 0.01
+        changed = x.clone()
+        changed[1, 4:] = 1e3  # the padded frames' values
+        torch.manual_seed(1)
+        once = layer.attend(x, keep)
+        torch.manual_seed(1)
+        torch.testing.assert_close(layer.attend(changed, keep)[1, :4], once[1, :4])
+
+
 def test_genre_attention_ignores_padding_and_a_missing_modality():
     model = models.build_model("genre-attention", {"clip": 3, "ocr": 2}, d_model=8).eval()
     frames = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)

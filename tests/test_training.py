@@ -175,3 +175,26 @@ def test_the_mlp_is_not_clipped_and_the_transformers_are():
     assert training.gradient_clip(models.build_model("multi-transformer", {"clip": 4}, d_model=8, heads=2),
                                   config) == 1.0
     assert training.gradient_clip(models.FrameMLP(4), config) is None
+
+
+def test_length_buckets_hold_every_video_once_in_batches_of_similar_length():
+    rng = np.random.default_rng(0)
+    tokens = rng.integers(1, 500, 1000)
+    order = rng.permutation(1000)
+    batches = training.bucketed_batches(order, tokens, 32, 8, np.random.default_rng(1))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    assert all(len(b) == 32 for b in batches if len(b) != 1000 % 32)
+    padding = sum(len(b) * tokens[b].max() - tokens[b].sum() for b in batches)
+    plain = training.bucketed_batches(order, tokens, 32, 1, np.random.default_rng(1))
+    assert [b.tolist() for b in plain] == [order[i:i + 32].tolist() for i in range(0, 1000, 32)]
+    assert padding < 0.2 * sum(len(b) * tokens[b].max() - tokens[b].sum() for b in plain)
+    again = training.bucketed_batches(rng.permutation(1000), tokens, 32, 8, np.random.default_rng(2))
+    assert {tuple(sorted(b)) for b in again}.isdisjoint({tuple(sorted(b)) for b in batches})  # new batches each epoch
+
+
+def test_input_tokens_count_frames_up_to_the_training_lengths(tiny_store):
+    names = list(tiny_store.modalities)
+    frames = [[len(tiny_store.frames(i, name)) for name in names] for i in range(len(tiny_store))]
+    capped = training.input_tokens(tiny_store, names, {names[0]: 3})
+    assert capped.tolist() == [min(counts[0], 3) + sum(counts[1:]) for counts in frames]
+    assert any(counts[0] > 3 for counts in frames)  # the cap is exercised
