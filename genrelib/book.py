@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import re
 import shutil
 import sys
 import time
@@ -137,10 +138,15 @@ def status_table(executed_dir: Path) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["chapter", "started", "seconds", "status", "parameters"]).set_index("chapter")
 
 
+# a paragraph holding a table's header line, then its |---| line (dashes, or typeset as a dash)
+RAW_MARKDOWN_TABLE = re.compile(r"<p>\|[^<]*\n\|(?:-{3}|\u2014|\u2013)")
+
+
 def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -> list[str]:
     """Problems a reader would meet in the built book: a page without the stylesheet that lets wide tables and
-    code scroll inside their cell (book/_static/book.css), or a page that shows an absolute path of the
-    building machine (the repository, its parent folder, the home folder)."""
+    code scroll inside their cell (book/_static/book.css), a Markdown table printed as its raw text (an
+    output that the book's Markdown renderer did not parse as a table), or a page that shows an absolute path
+    of the building machine (the repository, its parent folder, the home folder)."""
     if forbidden is None:
         forbidden = tuple(dict.fromkeys(str(p) + "/" for p in (REPO_ROOT, REPO_ROOT.parent, Path.home())))
     pages = sorted(p for p in Path(html_dir).rglob("*.html") if "_static" not in p.parts
@@ -155,6 +161,9 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
             continue
         if "book.css" not in html:
             problems.append(f"{name}: lacks book.css, so wide tables and code are cut at the column's edge")
+        raw_table = RAW_MARKDOWN_TABLE.search(html)
+        if raw_table:
+            problems.append(f"{name}: shows a Markdown table as raw text: {raw_table.group(0)[:80]!r}...")
         for path in forbidden:
             if path in html:
                 at = html.index(path)

@@ -139,5 +139,8 @@ def test_the_html_check_finds_a_missing_stylesheet_and_a_machine_path(tmp_path):
     problems = book.check_built_html(tmp_path, forbidden=("/work/main/",))
     assert len(problems) == 2 and all(p.startswith("bad.html: ") for p in problems)
     assert "lacks book.css" in problems[0] and "'/work/main/'" in problems[1]
+    raw = '<p>| topic | why |\n|\u2014|\u2014|\n| a | b |</p>'  # as a renderer without tables typesets it
+    (tmp_path / "bad.html").write_text(f'<link href="_static/book.css">{raw}<table><tr><td>| a | b |</td></tr></table>')
+    assert [p.split(":")[1] for p in book.check_built_html(tmp_path)] == [" shows a Markdown table as raw text"]
     empty = tmp_path / "nothing"
     assert book.check_built_html(empty) == [f"{empty}: no built page; build the book first"]
