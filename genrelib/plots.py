@@ -174,12 +174,15 @@ def evidence_sweep(table: pd.DataFrame):
                "training videos)"),
               ("training videos", table[table["strength"] == fixed_strength], f"training videos (strength "
                f"{fixed_strength:g})")]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.4), sharey=True)
+    reference_styles = iter([":", "-.", "--", (0, (1, 3))])
+    styles = {model: next(reference_styles) if model.startswith("reference") else "-"
+              for model in table["model"].unique()}
     for ax, (column, rows, label) in zip(axes, panels, strict=True):
         for i, (model, group) in enumerate(rows.groupby("model", sort=False)):
             stats = group.groupby(column)["mAP"].agg(["mean", "std"]).fillna(0.0)
             reference = model.startswith("reference")
-            ax.plot(stats.index, stats["mean"], marker="." if reference else "o", linestyle=":" if reference else "-",
+            ax.plot(stats.index, stats["mean"], marker="." if reference else "o", linestyle=styles[model],
                     color="grey" if reference else f"C{i}", label=model, alpha=0.8 if reference else 1.0)
             if not reference:
                 ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"],
@@ -187,6 +190,9 @@ def evidence_sweep(table: pd.DataFrame):
         ax.set(xlabel=label, ylabel="test mAP (%)")
         if column == "training videos":
             ax.set_xscale("log")
-    axes[0].legend(fontsize=8)
-    fig.tight_layout()
+        ax.set_xticks(sorted(rows[column].unique()), [f"{v:,g}" for v in sorted(rows[column].unique())])
+        ax.minorticks_off()
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=10, frameon=False)
+    fig.tight_layout(rect=(0, 0.16, 1, 1))
     return fig

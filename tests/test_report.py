@@ -62,3 +62,21 @@ def test_a_one_seed_ablation_comes_back_with_numbers_not_nones(tmp_path):
     report.save_result(tmp_path, "06_ablation", table, "ablation", "store A")
     loaded = report.load_results(tmp_path)["06_ablation"].table
     assert loaded["mAP std"].dtype == float and loaded["mAP std"].isna().all()
+
+
+def test_evidence_sweep_figure_tells_every_line_apart_and_marks_the_swept_values():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from genrelib import plots
+
+    rows = [{"strength": s, "training videos": n, "seed": seed, "model": model, "mAP": 10 + s + n / 1000 + seed}
+            for s, n in [(3.0, 600), (5.0, 600), (3.0, 2000)] for seed in (0, 1)
+            for model in ("reference: prior", "reference: temporal mean", "reference: best frame", "mlp",
+                          "genre-attention")]
+    fig = plots.evidence_sweep(pd.DataFrame(rows))
+    strength, videos = fig.axes
+    assert list(strength.get_xticks()) == [3.0, 5.0] and list(videos.get_xticks()) == [600, 2000]
+    references = [line for line in strength.get_lines() if line.get_label().startswith("reference")]
+    assert len({line.get_linestyle() for line in references}) == 3  # not three identical grey dotted lines
+    assert [t.get_text() for t in fig.legends[0].get_texts()][-2:] == ["mlp", "genre-attention"]
