@@ -100,14 +100,14 @@ def extract_one(job: VideoJob) -> tuple[str, str | None]:
     """Extract the job's modalities of one video into its cache entry, keeping the modalities already there;
     returns (video id, error message or None)."""
     video_id, path, cache = job.video_id, job.path, Path(job.cache)
-    extractors = _extractors(job.backend, job.modalities)
-    trailer = Trailer.for_extractors(path, extractors, job.scene_threshold)
     target = cache_path(cache, video_id)
     arrays, seconds = {}, {}
     if cached_modalities(cache, video_id):
         arrays, meta = read_cached(cache, video_id)
         seconds = meta["seconds"]
     try:
+        extractors = _extractors(job.backend, job.modalities)
+        trailer = Trailer.for_extractors(path, extractors, job.scene_threshold)
         duration = trailer.info.duration
         if duration <= 0:
             raise MediaError(f"{path}: lasts 0 seconds")
