@@ -47,6 +47,7 @@ benchmark: setup
 	$(PY) -m benchmarks.extractors --backend paper --random-weights
 	$(PY) -m benchmarks.planted
 	$(PY) -m benchmarks.release_import
+	$(PY) -m benchmarks.bootstrap
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -5,14 +5,18 @@ follows scikit-learn's definition (step-wise area under the precision-recall
 curve, tied scores form one threshold); the tests check equality with
 scikit-learn to 1e-9. A genre with no positive video in the evaluated set has
 no defined AP and is left out of the macro mean, and the result says so.
+:func:`confidence_interval` and :func:`paired_difference` bootstrap these
+macro scores over the test videos.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse, stats
 
 from .labels import GENRES
 
@@ -91,6 +95,161 @@ def evaluate(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5,
     return Scores(precision=float(100 * precision.mean()), recall=float(100 * recall.mean()),
                   map=float(100 * ap[defined].mean()), per_genre=table,
                   genres_without_positives=[g for g, d in zip(genres, defined, strict=True) if not d])
+
+
+METRICS = ("mAP", "P@0.5", "R@0.5")  # the keys of Scores.summary()
+
+# Resamples x videos per bootstrap batch: bounds each batch's float64 arrays to about 64 MiB.
+_BATCH_CELLS = 2 ** 23
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A macro score in percent with its bootstrap interval; unpacks as ``low, high``."""
+
+    estimate: float  # the score on the whole test set, as evaluate() gives it
+    low: float
+    high: float
+    level: float
+    share_without_positives: float  # of the resamples, the share in which some genre had no positive video
+
+    def __iter__(self):
+        return iter((self.low, self.high))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """Model a's macro score minus model b's, in points, with its paired bootstrap interval; unpacks as
+    ``difference, low, high``."""
+
+    difference: float  # on the whole test set
+    low: float
+    high: float
+    level: float
+    share_without_positives: float
+
+    def __iter__(self):
+        return iter((self.difference, self.low, self.high))
+
+
+class _WeightedScores:
+    """One model's scores on a test set, evaluated under per-video multiplicity weights (videos x resamples).
+
+    A resample repeats videos; weight ``w`` counts a video ``w`` times, so the weighted scores equal
+    :func:`evaluate`'s on the resampled rows. Each genre is sorted once: AP only needs, at the end of every
+    tie block that holds a positive video, how many (weighted) videos and positives rank at or above it.
+    The videos between two such block ends form a segment, and the weight each segment carries is one
+    sparse product for all genres and resamples at once.
+    """
+
+    def __init__(self, y_true: np.ndarray, scores: np.ndarray):
+        self.y_true, self.predicted = y_true, (scores >= 0.5).astype(np.float64)
+        rows, videos, positive, self.bounds = [], [], [], [0]
+        for col in range(y_true.shape[1]):
+            order = np.argsort(-scores[:, col], kind="mergesort")
+            y, s = y_true[order, col], scores[order, col]
+            block = np.r_[0, np.cumsum(np.diff(s) != 0)]
+            blocks_with_positives = np.unique(block[y == 1])
+            segment = np.searchsorted(blocks_with_positives, block)
+            kept = segment < len(blocks_with_positives)  # videos below the last positive block change no AP
+            rows.append(self.bounds[-1] + segment[kept])
+            videos.append(order[kept])
+            positive.append(y[kept] == 1)
+            self.bounds.append(self.bounds[-1] + len(blocks_with_positives))
+        rows, videos, positive = np.concatenate(rows), np.concatenate(videos), np.concatenate(positive)
+        shape = (self.bounds[-1], len(y_true))
+        self.segments = sparse.csr_matrix((np.ones(len(rows)), (rows, videos)), shape=shape)
+        self.positive_segments = sparse.csr_matrix((np.ones(positive.sum()), (rows[positive], videos[positive])),
+                                                   shape=shape)
+
+    def average_precision(self, weights: np.ndarray) -> np.ndarray:
+        """Per-genre AP (genres x resamples); NaN where a resample holds no positive of the genre."""
+        counted, hits = self.segments @ weights, self.positive_segments @ weights
+        out = np.full((len(self.bounds) - 1, weights.shape[1]), np.nan)
+        for genre, (start, stop) in enumerate(zip(self.bounds[:-1], self.bounds[1:], strict=True)):
+            if start == stop:
+                continue
+            true_pos, ranked = np.cumsum(hits[start:stop], axis=0), np.cumsum(counted[start:stop], axis=0)
+            # where nothing is ranked yet, nothing is hit either: that block adds no recall
+            precision = np.divide(true_pos, ranked, out=np.zeros_like(ranked), where=ranked > 0)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[genre] = (hits[start:stop] * precision).sum(axis=0) / true_pos[-1]
+        return out
+
+    def macro(self, metric: str, weights: np.ndarray) -> np.ndarray:
+        """The macro score in percent, per resample, as evaluate() computes it on the resampled rows."""
+        if metric == "mAP":
+            ap = self.average_precision(weights)
+            defined = ~np.isnan(ap)
+            if not defined.any(axis=0).all():
+                raise ValueError("the test set or one of its resamples holds no positive video of any genre, so "
+                                 "its mAP is undefined: too few positives to bootstrap")
+            return 100 * np.where(defined, ap, 0.0).sum(axis=0) / defined.sum(axis=0)
+        true_pos = (self.y_true * self.predicted).T @ weights
+        denominator = (self.predicted if metric == "P@0.5" else self.y_true).T @ weights
+        # 0 where undefined, as precision_recall_at
+        return 100 * np.divide(true_pos, denominator, out=np.zeros_like(true_pos), where=denominator > 0).mean(axis=0)
+
+
+def _check_options(metric: str, level: float, resamples: int) -> None:
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}: expected one of {', '.join(METRICS)}")
+    if not 0 < level < 1:
+        raise ValueError(f"level must lie strictly between 0 and 1, not {level}")
+    if resamples < 1:
+        raise ValueError(f"resamples must be at least 1, not {resamples}")
+
+
+def _bootstrap(y_true: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray], level: float, resamples: int,
+               seed: int) -> tuple[float, float, float, float]:
+    """(statistic on the test set, percentile interval, share of resamples in which some genre lacks positives)."""
+    n = len(y_true)
+
+    def resampled(draws: np.ndarray, axis: int = -1) -> np.ndarray:  # scipy passes axis=-1: draws' last axis
+        # scipy draws video indices (resamples x n); as multiplicities the statistic needs no sorting per resample
+        weights = np.bincount((draws * len(draws) + np.arange(len(draws))[:, None]).ravel(),
+                              minlength=n * len(draws)).reshape(n, len(draws)).astype(np.float64)
+        lacking = ((y_true.T @ weights) == 0).any(axis=0)
+        return np.stack([statistic(weights), lacking])  # scipy handles a statistic of several values
+
+    # random_state (not rng, scipy >= 1.15) keeps the scipy >= 1.10 that pyproject.toml allows
+    result = stats.bootstrap((np.arange(n),), resampled, n_resamples=resamples, batch=max(1, _BATCH_CELLS // n),
+                             vectorized=True, confidence_level=level, method="percentile",
+                             random_state=np.random.default_rng(seed))
+    return (float(statistic(np.ones((n, 1)))[0]), float(result.confidence_interval.low[0]),
+            float(result.confidence_interval.high[0]), float(result.bootstrap_distribution[1].mean()))
+
+
+def confidence_interval(y_true: np.ndarray, scores: np.ndarray, metric: str = "mAP", level: float = 0.95,
+                        resamples: int = 1000, seed: int = 0) -> Interval:
+    """A macro score ("mAP", "P@0.5" or "R@0.5", in percent as :func:`evaluate` gives it) with its
+    percentile bootstrap interval over the test videos (rows): ``resamples`` resamples of as many videos,
+    drawn with replacement by :func:`scipy.stats.bootstrap` (``method="percentile"``) from ``seed``.
+
+    In a resample without a positive video of some genre, that genre is handled as :func:`evaluate` handles
+    it (left out of the mAP's mean; recall 0); ``share_without_positives`` says how often that happened.
+    """
+    _check_options(metric, level, resamples)
+    y_true, scores = _check(y_true, scores)
+    weighted = _WeightedScores(y_true, scores)
+    estimate, low, high, share = _bootstrap(y_true, lambda weights: weighted.macro(metric, weights), level,
+                                            resamples, seed)
+    return Interval(estimate, low, high, level, share)
+
+
+def paired_difference(y_true: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray, metric: str = "mAP",
+                      level: float = 0.95, resamples: int = 1000, seed: int = 0) -> Difference:
+    """Model a's macro score minus model b's (points of percent) with a percentile bootstrap interval, both
+    models scored on the same resampled videos each time, so the luck of which videos were drawn cancels.
+    Resampling and genres without positives as in :func:`confidence_interval`.
+    """
+    _check_options(metric, level, resamples)
+    y_true, scores_a = _check(y_true, scores_a)
+    _, scores_b = _check(y_true, scores_b)
+    a, b = _WeightedScores(y_true, scores_a), _WeightedScores(y_true, scores_b)
+    difference, low, high, share = _bootstrap(
+        y_true, lambda weights: a.macro(metric, weights) - b.macro(metric, weights), level, resamples, seed)
+    return Difference(difference, low, high, level, share)
 
 
 def prior_scores(train_labels: np.ndarray, n_videos: int) -> np.ndarray:
