@@ -10,7 +10,8 @@ from . import labels
 from .extractors import WeightsMissing, weights
 from .media import MediaError
 from .paths import default_paths
-from .store import StoreError, import_authors_features
+from .release import import_authors_features
+from .store import StoreError
 
 # The multi-transformer that chapter 4 trains on the demo corpus.
 DEFAULT_CHECKPOINT = default_paths().checkpoint("multi-transformer", "demo-offline")
@@ -42,6 +43,23 @@ def _import_features(args) -> None:
     store = import_authors_features(args.pickle, args.out or authors_store_path(default_paths()),
                                     labels.load_splits(args.movienet_dir), trust_pickle=args.trust_pickle)
     print(f"{store.path}: {len(store)} videos, modalities {sorted(store.modalities)}")
+
+
+def _evaluate_release_classifiers(args) -> None:
+    from .release import CLASSIFIERS, evaluate_classifiers
+    from .sources import authors_store_path, describe
+    from .store import FeatureStore
+
+    store = FeatureStore(args.store or authors_store_path(default_paths()))
+    results = evaluate_classifiers(args.release, store, args.protocol, args.models or CLASSIFIERS)
+    print(f"The authors' published classifiers ({args.release}), scored here under the {args.protocol} protocol")
+    print(describe(store))
+    for kind, result in results.items():
+        scores = result["scores"]
+        print(f"\n{kind}: P@0.5 {scores.precision:.2f}  R@0.5 {scores.recall:.2f}  mAP {scores.map:.2f}  "
+              f"({len(store.indices('tst')):,} test videos, {result['capped']:,} capped to fit a position table; "
+              f"{result['seconds']:.0f} s)")
+        print(scores.per_genre[["precision", "recall", "ap", "positives"]].round(2).to_string())
 
 
 def _download_trailers(args) -> None:
@@ -120,6 +138,19 @@ def build_parser() -> argparse.ArgumentParser:
     imported.add_argument("--trust-pickle", action="store_true",
                           help="required: reading a pickle runs code stored in it")
     imported.set_defaults(run=_import_features)
+
+    scored = commands.add_parser("evaluate-release-classifiers", help="score the authors' three trained classifiers "
+                                 "on the imported release's test split: macro and per-genre P/R at 0.5 and AP")
+    scored.add_argument("--release", type=Path, required=True, help="folder with mlp.pt, mlp_config.pt, ... "
+                        "(genrelib download-authors-release --classifiers)")
+    scored.add_argument("--store", type=Path, default=None, help="the imported release (default: where "
+                        "`genrelib import-features` writes it)")
+    scored.add_argument("--protocol", choices=["paper", "authors"], default="paper",
+                        help="paper: one video at a time at full length; authors: their inference, cut or padded "
+                        "with zeros to the training length")
+    scored.add_argument("--models", nargs="+", choices=["mlp", "single_transformer", "multi_transformer"],
+                        default=None, help="which of the three (default: all)")
+    scored.set_defaults(run=_evaluate_release_classifiers)
 
     trailers = commands.add_parser("download-trailers", help="fetch MovieNet trailers with yt-dlp and store them as "
                                    "the paper did: lowest resolution >= 300 px, x265 CRF 23, Opus 48 kHz mono")

@@ -13,61 +13,97 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import planted, session
+from . import models, paper, planted, session, training
 from .metrics import evaluate
 from .models import build_model
 from .sources import open_store
 from .store import FeatureStore
-from .training import TrainConfig, predict, train_and_test
-
-# The order of the paper's ablation (Table 3, :data:`genrelib.paper.TABLE_3`): each step adds one stream to
-# the previous feature set (text streams first encoded by a transformer, then averaged instead).
-ABLATION_STEPS = (("CLIP", "clip", None), ("+ Musicnet", "musicnet", None), ("+ Audiotag", "audiotag", None),
-                  ("+ OCR", "ocr", None), ("+ OCR averaged", None, "ocr"), ("+ ASR", "asr", None),
-                  ("+ ASR averaged", None, "asr"))
+from .training import Padding, TrainConfig, predict, train_and_test
 
 
-def ablation_sets(available, steps=ABLATION_STEPS) -> tuple[list[tuple[str, tuple, tuple]], list[str]]:
-    """Growing feature sets from ``steps`` ((label, modality added, modality averaged instead) each; default
-    the paper's order) restricted to the available modalities, and the labels of the steps skipped."""
-    sets, modalities, averaged, skipped = [], [], [], []
-    for label, adds, averages in steps:
-        if (adds or averages) not in available:
+def paper_feature_sets() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
+    """The feature sets of the paper's ablation (Table 3, :data:`genrelib.paper.TABLE_3`, the baseline row
+    left out) as (label, modalities, modalities averaged instead of encoded)."""
+    rows = paper.TABLE_3.iloc[1:]
+    return [(label, tuple(row["modalities"].split("+")), tuple(filter(None, row["averaged"].split("+"))))
+            for label, row in rows.iterrows()]
+
+
+def feature_sets(available, sets=None) -> tuple[list[tuple[str, tuple, tuple]], list[str]]:
+    """The feature sets (default: the paper's) whose modalities are all ``available``, and the labels of the
+    others. A set is (label, modalities, averaged), the two as tuples or as "a+b" text."""
+    def names(value) -> tuple[str, ...]:
+        return tuple(filter(None, value.split("+"))) if isinstance(value, str) else tuple(value or ())
+
+    kept, skipped = [], []
+    for label, modalities, averaged in sets or paper_feature_sets():
+        if set(names(modalities)) <= set(available):
+            kept.append((label, names(modalities), names(averaged)))
+        else:
             skipped.append(label)
-            continue
-        if adds:
-            modalities.append(adds)
-        if averages:
-            averaged.append(averages)
-        sets.append((label, tuple(modalities), tuple(averaged)))
-    return sets, skipped
+    return kept, skipped
 
 
 def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, seeds=(0,),
-                   progress: bool = False, steps=ABLATION_STEPS) -> pd.DataFrame:
-    """Train a multi-transformer per feature set and seed; per set, the test mAP's mean and standard deviation
-    over seeds and the classifier's seconds per test video (median over seeds); extraction time is added by
-    :func:`genrelib.report.ablation_beside_paper`."""
-    sets, _ = ablation_sets(store.modalities, steps)
+                   progress: bool = False, sets=None, **model_options) -> pd.DataFrame:
+    """Train a multi-transformer per feature set (default: the paper's Table 3) and seed; per set, the test
+    mAP's mean and standard deviation over seeds and the classifier's seconds per test video (median over
+    seeds); extraction time is added by :func:`genrelib.report.ablation_beside_paper`."""
+    kept, _ = feature_sets(store.modalities, sets)
     test = store.indices("tst")
     rows = []
-    for number, (label, modalities, averaged) in enumerate(sets):
+    for number, (label, modalities, averaged) in enumerate(kept):
         maps, classify = [], []
         for seed in seeds:
             session.seed_everything(seed)
             model = build_model("multi-transformer", {m: store.modalities[m].dim for m in modalities},
-                                averaged=averaged)
-            run = train_and_test(model, store, replace(config, seed=seed),
+                                averaged=averaged, **model_options)
+            run_config = replace(config, seed=seed)
+            run = train_and_test(model, store, run_config,
                                  checkpoints / f"ablation-{number}-seed{seed}-{store.path.name}.pt", progress=progress)
             maps.append(run.test_scores.map)
-            predict(model, store, test[:1])  # warm-up: the first call pays one-off allocation costs
+            padding = Padding.for_testing(run_config, {m: config.train_lengths.get(m) for m in modalities})
+            predict(model, store, test[:1], padding=padding)  # warm-up: the first call pays one-off allocation costs
             start = time.perf_counter()
-            predict(model, store, test)
+            predict(model, store, test, padding=padding)
             classify.append((time.perf_counter() - start) / max(len(test), 1))
         rows.append({"features": label, "modalities": "+".join(modalities), "averaged": "+".join(averaged),
                      "mAP": float(np.mean(maps)), "mAP std": float(np.std(maps, ddof=1)) if len(maps) > 1 else np.nan,
                      "seeds": len(maps), "classifier s/video": float(np.median(classify))})
     return pd.DataFrame(rows).set_index("features")
+
+
+def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoints: Path, seeds=(0,),
+                 progress: bool = False, **model_options) -> pd.DataFrame:
+    """Test mAP of the paper configuration of ``kind``, of it with each of our options alone
+    (:data:`genrelib.models.OURS`, :data:`genrelib.training.OURS`) and with all of them, on one store and the
+    same seeds; one row per configuration with the mean, standard deviation and the difference from the paper
+    configuration's mean."""
+    dims = {name: m.dim for name, m in store.modalities.items()}
+    accepted = set(build_model(kind, dims, **model_options).hyper)
+    choices = {"paper configuration": ({}, {})}
+    choices |= {name: (options, {}) for name, options in models.OURS.items() if set(options) <= accepted}
+    choices |= {name: ({}, options) for name, options in training.OURS.items()}
+    everything = ({k: v for options, _ in choices.values() for k, v in options.items()},
+                  {k: v for _, options in choices.values() for k, v in options.items()})
+    choices["all of ours"] = everything
+    rows = []
+    for number, (label, (model_changes, train_changes)) in enumerate(choices.items()):
+        maps = []
+        for seed in seeds:
+            session.seed_everything(seed)
+            model = build_model(kind, dims, **{**model_options, **model_changes})
+            run = train_and_test(model, store, replace(config, seed=seed, **train_changes),
+                                 checkpoints / f"options-{kind}-{number}-seed{seed}-{store.path.name}.pt",
+                                 progress=progress)
+            maps.append(run.test_scores.map)
+        changes = {**model_changes, **train_changes}
+        rows.append({"configuration": label, "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "none",
+                     "mAP": float(np.mean(maps)), "mAP std": float(np.std(maps, ddof=1)) if len(maps) > 1 else np.nan,
+                     "seeds": len(maps)})
+    table = pd.DataFrame(rows).set_index("configuration")
+    table["vs paper configuration"] = table["mAP"] - table.loc["paper configuration", "mAP"]
+    return table
 
 
 def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, checkpoints: Path,
@@ -136,5 +172,5 @@ def summarize_seeds(table: pd.DataFrame) -> pd.DataFrame:
             .rename(columns={"mean": "mAP mean", "std": "mAP std", "count": "seeds"}).round(2))
 
 
-__all__ = ["ABLATION_STEPS", "ablation_sets", "ablation_study", "evidence_sweep", "frame_count_study", "oracle_maps",
-           "advantage", "summarize_seeds"]
+__all__ = ["paper_feature_sets", "feature_sets", "ablation_study", "option_study", "evidence_sweep",
+           "frame_count_study", "oracle_maps", "advantage", "summarize_seeds"]

@@ -1,24 +1,37 @@
-"""Models stage: the paper's three classifiers over per-modality feature sequences.
+"""Models stage: the paper's classifiers over per-modality feature sequences.
 
-Every model takes a batch ``{modality: Padded(values (B, T, D), mask (B, T))}``
-where ``mask`` is True on real frames, and returns 21 genre logits (the
-sigmoid is part of the loss and of :func:`genrelib.training.predict`).
-Padding never reaches a prediction: means are masked, attention uses key
-padding masks, and every sequence starts at position 0 whatever its padding.
-Each model standardises its inputs with per-modality training statistics
-held as buffers, so a checkpoint carries them.
+Every model takes a batch ``{modality: Padded(values (B, T, D), mask (B, T))}``, where ``mask`` is True on the
+frames the model reads, and returns 21 genre logits (the sigmoid is part of the loss and of
+:func:`genrelib.training.predict`). How a batch is filled is the batch builder's business
+(:func:`genrelib.training.assemble`): the paper's zero vectors arrive with a mask that is True everywhere, so the
+model reads them as frames, as the authors' code does; our masked padding arrives with False on the padding.
+A model's input scaling (``scaling``: statistics that travel with its checkpoint) is applied there too, to each
+video's frames before padding, where the authors' loader standardises.
 
-Learned position tables have one row per frame of the modality's training
-length (the paper's: CLIP 216, OCR 64, ASR 86, Audiotag 140, Musicnet 18).
-Training subsamples a longer video to that many time-ordered frames, so row
-``i`` means "the i-th of L frames spread over the trailer"; at test time a
-longer full-length sequence reads the table linearly interpolated to its
-length, which keeps that meaning instead of reading rows never trained.
+**Every default is the paper's configuration.** The paper gives the widths, depths and heads; where it is
+silent, the authors' code (serkansulun/trailer-genre-classification @caac031, ``classifiers.py``) decides:
+
+* feed-forward width 4 x d_model, post-norm ReLU layers, and a LayerNorm after the encoder stack;
+* learned position tables of 5,000 rows (``PositionalEncoding``'s default), added after the <SEP> (single) or
+  <CLS> (multi) token is prepended, with dropout after them (0.1 in the single-transformer, whose tables are
+  built without a rate; the model's dropout in the multi-transformer); <SEP>/<CLS> vectors drawn uniform in
+  [0, 1); a plain linear head, no dropout before it;
+* the multi-transformer projects an averaged (one-vector) text stream to d_model before the head;
+* the MLP is one linear layer over the concatenated temporal means, with no dropout.
+
+With these the single-transformer has 8,561,685 parameters at the paper's feature widths, the paper's printed
+8.56M. Parameters are created in the authors' order, so a seed draws the same initial weights as their classes.
+
+**Our options** are named arguments whose defaults are the paper's (:data:`OURS` lists them):
+``positions="interpolated"`` (tables of training-length rows read linearly interpolated for longer test
+sequences, instead of rows never trained), ``standardize=True`` (inputs standardised with training statistics),
+``head_dropout`` and the MLP's ``input_dropout``.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 from typing import NamedTuple
 
@@ -30,41 +43,38 @@ from .paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORMER, TRAIN_LENGTH
 from .store import write_atomically
 
 N_GENRES = 21
-OTHER_MODALITY_POSITIONS = 256  # rows for a modality the paper does not name
-PAPER_POSITION_ROWS = 4096  # the table size that reproduces the paper's parameter counts
+PAPER_POSITION_ROWS = 5000  # the authors' PositionalEncoding default; with it the single-transformer has 8,561,685
+SINGLE_POSITION_DROPOUT = 0.1  # the authors' single-transformer builds its position tables with PositionalEncoding's
+OTHER_MODALITY_LENGTH = 256  # training length assumed for a modality the paper does not name (interpolated tables)
+POSITION_KINDS = ("learned", "interpolated", "sinusoidal")
 
-
-def position_rows(dims: dict[str, int], positions: dict[str, int] | None = None) -> dict[str, int]:
-    """Rows of each modality's position table: ``positions`` where given, else its training length."""
-    positions = positions or {}
-    return {name: int(positions.get(name, TRAIN_LENGTHS.get(name, OTHER_MODALITY_POSITIONS))) for name in dims}
+# Our options, not the paper's: the model arguments that turn each on (training's are training.OURS).
+OURS = {"interpolated positions": {"positions": "interpolated"}, "standardised inputs": {"standardize": True},
+        "dropout before the head": {"head_dropout": 0.5}}
 
 
 class Padded(NamedTuple):
     values: torch.Tensor  # (batch, frames, dim)
-    mask: torch.Tensor  # (batch, frames), True on real frames
+    mask: torch.Tensor  # (batch, frames), True on the frames the model reads
 
 
-class Standardize(nn.Module):
-    """Per-modality (x - mean) / std with statistics set once from training data."""
+class InputScaling(nn.Module):
+    """Per-modality ``(x - shift) / scale``, set once: from training statistics (standardisation) or from the
+    statistics an imported checkpoint was trained with. The batch builder applies it to real frames only."""
 
     def __init__(self, dims: dict[str, int]):
         super().__init__()
         for name, dim in dims.items():
-            self.register_buffer(f"mean_{name}", torch.zeros(dim))
-            self.register_buffer(f"std_{name}", torch.ones(dim))
+            self.register_buffer(f"shift_{name}", torch.zeros(dim))
+            self.register_buffer(f"scale_{name}", torch.ones(dim))
 
-    def set(self, name: str, mean, std) -> None:
-        getattr(self, f"mean_{name}").copy_(torch.as_tensor(mean))
-        getattr(self, f"std_{name}").copy_(torch.as_tensor(std))
+    def set(self, name: str, shift, scale) -> None:
+        getattr(self, f"shift_{name}").copy_(torch.as_tensor(shift))
+        getattr(self, f"scale_{name}").copy_(torch.as_tensor(scale))
 
     def forward(self, name: str, values: torch.Tensor) -> torch.Tensor:
-        return (values - getattr(self, f"mean_{name}")) / getattr(self, f"std_{name}")
+        return (values - getattr(self, f"shift_{name}")) / getattr(self, f"scale_{name}")
 
-    def concatenated(self, names, values: torch.Tensor) -> torch.Tensor:
-        """Standardise the concatenation of the named modalities' vectors in one step."""
-        mean = torch.cat([getattr(self, f"mean_{name}") for name in names])
-        return (values - mean) / torch.cat([getattr(self, f"std_{name}") for name in names])
 
 
 class Dropout(nn.Module):
@@ -116,24 +126,24 @@ class Dropout(nn.Module):
 
 
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """Mean over real frames; a sequence with no frame gives zeros. One batched matrix product: no
+    """Mean over the frames the mask marks; a sequence with none gives zeros. One batched matrix product: no
     (batch x frames x dim) temporary, so the MLP's step costs little more than reading its batch."""
     weights = mask.to(values.dtype).unsqueeze(1)  # (batch, 1, frames)
     return torch.bmm(weights, values)[:, 0] / weights.sum(-1).clamp(min=1.0)
 
 
 class FeatureClassifier(nn.Module):
-    """Common base: modality dims, input standardisation, and the rebuild recipe for checkpoints."""
+    """Common base: modality dims, optional input scaling, and the rebuild recipe for checkpoints."""
 
     kind: str
     reads_only_temporal_means = False  # True: training may hand the model each sequence's mean, computed once
     clips_gradients = True  # the paper clips the transformers' gradients at norm 1, not the MLP's
 
-    def __init__(self, dims: dict[str, int], **hyper):
+    def __init__(self, dims: dict[str, int], standardize: bool = False, **hyper):
         super().__init__()
         self.dims = dict(dims)
-        self.hyper = hyper
-        self.standardize = Standardize(self.dims)
+        self.hyper = {**hyper, "standardize": standardize}
+        self.scaling = InputScaling(self.dims) if standardize else None
 
     def _check(self, batch: dict[str, Padded]) -> None:
         missing = set(self.dims) - set(batch)
@@ -152,53 +162,84 @@ class FeatureClassifier(nn.Module):
     def _inputs(self, batch: dict[str, Padded]):
         self._check(batch)
         for name in self.dims:
-            values, mask = batch[name]
-            yield name, self.standardize(name, values), mask
+            yield name, *batch[name]
 
 
 class MLP(FeatureClassifier):
-    """The paper's MLP: one linear layer over the concatenated temporal means of all modalities.
+    """The paper's MLP: the authors' ``MLP`` class over the concatenated temporal means of all modalities.
 
-    The authors' code has exactly this layer: 47,061 parameters at the
-    paper's feature widths (2,240 inputs, 21 genres), where the paper prints 57k. Means are standardised after
-    averaging, which equals averaging standardised frames for a non-empty
-    sequence and costs one vector per video instead of one per frame, all
-    modalities at once; a modality with no frame contributes zeros, the
-    training mean.
+    With ``layers=1`` (the paper's) it is one linear layer, 47,061 parameters at the paper's feature widths
+    (2,240 inputs, 21 genres); the paper prints 57k, which no configuration we tried reproduces (chapter 4).
+    ``layers > 1`` adds hidden layers of ``hidden`` units, each followed by dropout and ReLU, as the authors'
+    class does. The mean is over the frames the mask marks: with the paper's zero padding, over the padded
+    sequence, as the authors' ``torch.mean`` computes it. ``input_dropout`` (ours) drops input features.
     """
 
     kind = "mlp"
     reads_only_temporal_means = True
     clips_gradients = False
 
-    def __init__(self, dims: dict[str, int], dropout: float = 0.5):
-        super().__init__(dims, dropout=dropout)
-        self.net = nn.Sequential(Dropout(dropout), nn.Linear(sum(dims.values()), N_GENRES))
+    def __init__(self, dims: dict[str, int], layers: int = 1, hidden: int = 256, dropout: float = 0.5,
+                 input_dropout: float = 0.0, standardize: bool = False):
+        super().__init__(dims, standardize, layers=layers, hidden=hidden, dropout=dropout,
+                         input_dropout=input_dropout)
+        sizes = [sum(dims.values())] + [hidden] * (layers - 1) + [N_GENRES]
+        stack = []
+        for i in range(len(sizes) - 1):
+            stack.append(nn.Linear(sizes[i], sizes[i + 1]))
+            if i < len(sizes) - 2:
+                stack += [Dropout(dropout), nn.ReLU()]
+        self.net = nn.Sequential(*stack)
+        self.input_dropout = Dropout(input_dropout)
 
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
         self._check(batch)
-        means = torch.cat([masked_mean(*batch[name]) for name in self.dims], dim=-1)
-        present = torch.cat([batch[name].mask.any(1, keepdim=True).expand(-1, dim) for name, dim in self.dims.items()],
-                            dim=-1)
-        return self.net(self.standardize.concatenated(self.dims, means) * present)
+        return self.net(self.input_dropout(torch.cat([masked_mean(*batch[name]) for name in self.dims], dim=-1)))
 
 
-class PositionTable(nn.Module):
-    """Learned positions; a sequence longer than the table reads it linearly interpolated to its own length
-    (its real frames, not the batch's padded length, so padding never changes a prediction)."""
+def sinusoids(rows: int, width: int) -> torch.Tensor:
+    """The fixed sine/cosine table of Vaswani et al. (2017), the authors' ``fixed_position_encoding``."""
+    table = torch.zeros(rows, width)
+    position = torch.arange(rows, dtype=torch.float).unsqueeze(1)
+    frequency = torch.exp(torch.arange(0, width, 2).float() * (-math.log(10000.0) / width))
+    table[:, 0::2] = torch.sin(position * frequency)
+    table[:, 1::2] = torch.cos(position * frequency)
+    return table
 
-    def __init__(self, rows: int, width: int):
+
+class Positions(nn.Module):
+    """Positions added to a sequence whose first token is its <SEP> or <CLS>, then dropout.
+
+    ``learned`` (the paper's): row i of a learned table is added to token i; a sequence longer than the table
+    is an error. ``sinusoidal``: the same with a fixed table. ``interpolated`` (ours): a sequence longer than
+    the table reads it linearly interpolated to its own length (its real tokens, not the batch's padded
+    length), so row i keeps meaning "the i-th of L tokens spread over the trailer".
+    """
+
+    def __init__(self, rows: int, width: int, kind: str = "learned", dropout: float = 0.0):
         super().__init__()
-        self.table = nn.Parameter(torch.randn(rows, width) * 0.02)
+        if kind not in POSITION_KINDS:
+            raise ValueError(f"positions must be one of {POSITION_KINDS}, not {kind!r}")
+        self.kind = kind
+        if kind == "sinusoidal":
+            self.register_buffer("table", sinusoids(rows, width))
+        else:
+            self.table = nn.Parameter(torch.empty(rows, width).normal_(std=0.02))
+        self.dropout = Dropout(dropout)
 
-    def forward(self, mask: torch.Tensor) -> torch.Tensor:
-        """Positions (batch, frames, width) for a padded batch whose real frames come first; (1, frames, width)
-        when no sequence is longer than the table (every training batch), which reads its first rows."""
-        rows = len(self.table)
-        if mask.shape[1] <= rows:
-            return self.table[:mask.shape[1]].unsqueeze(0)
+    def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        return self.dropout(tokens + self.read(mask))
+
+    def read(self, mask: torch.Tensor) -> torch.Tensor:
+        """Positions (batch or 1, tokens, width) for a padded batch whose real tokens come first."""
+        rows, length = len(self.table), mask.shape[1]
+        if length <= rows:
+            return self.table[:length].unsqueeze(0)
+        if self.kind != "interpolated":
+            raise ValueError(f"a sequence of {length} tokens is longer than its {rows}-row position table; cap it "
+                             "with equidistant frames, or use positions='interpolated'")
         lengths = mask.sum(1, keepdim=True)
-        index = torch.arange(mask.shape[1], device=mask.device, dtype=self.table.dtype).expand(mask.shape)
+        index = torch.arange(length, device=mask.device, dtype=self.table.dtype).expand(mask.shape)
         stretch = torch.where(lengths > rows, (rows - 1) / (lengths - 1).clamp(min=1), 1.0)
         where = (index * stretch).clamp(max=rows - 1)
         low = where.floor().long()
@@ -207,35 +248,24 @@ class PositionTable(nn.Module):
         return self.table[low] * (1 - weight) + self.table[high] * weight
 
 
-class TokenEmbedding(nn.Module):
-    """Linear projection of one modality's frames plus learned positions."""
-
-    def __init__(self, dim: int, d_model: int, rows: int):
-        super().__init__()
-        self.project = nn.Linear(dim, d_model)
-        self.positions = PositionTable(rows, d_model)
-
-    def forward(self, values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-        return self.project(values) + self.positions(mask)
-
-
 class EncoderLayer(nn.Module):
-    """``nn.TransformerEncoderLayer(d_model, heads, ff_dim, dropout, batch_first=True)``, the layer of the paper's
+    """``nn.TransformerEncoderLayer(d_model, heads, ff_dim, dropout)`` (post-norm, ReLU), the layer of the paper's
     and the authors' transformers, made cheaper to train.
 
     Same parameters under the same names, drawn from the random stream in the same order (a checkpoint of
-    either loads into the other; eval outputs agree), the same post-norm ReLU computation and dropout at the
-    same four places, attention weights included. Two things differ, neither in distribution: dropout masks
-    come from :class:`Dropout`'s cheaper sampler (torch's drew most of a training step's time), and attention
-    runs in the fused kernel (``scaled_dot_product_attention``) wherever it supports the step: always in
-    evaluation, and in training on a GPU; a CPU training step with attention dropout computes the weights
-    explicitly, as torch does.
+    either loads into the other; outputs agree), dropout at the same four places, attention weights included.
+    What differs is cost only: dropout masks come from :class:`Dropout`'s cheaper sampler; attention runs in
+    the fused kernel (``scaled_dot_product_attention``) wherever it supports the step (in evaluation, and in
+    training on a GPU); and with ``first_only`` the layer computes only its first token's output, all a
+    classifier reads from its last layer (<CLS>): keys and values for every token, one query.
     """
 
     def __init__(self, d_model: int, heads: int, ff_dim: int, dropout: float):
         super().__init__()
+        if d_model % heads:
+            raise ValueError(f"a width of {d_model} cannot be split into {heads} attention heads")
         # created in nn.TransformerEncoderLayer's order so that a seed gives its initial weights
-        self.self_attn = nn.MultiheadAttention(d_model, heads, dropout=dropout, batch_first=True)
+        self.self_attn = nn.MultiheadAttention(d_model, heads, dropout=dropout)
         self.linear1 = nn.Linear(d_model, ff_dim)
         self.dropout = Dropout(dropout)
         self.linear2 = nn.Linear(ff_dim, d_model)
@@ -246,43 +276,56 @@ class EncoderLayer(nn.Module):
         self.attention_dropout = Dropout(dropout)
         self.heads = heads
 
-    def attend(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """Multi-head self-attention over the frames that ``keep`` (batch, frames) marks as real."""
-        batch, frames, width = x.shape
-        q, k, v = (F.linear(x, self.self_attn.in_proj_weight, self.self_attn.in_proj_bias)
-                   .view(batch, frames, 3, self.heads, width // self.heads).permute(2, 0, 3, 1, 4))
-        allowed = keep[:, None, None, :]
+    def attend(self, x: torch.Tensor, keep: torch.Tensor, first_only: bool = False) -> torch.Tensor:
+        """Multi-head self-attention over the tokens that ``keep`` (batch, tokens) marks; the queries of every
+        token, or of the first alone."""
+        batch, tokens, width = x.shape
+        weight, bias, per_head = self.self_attn.in_proj_weight, self.self_attn.in_proj_bias, width // self.heads
+        if first_only:
+            q = F.linear(x[:, :1], weight[:width], bias[:width]).view(batch, 1, self.heads, per_head).transpose(1, 2)
+            k, v = (F.linear(x, weight[width:], bias[width:])
+                    .view(batch, tokens, 2, self.heads, per_head).permute(2, 0, 3, 1, 4))
+        else:
+            q, k, v = F.linear(x, weight, bias).view(batch, tokens, 3, self.heads, per_head).permute(2, 0, 3, 1, 4)
+        allowed = None if bool(keep.all()) else keep[:, None, None, :]
         p = self.attention_dropout.p if self.training else 0.0
         if p == 0 or x.device.type != "cpu":
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=p)
         else:  # the CPU's fused kernel has no dropout: its steps written out, scale and mask fused into one product
-            heads = batch * self.heads
-            bias = torch.zeros(allowed.shape, dtype=x.dtype, device=x.device).masked_fill_(~allowed, float("-inf"))
-            scores = torch.baddbmm(bias.expand(-1, self.heads, -1, -1).reshape(heads, 1, frames),
-                                   q.reshape(heads, frames, -1), k.reshape(heads, frames, -1).transpose(1, 2),
-                                   alpha=q.shape[-1] ** -0.5)
+            heads, queries = batch * self.heads, q.shape[2]
+            q, k, v = q.reshape(heads, queries, -1), k.reshape(heads, tokens, -1), v.reshape(heads, tokens, -1)
+            if allowed is None:
+                scores = torch.bmm(q, k.transpose(1, 2)).mul_(per_head ** -0.5)
+            else:
+                bias_ = torch.zeros(allowed.shape, dtype=x.dtype, device=x.device).masked_fill_(~allowed, -math.inf)
+                scores = torch.baddbmm(bias_.expand(-1, self.heads, -1, -1).reshape(heads, 1, tokens), q,
+                                       k.transpose(1, 2), alpha=per_head ** -0.5)
             weights = self.attention_dropout.unscaled(scores.softmax(-1))
-            out = (weights @ v.reshape(heads, frames, -1)).mul_(self.attention_dropout.scale()).view(q.shape)
-        return self.self_attn.out_proj(out.transpose(1, 2).reshape(batch, frames, width))
+            out = torch.bmm(weights, v).mul_(self.attention_dropout.scale()).view(batch, self.heads, queries, -1)
+        return self.self_attn.out_proj(out.transpose(1, 2).reshape(batch, out.shape[2], width))
 
-    def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        x = self.norm1(x + self.dropout1(self.attend(x, keep)))
+    def forward(self, x: torch.Tensor, keep: torch.Tensor, first_only: bool = False) -> torch.Tensor:
+        attended = self.attend(x, keep, first_only)
+        x = self.norm1((x[:, :1] if first_only else x) + self.dropout1(attended))
         return self.norm2(x + self.dropout2(self.linear2(self.dropout(F.relu(self.linear1(x))))))
 
 
 class Encoder(nn.Module):
-    """``nn.TransformerEncoder`` of :class:`EncoderLayer` (its layers start as copies of one, as torch's do)."""
+    """``nn.TransformerEncoder(layer, layers, norm=nn.LayerNorm(d_model))``, the authors' stack, of
+    :class:`EncoderLayer` (its layers start as copies of one, as torch's do)."""
 
     def __init__(self, d_model: int, heads: int, layers: int, ff_dim: int, dropout: float):
         super().__init__()
         layer = EncoderLayer(d_model, heads, ff_dim, dropout)
         self.layers = nn.ModuleList([copy.deepcopy(layer) for _ in range(layers)])
+        self.norm = nn.LayerNorm(d_model)
 
     def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """Encode ``x`` (batch, frames, d_model); ``keep`` (batch, frames) is True on real frames."""
-        for layer in self.layers:
-            x = layer(x, keep)
-        return x
+        """The final-norm output of the first token (<CLS>) of ``x`` (batch, tokens, d_model); ``keep`` (batch,
+        tokens) is True on the tokens attention reads."""
+        for number, layer in enumerate(self.layers):
+            x = layer(x, keep, first_only=number == len(self.layers) - 1)
+        return self.norm(x[:, 0])
 
 
 def _prepend(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor):
@@ -295,10 +338,12 @@ def _prepend(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor):
 def _pack(tokens: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """Move each row's real tokens to its front, in order, and cut the padding no row needs.
 
-    Concatenated modalities leave padding between them; attention with a padding mask does not depend on
-    where the real tokens sit (their positions are already added), so packing changes no output, only the
+    Concatenated modalities leave masked padding between them; attention with a padding mask does not depend
+    on where the real tokens sit (their positions are already added), so packing changes no output, only the
     work: a batch costs its longest video's tokens, not the sum of every modality's longest.
     """
+    if bool(mask.all()):  # the paper's zero padding: nothing is masked, nothing to move
+        return tokens, mask
     lengths = mask.sum(1)
     longest = int(lengths.max())
     order = torch.argsort((~mask).to(torch.uint8), dim=1, stable=True)[:, :longest]
@@ -306,77 +351,118 @@ def _pack(tokens: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch
     return packed, torch.arange(longest, device=mask.device) < lengths.unsqueeze(1)
 
 
+def _position_rows(dims: dict[str, int], positions: str, rows: int | dict[str, int] | None) -> dict[str, int]:
+    """Rows of each modality's table: ``rows`` where given; else 5,000 (the paper's), or for interpolated tables
+    the modality's training length plus its <SEP>/<CLS>."""
+    if isinstance(rows, int):
+        return dict.fromkeys(dims, rows)
+    rows = rows or {}
+    default = {name: (TRAIN_LENGTHS.get(name, OTHER_MODALITY_LENGTH) + 1 if positions == "interpolated"
+                      else PAPER_POSITION_ROWS) for name in dims}
+    return {name: int(rows.get(name, default[name])) for name in dims}
+
+
+def _uniform_token(width: int) -> nn.Parameter:
+    """A learned <SEP> or <CLS> vector, drawn as the authors' ``torch.rand((1, 1, d))``."""
+    return nn.Parameter(torch.rand(1, 1, width))
+
+
 class SingleTransformer(FeatureClassifier):
     """One transformer over all modalities: <CLS>, then each modality's tokens after its own <SEP>.
 
-    As in the paper and the authors' code, the <SEP> vector is prepended to each modality's sequence.
-
-    Feed-forward width and the number of learned positions are not given in
-    the paper; PyTorch's default width (2,048) and 4,096 positions per
-    modality reproduce its parameter count at its feature sizes. We keep the
-    width and size the position tables to use (see the module docstring).
+    Each modality is projected to d_model, its <SEP> is prepended, and its position table is added from
+    row 0 (the <SEP>) with dropout; the modalities are concatenated, one <CLS> is put in front, and a stack
+    of ``layers`` post-norm layers with a final LayerNorm gives the <CLS> output a linear head reads.
     """
 
     kind = "single-transformer"
 
     def __init__(self, dims: dict[str, int], d_model: int = SINGLE_TRANSFORMER["d_model"],
                  layers: int = SINGLE_TRANSFORMER["layers"], heads: int = SINGLE_TRANSFORMER["heads"],
-                 ff_dim: int = 2048, dropout: float = 0.5, positions: dict[str, int] | None = None):
-        positions = position_rows(dims, positions)
-        super().__init__(dims, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim, dropout=dropout,
-                         positions=positions)
-        self.embed = nn.ModuleDict({n: TokenEmbedding(d, d_model, positions[n]) for n, d in dims.items()})
-        self.sep = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, d_model) * 0.02) for n in dims})
-        self.cls = nn.Parameter(torch.randn(1, 1, d_model) * 0.02)
+                 ff_dim: int | None = None, dropout: float = 0.5, position_dropout: float = SINGLE_POSITION_DROPOUT,
+                 positions: str = "learned", position_rows: int | dict[str, int] | None = None,
+                 head_dropout: float = 0.0, standardize: bool = False):
+        rows = _position_rows(dims, positions, position_rows)
+        ff_dim = ff_dim or 4 * d_model
+        super().__init__(dims, standardize, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim,
+                         dropout=dropout, position_dropout=position_dropout, positions=positions,
+                         position_rows=rows, head_dropout=head_dropout)
+        self.sep, self.positions, self.project = nn.ParameterDict(), nn.ModuleDict(), nn.ModuleDict()
+        for name, dim in dims.items():  # the authors' order: <SEP>, positions, projection
+            self.sep[name] = _uniform_token(d_model)
+            self.positions[name] = Positions(rows[name], d_model, positions, position_dropout)
+            self.project[name] = nn.Linear(dim, d_model)
         self.encoder = Encoder(d_model, heads, layers, ff_dim, dropout)
-        self.head = nn.Sequential(Dropout(dropout), nn.Linear(d_model, N_GENRES))
+        self.cls = _uniform_token(d_model)
+        self.head = nn.Linear(d_model, N_GENRES)
+        self.head_dropout = Dropout(head_dropout)
 
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
         parts, masks = [], []
         for name, x, mask in self._inputs(batch):
-            tokens, mask = _prepend(self.sep[name], self.embed[name](x, mask), mask)
-            parts.append(tokens)
+            tokens, mask = _prepend(self.sep[name], self.project[name](x), mask)
+            parts.append(self.positions[name](tokens, mask))
             masks.append(mask)
         tokens, mask = _prepend(self.cls, *_pack(torch.cat(parts, 1), torch.cat(masks, 1)))
-        return self.head(self.encoder(tokens, mask)[:, 0])
+        return self.head(self.head_dropout(self.encoder(tokens, mask)))
 
 
 class MultiTransformer(FeatureClassifier):
-    """One small transformer per modality, each with its own <CLS>; outputs concatenated.
+    """One small transformer per modality, each with its own <CLS>; their outputs concatenated for the head.
 
-    Modalities named in ``averaged`` skip the transformer and contribute the
-    temporal mean of their (standardised) features instead.
+    Each modality is projected to d_model (``d_model=None``: read at its own width, the authors' ``-1``), its
+    <CLS> prepended and its positions added from row 0 with dropout, and a stack of ``layers`` post-norm layers
+    with a final LayerNorm gives its <CLS> output. Modalities named in ``averaged`` skip the transformer: their
+    temporal mean, projected to d_model, goes to the head instead.
     """
 
     kind = "multi-transformer"
 
-    def __init__(self, dims: dict[str, int], d_model: int = MULTI_TRANSFORMER["d_model"],
+    def __init__(self, dims: dict[str, int], d_model: int | None = MULTI_TRANSFORMER["d_model"],
                  layers: int = MULTI_TRANSFORMER["layers"], heads: int = MULTI_TRANSFORMER["heads"],
-                 ff_dim: int = 2048, dropout: float = 0.5, positions: dict[str, int] | None = None,
-                 averaged: tuple = ()):
+                 ff_dim: int | None = None, dropout: float = 0.5, positions: str = "learned",
+                 position_rows: int | dict[str, int] | None = None, averaged: tuple = (),
+                 head_dropout: float = 0.0, standardize: bool = False):
         unknown = set(averaged) - set(dims)
         if unknown:
             raise ValueError(f"averaged modalities {sorted(unknown)} are not among {sorted(dims)}")
-        positions = position_rows(dims, positions)
-        super().__init__(dims, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim, dropout=dropout,
-                         positions=positions, averaged=tuple(averaged))
-        self.averaged = tuple(averaged)
-        encoded = [n for n in dims if n not in self.averaged]
-        self.embed = nn.ModuleDict({n: TokenEmbedding(dims[n], d_model, positions[n]) for n in encoded})
-        self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, d_model) * 0.02) for n in encoded})
-        self.encoders = nn.ModuleDict({n: Encoder(d_model, heads, layers, ff_dim, dropout) for n in encoded})
-        width = d_model * len(encoded) + sum(dims[n] for n in self.averaged)
-        self.head = nn.Sequential(Dropout(dropout), nn.Linear(width, N_GENRES))
+        averaged = tuple(name for name in dims if name in averaged)
+        rows = _position_rows({n: d for n, d in dims.items() if n not in averaged}, positions, position_rows)
+        super().__init__(dims, standardize, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim,
+                         dropout=dropout, positions=positions, position_rows=rows, averaged=averaged,
+                         head_dropout=head_dropout)
+        self.averaged = averaged
+        self.project, self.positions = nn.ModuleDict(), nn.ModuleDict()
+        self.encoders, self.cls = nn.ModuleDict(), nn.ParameterDict()
+        width = 0
+        for name, dim in dims.items():  # the authors' order: projection, positions, layers, <CLS>
+            d = d_model or dim
+            if d_model:
+                self.project[name] = self._projection(dim, d)
+            if name not in self.averaged:
+                self.positions[name] = Positions(rows[name], d, positions, dropout)
+                self.encoders[name] = Encoder(d, heads, layers, ff_dim or 4 * d, dropout)
+                self.cls[name] = _uniform_token(d)
+            width += d
+        self.head = nn.Linear(width, N_GENRES)
+        self.head_dropout = Dropout(head_dropout)
+
+    def _projection(self, dim: int, width: int) -> nn.Module:
+        return nn.Linear(dim, width)
 
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
         outputs = []
         for name, x, mask in self._inputs(batch):
             if name in self.averaged:
-                outputs.append(masked_mean(x, mask))
+                x, mask = masked_mean(x, mask)[:, None], mask.any(1, keepdim=True)
+            if name in self.project:
+                x = self.project[name](x)
+            if name in self.averaged:
+                outputs.append(x[:, 0])
                 continue
-            tokens, mask = _prepend(self.cls[name], self.embed[name](x, mask), mask)
-            outputs.append(self.encoders[name](tokens, mask)[:, 0])
-        return self.head(torch.cat(outputs, -1))
+            tokens, mask = _prepend(self.cls[name], x, mask)
+            outputs.append(self.encoders[name](self.positions[name](tokens, mask), mask))
+        return self.head(self.head_dropout(torch.cat(outputs, -1)))
 
 
 class GenreAttention(FeatureClassifier):
@@ -387,12 +473,13 @@ class GenreAttention(FeatureClassifier):
     softmax_t(q_{m,g} . k_t) for genre g, the weighted mean of the frames' values is read by that genre's
     own readout, and the modalities' contributions add up. With a sharp softmax this is the best-single-frame
     detector per genre; with a flat one, a temporal mean. No positions: it asks where evidence is, not when.
+    Its inputs are standardised by default.
     """
 
     kind = "genre-attention"
 
-    def __init__(self, dims: dict[str, int], d_model: int = 64, dropout: float = 0.1):
-        super().__init__(dims, d_model=d_model, dropout=dropout)
+    def __init__(self, dims: dict[str, int], d_model: int = 64, dropout: float = 0.1, standardize: bool = True):
+        super().__init__(dims, standardize, d_model=d_model, dropout=dropout)
         self.keys = nn.ModuleDict({n: nn.Linear(d, d_model) for n, d in dims.items()})
         self.values = nn.ModuleDict({n: nn.Linear(d, d_model) for n, d in dims.items()})
         self.queries = nn.ParameterDict({n: nn.Parameter(torch.randn(N_GENRES, d_model) * 0.02) for n in dims})
@@ -411,6 +498,10 @@ class GenreAttention(FeatureClassifier):
         return logits
 
 
+def _frame_trunk(dim: int, hidden: int) -> nn.Sequential:
+    return nn.Sequential(nn.Linear(dim, hidden), nn.ReLU())
+
+
 class FrameMLP(nn.Module):
     """Stage 1 of the raw-input baseline: a 2-layer MLP that classifies single frames of one modality."""
 
@@ -418,80 +509,63 @@ class FrameMLP(nn.Module):
 
     def __init__(self, dim: int, hidden: int = BASELINE["width"], dropout: float = 0.5):
         super().__init__()
-        self.trunk = nn.Sequential(nn.Linear(dim, hidden), nn.ReLU())
+        self.trunk = _frame_trunk(dim, hidden)
         self.head = nn.Sequential(Dropout(dropout), nn.Linear(hidden, N_GENRES))
 
     def forward(self, frames: torch.Tensor) -> torch.Tensor:
         return self.head(self.trunk(frames))
 
 
-class TwoStageBaseline(FeatureClassifier):
+class TwoStageBaseline(MultiTransformer):
     """Stage 2 of the paper's ViT + AST baseline: frozen per-frame MLP trunks, then per-modality fusion.
 
-    Each modality's frames pass through its stage-1 trunk (frozen by
-    :meth:`freeze_trunks`), then a 1-layer, 4-head transformer with its own
-    <CLS>; the <CLS> outputs are concatenated and a linear layer gives the logits.
+    A multi-transformer at the baseline's width (768) with 4 heads and one layer, whose per-modality
+    projection is the stage-1 trunk (linear + ReLU), frozen by :meth:`freeze_trunks`; the <CLS> outputs are
+    concatenated and a linear layer gives the logits.
     """
 
     kind = "two-stage-baseline"
 
-    def __init__(self, dims: dict[str, int], hidden: int = BASELINE["width"], heads: int = BASELINE["fusion_heads"],
-                 ff_dim: int = 2048, dropout: float = 0.5, positions: dict[str, int] | None = None):
-        positions = position_rows(dims, positions)
-        super().__init__(dims, hidden=hidden, heads=heads, ff_dim=ff_dim, dropout=dropout, positions=positions)
-        self.frame_mlps = nn.ModuleDict({n: FrameMLP(d, hidden, dropout) for n, d in dims.items()})
-        self.positions = nn.ModuleDict({n: PositionTable(positions[n], hidden) for n in dims})
-        self.cls = nn.ParameterDict({n: nn.Parameter(torch.randn(1, 1, hidden) * 0.02) for n in dims})
-        self.encoders = nn.ModuleDict({n: Encoder(hidden, heads, BASELINE["fusion_layers"], ff_dim, dropout)
-                                       for n in dims})
-        self.head = nn.Sequential(Dropout(dropout), nn.Linear(hidden * len(dims), N_GENRES))
+    def __init__(self, dims: dict[str, int], d_model: int = BASELINE["width"], layers: int = BASELINE["fusion_layers"],
+                 heads: int = BASELINE["fusion_heads"], **options):
+        super().__init__(dims, d_model=d_model, layers=layers, heads=heads, **options)
+
+    def _projection(self, dim: int, width: int) -> nn.Module:
+        return _frame_trunk(dim, width)
 
     def freeze_trunks(self, frame_mlps: dict[str, FrameMLP]) -> None:
-        """Take the stage-1 MLPs' weights and stop training them."""
+        """Take the stage-1 MLPs' trunk weights and stop training them."""
         for name, trained in frame_mlps.items():
-            self.frame_mlps[name].load_state_dict(trained.state_dict())
-            self.frame_mlps[name].requires_grad_(False)
-
-    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
-        outputs = []
-        for name, x, mask in self._inputs(batch):
-            tokens = self.frame_mlps[name].trunk(x) + self.positions[name](mask)
-            tokens, mask = _prepend(self.cls[name], tokens, mask)
-            outputs.append(self.encoders[name](tokens, mask)[:, 0])
-        return self.head(torch.cat(outputs, -1))
+            self.project[name].load_state_dict(trained.trunk.state_dict())
+            self.project[name].requires_grad_(False)
 
 
 MODELS = {cls.kind: cls for cls in (MLP, SingleTransformer, MultiTransformer, TwoStageBaseline, GenreAttention)}
 
 
-def build_model(kind: str, dims: dict[str, int], **hyper) -> FeatureClassifier:
+def build_model(kind: str, dims: dict[str, int], **options) -> FeatureClassifier:
+    """The paper's configuration of model ``kind`` over ``dims``; ``options`` change it (see :data:`OURS`)."""
     if kind not in MODELS:
         raise ValueError(f"unknown model {kind!r}; choose one of {sorted(MODELS)}")
-    return MODELS[kind](dims, **hyper)
+    return MODELS[kind](dims, **options)
 
 
-def transformer_variants(dims: dict[str, int], dropout: float = 0.5,
-                         averaged_text: tuple[str, ...] = ("ocr", "asr")) -> dict[str, FeatureClassifier]:
+def transformer_variants(dims: dict[str, int], averaged_text: tuple[str, ...] = ("ocr", "asr"),
+                         **options) -> dict[str, FeatureClassifier]:
     """The paper's two transformers over ``dims`` and, when any of ``averaged_text`` is among them, the
-    multi-transformer variant that averages those text modalities instead of encoding them; by name."""
-    variants = {"single-transformer": build_model("single-transformer", dims, dropout=dropout),
-                "multi-transformer": build_model("multi-transformer", dims, dropout=dropout)}
+    multi-transformer that averages those text modalities instead of encoding them (the paper's Table 1
+    multi-transformer averages both); by name."""
+    variants = {"single-transformer": build_model("single-transformer", dims, **options),
+                "multi-transformer": build_model("multi-transformer", dims, **options)}
     averaged = tuple(name for name in averaged_text if name in dims)
     if averaged:
         variants[f"multi-transformer, {'+'.join(averaged)} averaged"] = build_model(
-            "multi-transformer", dims, dropout=dropout, averaged=averaged)
+            "multi-transformer", dims, averaged=averaged, **options)
     return variants
 
 
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def count_with_paper_tables(model: FeatureClassifier) -> int:
-    """The parameter count the model would have with 4,096-row position tables, the size that reproduces
-    the paper's printed counts."""
-    tables = [m.table for m in model.modules() if isinstance(m, PositionTable)]
-    return count_parameters(model) + sum((PAPER_POSITION_ROWS - len(t)) * t.shape[1] for t in tables)
 
 
 def save_checkpoint(model: FeatureClassifier, path: str | Path, **meta) -> Path:

@@ -18,8 +18,9 @@ import torch
 from .extractors import Trailer, build_extractors
 from .labels import GENRES
 from .media import SCENE_THRESHOLD, MediaError
-from .models import FeatureClassifier, Padded, load_checkpoint
+from .models import FeatureClassifier, load_checkpoint
 from .paths import shown
+from .training import MASKED, Padding, TrainConfig, assemble
 
 # A model trained on generated clips has learned the corpus's recipes, not cinema.
 DEMO_WARNING = ("WARNING: this model was trained on the book's generated demo corpus (drawings, synthetic sound); "
@@ -47,24 +48,24 @@ class Prediction:
         return "\n".join(lines)
 
 
-def _probabilities(model: FeatureClassifier, features: dict[str, np.ndarray]) -> np.ndarray:
-    batch = {name: Padded(torch.from_numpy(f[None].astype(np.float32)), torch.ones(1, len(f), dtype=torch.bool))
-             for name, f in features.items()}
+def _probabilities(model: FeatureClassifier, features: dict[str, np.ndarray], padding: Padding) -> np.ndarray:
+    batch = assemble({name: [f.astype(np.float32)] for name, f in features.items()}, model.dims, padding, model.scaling)
     with torch.no_grad():
         return torch.sigmoid(model(batch))[0].numpy()
 
 
 def explain(model: FeatureClassifier, features: dict[str, np.ndarray], times: dict[str, np.ndarray],
-            top: int = 3) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
-    """Probabilities plus modality- and frame-level occlusion for the ``top`` genres."""
-    full = _probabilities(model, features)
+            top: int = 3, padding: Padding = MASKED) -> tuple[np.ndarray, pd.DataFrame, pd.DataFrame]:
+    """Probabilities plus modality- and frame-level occlusion for the ``top`` genres: a removed modality is
+    what a missing one is under ``padding`` (the model's training convention)."""
+    full = _probabilities(model, features, padding)
     top_genres = np.argsort(-full)[:top]
     modality_rows, scene_rows = {}, []
     for name, frames in features.items():
-        without = _probabilities(model, {**features, name: frames[:0]})
+        without = _probabilities(model, {**features, name: frames[:0]}, padding)
         modality_rows[name] = {GENRES[g]: full[g] - without[g] for g in top_genres}
         for i in range(len(frames)):
-            dropped = _probabilities(model, {**features, name: np.delete(frames, i, axis=0)})
+            dropped = _probabilities(model, {**features, name: np.delete(frames, i, axis=0)}, padding)
             for g in top_genres:
                 scene_rows.append({"modality": name, "time (s)": float(times[name][i]), "genre": GENRES[g],
                                    "probability lost": full[g] - dropped[g]})
@@ -96,7 +97,9 @@ def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "off
     if not any(len(f) for f in features.values()):
         raise MediaError(f"{video}: none of the model's modalities ({', '.join(features)}) found anything to read "
                          "(no keyframe, sound or text), so there is nothing to predict from; check that the file plays")
-    probabilities, by_modality, by_scene = explain(model, features, times, top)
+    config = TrainConfig(**meta["config"]) if "config" in meta else TrainConfig()
+    padding = Padding.for_testing(config, {name: config.train_lengths.get(name) for name in model.dims})
+    probabilities, by_modality, by_scene = explain(model, features, times, top, padding)
     ranked = pd.Series(probabilities, index=GENRES, name="probability").sort_values(ascending=False)
     trained_on = meta.get("trained_on", "not recorded (a checkpoint saved before the training data was recorded)")
     return Prediction(Path(video), trained_on, ranked, by_modality, by_scene)

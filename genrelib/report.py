@@ -13,7 +13,8 @@ from . import media, paper
 from .extractors import widths
 from .labels import SPLIT_NAMES
 from .metrics import Scores
-from .models import MODELS, count_parameters, count_with_paper_tables
+from .models import MODELS, FeatureClassifier, build_model, count_parameters
+from .training import TrainConfig, upper_whisker
 
 
 def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFrame) -> pd.DataFrame:
@@ -30,13 +31,6 @@ def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFra
         table[f"s/video: {backend}"] = np.asarray(extraction) + table["classifier s/video"]
     printed = paper.TABLE_3.reset_index().set_index(["modalities", "averaged"])[["paper mAP", "paper s/video (GPU)"]]
     return table.join(printed, on=["modalities", "averaged"])
-
-
-def upper_whisker(values) -> float:
-    """Q3 + 1.5 IQR, capped at the largest value (a box plot's upper whisker): how the paper sets its training
-    lengths."""
-    q1, q3 = np.percentile(values, [25, 75])
-    return float(min(q3 + 1.5 * (q3 - q1), np.max(values)))
 
 
 def audio_training_lengths(durations) -> pd.DataFrame:
@@ -115,33 +109,77 @@ def per_genre_table(results: dict[str, Scores]) -> pd.DataFrame:
     return pd.concat(tables, axis=1).round(2)
 
 
-def parameter_table(models: dict[str, object]) -> pd.DataFrame:
-    """Trainable parameters of our models (position tables sized to the training lengths, and with the
-    4,096-row tables that reproduce the paper's counts) next to the paper's reported counts."""
-    table = pd.DataFrame({
-        "ours": {name: count_parameters(model) for name, model in models.items()},
-        "ours, 4,096-row position tables": {name: count_with_paper_tables(model) for name, model in models.items()},
-        "paper": {name: paper.PARAMETER_COUNTS.get(name.split(",")[0]) for name in models},
-    }).rename_axis("model")
-    return table.astype("Int64")
+def parameter_table(models: dict[str, FeatureClassifier]) -> pd.DataFrame:
+    """Trainable parameters of the given models next to the paper's printed counts (where it prints one)."""
+    return pd.DataFrame({
+        "this build": {name: count_parameters(model) for name, model in models.items()},
+        "paper (printed)": {name: paper.PARAMETER_COUNTS.get(name) for name in models},
+    }).rename_axis("model").astype("Int64")
 
 
-def recipe_table(config, kind: str, dropout: float = 0.5) -> pd.DataFrame:
-    """The training settings a run of the model ``kind`` used next to the paper's; differences are flagged.
-    The paper clips gradients for its transformers only (the model class's ``clips_gradients``)."""
-    clips = MODELS[kind].clips_gradients
-    by_length = config.bucket_batches > 1 and not MODELS[kind].reads_only_temporal_means
-    random_batches = "random (authors' code)"
-    ours = {"learning_rate": config.learning_rate, "batch_size": config.batch_size,
-            "batches": f"similar lengths (runs of {config.bucket_batches} sorted)" if by_length else random_batches,
-            "positive_weight": config.positive_weight, "clip_grad_norm": config.clip_grad_norm if clips else None,
-            "dropout": dropout, "early stopping": f"validation mAP, patience {config.patience}"}
-    printed = dict(paper.RECIPE, batches=random_batches,
-                   clip_grad_norm=paper.RECIPE["clip_grad_norm"] if clips else None)
-    table = pd.DataFrame({"this run": {k: str(v) for k, v in ours.items()},
-                          "paper": {k: str(v) for k, v in printed.items()}})
-    table["same"] = [k == "early stopping" or ours[k] == printed[k] for k in table.index]
-    return table.rename_axis(f"setting ({kind})")
+def parameter_counts_tried() -> pd.DataFrame:
+    """The paper's three classifiers at its five feature widths, counted in the paper configuration and in the
+    other configurations we tried for the two counts it does not reproduce; each beside the printed count."""
+    dims, averaged = paper.FEATURE_DIMS, ("ocr", "asr")
+    tried = [
+        ("single-transformer", "the paper configuration (5,000-row tables)", {}),
+        ("single-transformer", "tables of 530 rows, the authors' as released (total_len)", {"position_rows": 530}),
+        ("multi-transformer", "the paper configuration: five encoded streams, d 128", {}),
+        ("multi-transformer", "OCR and ASR averaged (Table 1's multi-transformer), d 128", {"averaged": averaged}),
+        ("multi-transformer", "feed-forward 2,048 (PyTorch's default), d 128", {"ff_dim": 2048}),
+        ("multi-transformer", "OCR and ASR averaged, each stream at its own width (the authors' d_model -1)",
+         {"averaged": averaged, "d_model": None}),
+        ("mlp", "the paper configuration: one linear layer", {}),
+        ("mlp", "two layers, the hidden one of 256 (the paper's d = 256)", {"layers": 2, "hidden": 256}),
+    ]
+    rows = []
+    for kind, configuration, options in tried:
+        count = count_parameters(build_model(kind, dims, **options))
+        printed = paper.PARAMETER_COUNTS[kind]
+        rows.append({"model": kind, "configuration": configuration, "parameters": f"{count:,}",
+                     "printed": f"{printed / 1e6:.2f}M" if printed >= 1e6 else f"{printed / 1e3:.0f}k",
+                     "vs printed": f"{100 * (count / printed - 1):+.1f} %"})
+    return pd.DataFrame(rows).set_index(["model", "configuration"])
+
+
+def _batches(config: TrainConfig) -> str:
+    return f"by length (runs of {config.bucket_batches} sorted)" if config.bucket_batches > 1 else "random"
+
+
+def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
+    """Every setting a run of ``model`` used beside the paper configuration (the defaults of
+    :class:`~genrelib.training.TrainConfig` and :func:`~genrelib.models.build_model`), where each of those comes
+    from (the paper, or the authors' code where the paper is silent), and whether they are the same."""
+    reference, defaults = TrainConfig(), build_model(model.kind, model.dims).hyper
+    clips = MODELS[model.kind].clips_gradients
+    hyper = model.hyper
+    rows = [
+        ("learning rate", config.learning_rate, reference.learning_rate, "paper"),
+        ("batch size", config.batch_size, reference.batch_size, "paper"),
+        ("weight on positive labels", config.positive_weight, reference.positive_weight, "paper"),
+        ("gradient clipping (norm)", config.clip_grad_norm if clips else "none",
+         reference.clip_grad_norm if clips else "none", "paper"),
+        ("training lengths", ", ".join(f"{n} {config.train_lengths.get(n)}" for n in model.dims),
+         ", ".join(f"{n} {reference.train_lengths.get(n)}" for n in model.dims), "paper"),
+        ("frames of a longer video", config.frames, reference.frames, "authors' code"),
+        ("padding", config.padding, reference.padding, "authors' code"),
+        ("batches", _batches(config), _batches(reference), "authors' code"),
+        ("model kept", f"best validation mAP; stops after {config.patience} epochs without a better one",
+         f"best validation mAP; stops after {reference.patience} epochs without a better one",
+         "paper (the stop is ours)"),
+        ("inputs", "standardised" if hyper.get("standardize") else "as extracted",
+         "standardised" if defaults.get("standardize") else "as extracted", "authors' code"),
+    ]
+    for key, label, source in (("dropout", "dropout", "paper"), ("positions", "position tables", "authors' code"),
+                               ("position_dropout", "dropout after positions", "authors' code"),
+                               ("head_dropout", "dropout before the head", "authors' code"),
+                               ("input_dropout", "dropout on the MLP's inputs", "authors' code"),
+                               ("ff_dim", "feed-forward width", "authors' code"), ("layers", "layers", "paper")):
+        if key in hyper:
+            rows.append((label, hyper[key], defaults[key], source))
+    table = pd.DataFrame([{"setting": label, "this run": str(ours), "paper configuration": str(theirs),
+                           "from": source, "same": str(ours) == str(theirs)} for label, ours, theirs, source in rows])
+    return table.set_index("setting").rename_axis(f"setting ({model.kind})")
 
 
 class SavedResult(NamedTuple):

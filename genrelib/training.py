@@ -1,11 +1,12 @@
 """Training stage: batches from a feature store, the paper's training loop, and inference.
 
-The paper trains on fixed-length sequences (CLIP 216 frames, OCR 64, ASR 86,
-Audiotag 140, Musicnet 18) and tests one video at a time on its full
-sequences. How a longer video is cut to the training length the paper does
-not say; the authors' code, which we follow, draws a random time-ordered
-subset of its frames in each epoch (and we take equidistant frames at
-validation). Every trainer here runs the same loop, :func:`fit`.
+The paper trains on fixed-length sequences (CLIP 216 frames, OCR 64, ASR 86, Audiotag 140, Musicnet 18) and
+tests one video at a time on its full sequences. By default every choice the paper leaves open is the authors'
+code's (``dataset.py``, ``train.py`` @caac031): a longer video is cut to its training length by equidistant
+frames (their ``MyDataset`` has a random branch for mode ``'train'``, but its modes are ``'trn'``, ``'val'``,
+``'tst'``, so it never runs), a shorter one is padded with zero vectors to the training length, which the model
+attends to, and a modality a video lacks is that many zero vectors. :data:`OURS` lists the options that change
+this. Every trainer here runs the same loop, :func:`fit`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from .progress import progress as progress_bar
 from .session import device as pick_device
 from .store import FeatureStore
 
+FRAME_CHOICES = ("equidistant", "random")
+PADDINGS = ("zeros", "masked")
+
 
 @dataclass
 class TrainConfig:
@@ -36,25 +40,83 @@ class TrainConfig:
     positive_weight: float = paper.RECIPE["positive_weight"]  # BCE weight on positive labels
     clip_grad_norm: float | None = paper.RECIPE["clip_grad_norm"]  # for models that clip (see clips_gradients)
     max_epochs: int = 200
-    patience: int = 10  # epochs without a better validation mAP before stopping
+    patience: int = 10  # ours: epochs without a better validation mAP before stopping (the paper keeps the best)
     train_lengths: dict[str, int] = field(default_factory=lambda: dict(TRAIN_LENGTHS))
+    frames: str = "equidistant"  # how a longer sequence is cut to its training length; "random" (ours): a random
+    #                              time-ordered subset each epoch
+    padding: str = "zeros"  # "zeros": zero vectors to the training length, read as frames; "masked" (ours): to the
+    #                         batch's longest, masked out
+    bucket_batches: int = 1  # ours when > 1: videos drawn in runs of this many batches, sorted by length before
+    #                          they are cut, so a batch pads to little more than its own videos (masked padding)
     seed: int = 0
     device: str | None = None  # None: the GPU when there is one, else the CPU
-    bucket_batches: int = 16  # batches drawn together and sorted by length, so padding costs little (1: none)
+
+    def __post_init__(self):
+        if self.frames not in FRAME_CHOICES:
+            raise ValueError(f"frames must be one of {FRAME_CHOICES}, not {self.frames!r}")
+        if self.padding not in PADDINGS:
+            raise ValueError(f"padding must be one of {PADDINGS}, not {self.padding!r}")
+
+
+# Our options, not the paper's: the TrainConfig fields that turn each on (the models' are models.OURS).
+OURS = {"random training frames": {"frames": "random"}, "masked padding": {"padding": "masked"},
+        "masked padding, batches by length": {"padding": "masked", "bucket_batches": 16}}
+
+
+@dataclass(frozen=True)
+class Padding:
+    """How the sequences of one batch are brought to one length.
+
+    ``zeros`` (the paper's): padding frames are zero vectors that the model reads as frames (the mask is True
+    everywhere), as the authors' loader pads; each sequence is padded to at least ``to[name]`` frames, and a
+    modality without frames becomes ``empty[name]`` zero frames. Otherwise (ours): sequences are padded to the
+    batch's longest and the padding is masked out; a modality without frames is all mask.
+    """
+
+    zeros: bool = False
+    to: dict[str, int] | None = None
+    empty: dict[str, int] | None = None
+
+    @staticmethod
+    def for_training(config: TrainConfig, lengths: dict[str, int | None]) -> Padding:
+        """Training and validation batches: the paper's pad to the training length."""
+        return Padding(True, lengths, lengths) if config.padding == "zeros" else Padding()
+
+    @staticmethod
+    def for_testing(config: TrainConfig, lengths: dict[str, int | None]) -> Padding:
+        """One video at a time at full length: nothing to pad; a missing modality is what it was in training."""
+        return Padding(True, None, lengths) if config.padding == "zeros" else Padding()
+
+
+MASKED = Padding()  # ours: to the batch's longest, masked out
 
 
 def frame_indices(length: int, target: int | None, rng: np.random.Generator | None) -> np.ndarray:
     """Which frames of a ``length``-frame sequence to use.
 
     All of them when ``target`` is None or not smaller than ``length``; else a
-    random time-ordered subset of ``target`` frames (``rng`` given, training) or
-    ``target`` equidistant frames (``rng`` None, evaluation).
+    random time-ordered subset of ``target`` frames (``rng`` given) or
+    ``target`` equidistant frames (``rng`` None), the authors' ``equidistant_indices``.
     """
     if target is None or length <= target:
         return np.arange(length)
     if rng is not None:
         return np.sort(rng.choice(length, size=target, replace=False))
     return np.linspace(0, length - 1, target).round().astype(int)
+
+
+def upper_whisker(values) -> float:
+    """Q3 + 1.5 IQR, capped at the largest value (a box plot's upper whisker): how the paper sets its training
+    lengths."""
+    q1, q3 = np.percentile(values, [25, 75])
+    return float(min(q3 + 1.5 * (q3 - q1), np.max(values)))
+
+
+def whisker_lengths(store: FeatureStore, split: str = "trn") -> dict[str, int]:
+    """The paper's rule for training lengths applied to ``store``: per modality, the upper whisker of its
+    sequence lengths over the split's videos, rounded up (at least 1)."""
+    videos = store.indices(split)
+    return {name: max(1, int(np.ceil(upper_whisker(store.lengths(name)[videos])))) for name in store.modalities}
 
 
 def bucketed_batches(order: np.ndarray, tokens: np.ndarray, batch_size: int, bucket_batches: int,
@@ -82,44 +144,75 @@ def input_tokens(store: FeatureStore, modalities, lengths: dict[str, int | None]
     return sum(np.minimum(store.lengths(name), lengths.get(name) or np.iinfo(np.int64).max) for name in modalities)
 
 
-def make_batch(store: FeatureStore, indices, modalities, lengths: dict[str, int] | None = None,
-               rng: np.random.Generator | None = None, device=None) -> tuple[dict[str, Padded], torch.Tensor]:
-    """Padded tensors for the given videos, on ``device`` (default CPU); ``lengths`` None keeps full sequences."""
+def assemble(sequences: dict[str, list[np.ndarray]], dims: dict[str, int], padding: Padding = MASKED,
+             scaling=None, device=None) -> dict[str, Padded]:
+    """A model's batch from each modality's list of (frames x dim) arrays, one per video.
+
+    ``scaling`` (a model's :class:`~genrelib.models.InputScaling`, or None) is applied to the real frames before
+    padding, where the authors' loader standardises; ``padding`` says how the rest is filled.
+    """
     batch = {}
+    for name, frames_of in sequences.items():
+        if padding.zeros:
+            empty = (padding.empty or {}).get(name) or 1
+            frames_of = [f if len(f) else np.zeros((empty, dims[name]), np.float32) for f in frames_of]
+        longest = max(1, max(len(f) for f in frames_of), (padding.to or {}).get(name) or 0 if padding.zeros else 0)
+        values = np.zeros((len(frames_of), longest, dims[name]), np.float32)
+        real = np.zeros((len(frames_of), longest), bool)
+        for row, frames in enumerate(frames_of):
+            values[row, :len(frames)] = frames
+            real[row, :len(frames)] = True
+        values, real = torch.from_numpy(values).to(device), torch.from_numpy(real).to(device)
+        if scaling is not None:
+            values = torch.where(real[..., None], scaling(name, values), 0.0)
+        batch[name] = Padded(values, torch.ones_like(real) if padding.zeros else real)
+    return batch
+
+
+def make_batch(store: FeatureStore, indices, modalities, lengths: dict[str, int] | None = None,
+               rng: np.random.Generator | None = None, device=None, padding: Padding = MASKED,
+               scaling=None) -> tuple[dict[str, Padded], torch.Tensor]:
+    """Tensors for the given videos, on ``device`` (default CPU). ``lengths`` caps each modality (None keeps full
+    sequences): equidistant frames, or a random time-ordered subset when ``rng`` is given."""
+    sequences = {}
     for name in modalities:
-        sequences = []
+        sequences[name] = []
         for i in indices:
             frames = store.frames(int(i), name)
-            sequences.append(frames[frame_indices(len(frames), (lengths or {}).get(name), rng)])
-        longest = max(1, max(len(s) for s in sequences))
-        values = np.zeros((len(sequences), longest, store.modalities[name].dim), np.float32)
-        mask = np.zeros((len(sequences), longest), bool)
-        for row, frames in enumerate(sequences):
-            values[row, :len(frames)] = frames
-            mask[row, :len(frames)] = True
-        batch[name] = Padded(torch.from_numpy(values).to(device), torch.from_numpy(mask).to(device))
-    return batch, torch.from_numpy(store.labels[np.asarray(indices)]).to(device)
+            sequences[name].append(frames[frame_indices(len(frames), (lengths or {}).get(name), rng)])
+    dims = {name: store.modalities[name].dim for name in modalities}
+    return (assemble(sequences, dims, padding, scaling, device),
+            torch.from_numpy(store.labels[np.asarray(indices)]).to(device))
 
 
 class TemporalMeans:
-    """A store seen through its videos' temporal means: each sequence becomes one frame (none when empty).
+    """A store seen through the temporal means a model that reads nothing else (the MLP) would compute.
 
-    For a model that reads nothing but means (the MLP), training on these costs
-    a linear layer per step instead of reading every frame of the batch. Each
-    mean is taken over the frames that ``lengths`` admits, equidistant ones
-    for a longer video: what validation of such a model reads anyway.
+    Training on these costs a linear layer per step instead of reading every frame of the batch. Each
+    mean is taken over the frames that ``lengths`` admits, equidistant ones for a longer video, after the
+    model's input ``scaling``; with the paper's zero padding, over the sequence padded to its training
+    length (zeros dilute it, as the authors' ``torch.mean`` over padded sequences does), and a missing
+    modality is a zero mean. Batches of these are assembled with masked padding: every video has one
+    frame (or, with masked padding, none for a missing modality).
     """
 
-    def __init__(self, store: FeatureStore, modalities, lengths: dict[str, int | None]):
+    def __init__(self, store: FeatureStore, modalities, lengths: dict[str, int | None], padding: Padding = MASKED,
+                 scaling=None):
         self.path, self.labels, self.modalities = store.path, store.labels, store.modalities
         self.indices = store.indices
         self._means = {}
         for name in modalities:
-            rows = []
+            dim, rows = store.modalities[name].dim, []
             for i in range(len(store)):
                 frames = store.frames(i, name)
-                rows.append(frames[frame_indices(len(frames), lengths.get(name), None)].mean(0, keepdims=True)
-                            if len(frames) else np.zeros((0, store.modalities[name].dim), np.float32))
+                frames = frames[frame_indices(len(frames), lengths.get(name), None)]
+                if scaling is not None and len(frames):
+                    frames = scaling(name, torch.from_numpy(frames)).numpy()
+                count = max(len(frames), (padding.to or {}).get(name) or 0) if padding.zeros else len(frames)
+                if count == 0:
+                    rows.append(np.zeros((1 if padding.zeros else 0, dim), np.float32))
+                else:
+                    rows.append((frames.sum(0, keepdims=True) / count).astype(np.float32))
             self._means[name] = rows
 
     def frames(self, index: int, modality: str) -> np.ndarray:
@@ -135,30 +228,37 @@ def training_data(store) -> str:
 
 
 def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) -> None:
-    """Set the model's input statistics from the training videos' frames."""
-    for name in model.dims:
-        model.standardize.set(name, *store.moments(name, indices))
+    """Set a standardising model's input statistics from the training videos' frames (no-op for the others)."""
+    if model.scaling is not None:
+        for name in model.dims:
+            model.scaling.set(name, *store.moments(name, indices))
 
 
 @torch.no_grad()
 def logits(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict[str, int] | None = None,
-           batch_size: int = 1, progress: bool = False) -> torch.Tensor:
+           batch_size: int = 1, progress: bool = False, padding: Padding = MASKED) -> torch.Tensor:
     """Genre logits (videos x 21), on the CPU, computed on the model's device. Defaults: one video at a time,
-    full-length sequences."""
+    full-length sequences, nothing padded."""
     model.eval()
     device = next(model.parameters()).device
     out = [torch.zeros(0, N_GENRES)]
     chunks = range(0, len(indices), batch_size)
     for start in progress_bar(chunks, desc="predict", enabled=progress):
-        batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths, device=device)
+        batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths, device=device,
+                              padding=padding, scaling=_scaling(model, store))
         out.append(model(batch).cpu())
     return torch.cat(out)
 
 
+def _scaling(model: FeatureClassifier, store) -> object:
+    """The input scaling to apply to ``store``'s frames for ``model``: none for temporal means (already scaled)."""
+    return None if isinstance(store, TemporalMeans) else model.scaling
+
+
 def predict(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict[str, int] | None = None,
-            batch_size: int = 1, progress: bool = False) -> np.ndarray:
+            batch_size: int = 1, progress: bool = False, padding: Padding = MASKED) -> np.ndarray:
     """Genre probabilities (videos x 21); see :func:`logits` for the defaults."""
-    return torch.sigmoid(logits(model, store, indices, lengths, batch_size, progress)).numpy()
+    return torch.sigmoid(logits(model, store, indices, lengths, batch_size, progress, padding)).numpy()
 
 
 def adam(model: nn.Module, config: TrainConfig) -> torch.optim.Adam:
@@ -251,9 +351,11 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     device = pick_device(config.device)
     model.to(device)
     lengths = {name: config.train_lengths.get(name) for name in model.dims}
+    padding = Padding.for_training(config, lengths)
     tokens = input_tokens(store, model.dims, lengths)
     if model.reads_only_temporal_means:
-        store = TemporalMeans(store, model.dims, lengths)
+        store, padding = TemporalMeans(store, model.dims, lengths, padding, model.scaling), MASKED
+    frame_rng = rng if config.frames == "random" else None
     optimizer, loss_fn = adam(model, config), loss_function(config, device)
     val_targets = store.labels[val_idx]
 
@@ -261,11 +363,12 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
         order = rng.permutation(train_idx)
         chosen = bucketed_batches(order, tokens, config.batch_size,
                                   1 if model.reads_only_temporal_means else config.bucket_batches, rng)
-        batches = (make_batch(store, videos, model.dims, lengths, rng, device) for videos in chosen)
+        batches = (make_batch(store, videos, model.dims, lengths, frame_rng, device, padding,
+                              _scaling(model, store)) for videos in chosen)
         return train_epoch(model, batches, optimizer, loss_fn, gradient_clip(model, config))
 
     def validate() -> dict[str, float]:
-        val_logits = logits(model, store, val_idx, lengths, batch_size=config.batch_size)
+        val_logits = logits(model, store, val_idx, lengths, batch_size=config.batch_size, padding=padding)
         return {"val_loss": loss_function(config)(val_logits, torch.from_numpy(val_targets)).item(),
                 "val_map": mean_average_precision(val_targets, torch.sigmoid(val_logits).numpy())}
 
@@ -281,19 +384,21 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
 
 
 def train_frame_classifier(store: FeatureStore, modality: str, config: TrainConfig,
-                           hidden: int = paper.BASELINE["width"], dropout: float = 0.5,
+                           hidden: int = paper.BASELINE["width"], dropout: float = 0.5, standardize: bool = False,
                            progress: bool = True) -> tuple[FrameMLP, pd.DataFrame]:
     """Stage 1 of the raw-input baseline: classify single frames, each labelled with its video's genres.
 
-    Frames are standardised with the training videos' statistics (the same the
-    stage-2 model uses). Early stopping watches the validation mAP of each
+    With ``standardize`` (ours) frames are standardised with the training videos' statistics, the ones a
+    stage-2 model built with ``standardize=True`` uses. Early stopping watches the validation mAP of each
     video's mean frame probability. Runs on ``config.device``; the model comes back on the CPU.
     """
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     device = pick_device(config.device)
     train_idx, val_idx = store.indices("trn"), store.indices("val")
-    mean, std = (torch.from_numpy(a).to(device) for a in store.moments(modality, train_idx))
+    dim = store.modalities[modality].dim
+    moments = store.moments(modality, train_idx) if standardize else (np.zeros(dim), np.ones(dim))
+    mean, std = (torch.from_numpy(np.asarray(a, np.float32)).to(device) for a in moments)
     frames = np.concatenate([store.frames(int(i), modality) for i in train_idx])
     targets = np.concatenate([np.repeat(store.labels[i][None], store.lengths(modality)[i], 0) for i in train_idx])
     inputs, targets = (torch.from_numpy(frames).to(device) - mean) / std, torch.from_numpy(targets).to(device)
@@ -339,9 +444,11 @@ def train_and_test(model: FeatureClassifier, store: FeatureStore, config: TrainC
                    progress: bool = True, test_lengths: dict[str, int] | None = None) -> Experiment:
     """Train with early stopping, then score the test split one video at a time.
 
-    Test sequences are full length unless ``test_lengths`` caps them (equidistant frames).
+    Test sequences are full length unless ``test_lengths`` caps them (equidistant frames); with the paper's
+    zero padding a modality a video lacks is the zero sequence it was in training.
     """
     result = train(model, store, config, checkpoint, progress=progress)
     test_idx = store.indices("tst")
-    probabilities = predict(model, store, test_idx, test_lengths, progress=progress)
+    padding = Padding.for_testing(config, {name: config.train_lengths.get(name) for name in model.dims})
+    probabilities = predict(model, store, test_idx, test_lengths, progress=progress, padding=padding)
     return Experiment(model, result, probabilities, evaluate(store.labels[test_idx], probabilities))

@@ -5,18 +5,20 @@ import torch
 from genrelib import models, paper
 
 DIMS = {"clip": 12, "audiotag": 6, "ocr": 10}
-SHORT = {"clip": 6, "audiotag": 4, "ocr": 3}  # position tables shorter than some test sequences
+SMALL = {"d_model": 16, "heads": 4}
 VARIANTS = [
     ("mlp", {}),
-    ("single-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "positions": SHORT}),
-    ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "positions": SHORT}),
-    ("multi-transformer", {"d_model": 16, "heads": 4, "ff_dim": 32, "positions": SHORT, "averaged": ("ocr",)}),
-    ("two-stage-baseline", {"hidden": 16, "heads": 4, "ff_dim": 32, "positions": SHORT}),
+    ("single-transformer", SMALL),
+    ("single-transformer", {**SMALL, "positions": "interpolated", "position_rows": 6}),
+    ("multi-transformer", SMALL),
+    ("multi-transformer", {**SMALL, "positions": "interpolated", "position_rows": 6}),
+    ("multi-transformer", {**SMALL, "averaged": ("ocr",)}),
+    ("two-stage-baseline", {"d_model": 16, "heads": 4}),
 ]
 
 
 def padded(sequences, length, garbage=0.0):
-    """Stack (frames x dim) arrays into a padded batch; padded slots hold ``garbage``."""
+    """Stack (frames x dim) arrays into a masked batch; padded slots hold ``garbage``."""
     dim = sequences[0].shape[1]
     values = torch.full((len(sequences), length, dim), garbage)
     mask = torch.zeros(len(sequences), length, dtype=torch.bool)
@@ -26,12 +28,18 @@ def padded(sequences, length, garbage=0.0):
     return models.Padded(values, mask)
 
 
+def read_all(values):
+    """A batch as the paper's zero padding gives it: every frame read."""
+    values = torch.as_tensor(values)
+    return models.Padded(values, torch.ones(values.shape[:2], dtype=torch.bool))
+
+
 def video(rng, lengths):
     return {name: rng.standard_normal((lengths[name], dim)).astype(np.float32) for name, dim in DIMS.items()}
 
 
 @pytest.mark.parametrize("kind, hyper", VARIANTS)
-def test_prediction_does_not_depend_on_padding(kind, hyper):
+def test_prediction_does_not_depend_on_masked_padding(kind, hyper):
     torch.manual_seed(0)
     model = models.build_model(kind, DIMS, **hyper).eval()
     rng = np.random.default_rng(0)
@@ -43,6 +51,20 @@ def test_prediction_does_not_depend_on_padding(kind, hyper):
         torch.testing.assert_close(model(batch)[0], alone[0], atol=1e-5, rtol=1e-5)
 
 
+@pytest.mark.parametrize("kind", ["mlp", "single-transformer", "multi-transformer"])
+def test_the_papers_zero_padding_is_read_as_frames(kind):
+    torch.manual_seed(0)
+    model = models.build_model(kind, DIMS, **({} if kind == "mlp" else SMALL)).eval()
+    frames = {n: torch.randn(1, 4, d) for n, d in DIMS.items()}
+    longer = {n: torch.cat([f, torch.zeros(1, 6, f.shape[2])], 1) for n, f in frames.items()}
+    short, padded_out = model({n: read_all(f) for n, f in frames.items()}), model({n: read_all(f) for n, f in
+                                                                                longer.items()})
+    assert not torch.allclose(short, padded_out, atol=1e-4)  # zero vectors are frames, as in the authors' code
+    if kind == "mlp":  # their torch.mean: the zeros dilute the mean by 4 / 10
+        expected = model.net(torch.cat([f.mean(1) * 0.4 for f in frames.values()], -1))
+        torch.testing.assert_close(padded_out, expected)
+
+
 @pytest.mark.parametrize("kind, hyper", VARIANTS)
 def test_output_is_21_logits_per_video(kind, hyper):
     model = models.build_model(kind, DIMS, **hyper).eval()
@@ -50,55 +72,37 @@ def test_output_is_21_logits_per_video(kind, hyper):
     assert model(batch).shape == (4, 21)
 
 
-def test_mlp_is_one_layer_over_the_concatenated_means():
-    assert models.count_parameters(models.build_model("mlp", DIMS)) == 28 * 21 + 21
-    # the paper's feature widths: 2,240 inputs, 47,061 parameters (the paper prints 57k)
-    assert models.count_parameters(models.build_model("mlp", paper.FEATURE_DIMS)) == 2240 * 21 + 21
-
-
-def test_mlp_standardises_means_as_the_mean_of_standardised_frames():
-    model = models.build_model("mlp", {"clip": 3}).eval()
-    model.standardize.set("clip", [1.0, -2.0, 0.5], [2.0, 0.5, 4.0])
-    frames = torch.randn(7, 3)
-    expected = model.net(model.standardize("clip", frames).mean(0, keepdim=True))
-    torch.testing.assert_close(model({"clip": padded([frames.numpy()], 7)}), expected)
-    empty = model({"clip": padded([np.zeros((0, 3), np.float32)], 1, garbage=5.0)})
-    torch.testing.assert_close(empty, model.net(torch.zeros(1, 3)))  # no frame: the training mean
-
-
-def test_count_with_paper_tables_is_the_count_of_a_model_built_with_4096_row_tables():
-    # built both ways at the paper's widths: a wrong row count or a missed table would differ
-    for kind in ("single-transformer", "multi-transformer"):
-        ours = models.build_model(kind, paper.FEATURE_DIMS)
-        big = models.build_model(kind, paper.FEATURE_DIMS, positions=dict.fromkeys(paper.FEATURE_DIMS, 4096))
-        assert models.count_with_paper_tables(ours) == models.count_parameters(big)
-        assert models.count_parameters(ours) < models.count_parameters(big)
-    # with 4,096-row tables the single-transformer lands within 1.5 % of the paper's 8.56M
+def test_the_paper_configuration_has_the_papers_single_transformer_count():
+    counts = {kind: models.count_parameters(models.build_model(kind, paper.FEATURE_DIMS))
+              for kind in ("mlp", "single-transformer", "multi-transformer")}
+    assert counts["single-transformer"] == 8_561_685  # the paper prints 8.56M
+    assert counts["mlp"] == 2240 * 21 + 21  # one linear layer over 2,240 inputs: 47,061 (the paper prints 57k)
+    assert counts["multi-transformer"] == 4_494_101  # the paper prints 6.98M: not reproduced
     single = models.build_model("single-transformer", paper.FEATURE_DIMS)
-    assert abs(models.count_with_paper_tables(single) / paper.PARAMETER_COUNTS["single-transformer"] - 1) < 0.015
+    layer = single.encoder.layers[0]
+    assert (layer.linear1.out_features, len(single.encoder.layers), layer.heads) == (1024, 2, 8)  # 4 x d_model
+    assert {len(p.table) for p in single.positions.values()} == {5000}
+    assert isinstance(single.head, torch.nn.Linear) and single.head_dropout.p == 0
 
 
-def test_standardization_uses_the_stored_statistics():
-    model = models.build_model("mlp", {"clip": 2}).eval()
-    model.standardize.set("clip", [1.0, 2.0], [2.0, 4.0])
-    assert model.standardize("clip", torch.tensor([[3.0, 6.0]])).tolist() == [[1.0, 1.0]]
-
-
-def test_positions_of_a_longer_sequence_interpolate_the_table():
-    table = models.PositionTable(3, 2)
+def test_interpolated_positions_read_a_longer_sequence_spread_over_the_table():
+    table = models.Positions(3, 2, "interpolated")
     with torch.no_grad():
         table.table.copy_(torch.tensor([[0.0, 10.0], [2.0, 20.0], [4.0, 30.0]]))
-    mask = torch.tensor([[True, True, False, False, False], [True] * 5])  # 2 frames padded to 5, and 5 frames
-    positions = table(mask)
+    mask = torch.tensor([[True, True, False, False, False], [True] * 5])  # 2 tokens padded to 5, and 5 tokens
+    positions = table.read(mask)
     torch.testing.assert_close(positions[0, :2], table.table[:2])
     torch.testing.assert_close(positions[1], torch.tensor([[0.0, 10.0], [1.0, 15.0], [2.0, 20.0], [3.0, 25.0],
                                                            [4.0, 30.0]]))
 
 
-def test_full_length_test_sequences_longer_than_training_run():
-    model = models.build_model("multi-transformer", DIMS, d_model=16, heads=4, positions={"clip": 8}).eval()
-    batch = {n: padded([np.zeros((500, d), np.float32)], 500) for n, d in DIMS.items()}
-    assert torch.isfinite(model(batch)).all()
+def test_a_sequence_longer_than_a_learned_table_is_an_error_that_says_what_to_do():
+    model = models.build_model("multi-transformer", DIMS, **SMALL, position_rows=8).eval()
+    batch = {n: read_all(torch.zeros(1, 20, d)) for n, d in DIMS.items()}
+    with pytest.raises(ValueError, match="longer than its 8-row position table; cap it"):
+        model(batch)
+    stretched = models.build_model("multi-transformer", DIMS, **SMALL, positions="interpolated", position_rows=8)
+    assert torch.isfinite(stretched.eval()(batch)).all()
 
 
 def test_missing_modality_is_an_error():
@@ -107,22 +111,29 @@ def test_missing_modality_is_an_error():
         model({n: padded([np.zeros((2, d), np.float32)], 2) for n, d in DIMS.items() if n != "ocr"})
 
 
-def test_unknown_model_and_averaged_modality_are_errors():
+def test_unknown_model_option_and_averaged_modality_are_errors():
     with pytest.raises(ValueError, match="unknown model"):
         models.build_model("lstm", DIMS)
     with pytest.raises(ValueError, match="averaged modalities"):
         models.build_model("multi-transformer", DIMS, averaged=("asr",))
+    with pytest.raises(ValueError, match="positions must be one of"):
+        models.build_model("single-transformer", DIMS, positions="rotary")
+    with pytest.raises(ValueError, match="cannot be split into 8 attention heads"):
+        models.build_model("multi-transformer", {"clip": 12}, d_model=None)
 
 
-@pytest.mark.parametrize("kind, hyper", VARIANTS)
+@pytest.mark.parametrize("kind, hyper", VARIANTS + [("mlp", {"standardize": True})])
 def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path, kind, hyper):
     model = models.build_model(kind, DIMS, **hyper).eval()
-    model.standardize.set("clip", np.full(12, 0.5), np.full(12, 2.0))
+    if model.scaling is not None:
+        model.scaling.set("clip", np.full(12, 0.5), np.full(12, 2.0))
     models.save_checkpoint(model, tmp_path / "m.pt", note="x")
     loaded, meta = models.load_checkpoint(tmp_path / "m.pt")
     batch = {n: padded([np.ones((3, d), np.float32)], 3) for n, d in DIMS.items()}
     torch.testing.assert_close(loaded(batch), model(batch))
     assert meta == {"note": "x"}
+    if model.scaling is not None:
+        torch.testing.assert_close(loaded.scaling.shift_clip, torch.full((12,), 0.5))
 
 
 def test_missing_checkpoint_says_how_to_get_one(tmp_path):
@@ -131,12 +142,12 @@ def test_missing_checkpoint_says_how_to_get_one(tmp_path):
 
 
 def test_freezing_trunks_copies_stage_one_and_stops_their_training():
-    baseline = models.build_model("two-stage-baseline", DIMS, hidden=16, heads=4, ff_dim=32)
+    baseline = models.build_model("two-stage-baseline", DIMS, d_model=16, heads=4)
     trained = {name: models.FrameMLP(dim, 16) for name, dim in DIMS.items()}
     before = models.count_parameters(baseline)
     baseline.freeze_trunks(trained)
-    torch.testing.assert_close(baseline.frame_mlps["clip"].trunk[0].weight, trained["clip"].trunk[0].weight)
-    frozen = sum(p.numel() for m in trained.values() for p in m.parameters())
+    torch.testing.assert_close(baseline.project["clip"][0].weight, trained["clip"].trunk[0].weight)
+    frozen = sum(p.numel() for m in trained.values() for p in m.trunk.parameters())
     assert models.count_parameters(baseline) == before - frozen
 
 
@@ -162,19 +173,21 @@ def test_dropout_is_the_identity_in_evaluation_and_rejects_impossible_rates():
 
 
 def test_single_transformer_reads_cls_then_each_modality_after_its_sep():
-    model = models.build_model("single-transformer", {"clip": 3, "ocr": 2}, d_model=8, heads=2, ff_dim=16).eval()
+    model = models.build_model("single-transformer", {"clip": 3, "ocr": 2}, d_model=8, heads=2).eval()
     seen = []
     model.encoder.register_forward_pre_hook(lambda module, args, kwargs: seen.append(args[0]), with_kwargs=True)
-    model({"clip": padded([np.ones((4, 3), np.float32)], 4), "ocr": padded([np.ones((2, 2), np.float32)], 2)})
+    model({"clip": read_all(torch.ones(1, 4, 3)), "ocr": read_all(torch.ones(1, 2, 2))})
     tokens = seen[0][0]  # <CLS>, <SEP clip>, 4 clip frames, <SEP ocr>, 2 ocr frames
     assert tokens.shape == (1 + 1 + 4 + 1 + 2, 8)
-    torch.testing.assert_close(tokens[0], model.cls[0, 0])
-    torch.testing.assert_close(tokens[1], model.sep["clip"][0, 0])
-    torch.testing.assert_close(tokens[6], model.sep["ocr"][0, 0])
+    torch.testing.assert_close(tokens[0], model.cls[0, 0])  # the <CLS> has no position
+    clip_positions, ocr_positions = model.positions["clip"].table, model.positions["ocr"].table
+    torch.testing.assert_close(tokens[1], model.sep["clip"][0, 0] + clip_positions[0])  # <SEP> takes row 0
+    torch.testing.assert_close(tokens[2], model.project["clip"](torch.ones(3)) + clip_positions[1])
+    torch.testing.assert_close(tokens[6], model.sep["ocr"][0, 0] + ocr_positions[0])
 
 
-def test_single_transformer_packs_each_video_s_tokens_before_its_padding():
-    model = models.build_model("single-transformer", {"clip": 3, "ocr": 2}, d_model=8, heads=2, ff_dim=16).eval()
+def test_single_transformer_packs_each_video_s_tokens_before_its_masked_padding():
+    model = models.build_model("single-transformer", {"clip": 3, "ocr": 2}, d_model=8, heads=2).eval()
     seen = []
     model.encoder.register_forward_pre_hook(lambda module, args, kwargs: seen.append(args), with_kwargs=True)
     clip = padded([np.ones((1, 3), np.float32), np.ones((4, 3), np.float32)], 4)
@@ -182,19 +195,15 @@ def test_single_transformer_packs_each_video_s_tokens_before_its_padding():
     tokens, keep = seen[0]
     assert tokens.shape[1] == 1 + 1 + 4 + 1 + 2  # the longer video's tokens, nothing more
     assert keep[0].tolist() == [True] * 6 + [False] * 3  # <CLS>, <SEP clip>, 1 frame, <SEP ocr>, 2 frames
-    torch.testing.assert_close(tokens[0, 3], model.sep["ocr"][0, 0])
+    torch.testing.assert_close(tokens[0, 3], model.sep["ocr"][0, 0] + model.positions["ocr"].table[0])
 
 
-def reference_encoder(seed: int, layers: int = 2) -> torch.nn.TransformerEncoder:
-    torch.manual_seed(seed)
-    layer = torch.nn.TransformerEncoderLayer(16, 4, 32, 0.5, batch_first=True)
-    return torch.nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
-
-
-def test_encoder_is_torchs_transformer_encoder_with_the_same_weights_and_outputs():
-    reference = reference_encoder(seed=3)
+def test_encoder_is_torchs_transformer_encoder_with_a_final_norm_same_weights_and_outputs():
     torch.manual_seed(3)
-    ours = models.Encoder(16, 4, 2, 32, 0.5)
+    layer = torch.nn.TransformerEncoderLayer(16, 4, 64, 0.5, batch_first=True)
+    reference = torch.nn.TransformerEncoder(layer, 2, norm=torch.nn.LayerNorm(16), enable_nested_tensor=False)
+    torch.manual_seed(3)
+    ours = models.Encoder(16, 4, 2, 64, 0.5)
     theirs = reference.state_dict()
     assert ours.state_dict().keys() == theirs.keys()  # a checkpoint of either loads into the other
     assert all(torch.equal(value, theirs[key]) for key, value in ours.state_dict().items())  # same seed, same start
@@ -202,8 +211,10 @@ def test_encoder_is_torchs_transformer_encoder_with_the_same_weights_and_outputs
     keep = torch.ones(3, 9, dtype=torch.bool)
     keep[1, 4:], keep[2, 1:] = False, False
     with torch.no_grad():
-        expected = reference.eval()(x, src_key_padding_mask=~keep)
-        torch.testing.assert_close(ours.eval()(x, keep)[keep], expected[keep], atol=1e-5, rtol=1e-5)
+        torch.testing.assert_close(ours.eval()(x, keep), reference.eval()(x, src_key_padding_mask=~keep)[:, 0],
+                                   atol=1e-5, rtol=1e-5)
+        everything = torch.ones(3, 9, dtype=torch.bool)  # the paper's zero padding: no mask at all
+        torch.testing.assert_close(ours(x, everything), reference(x)[:, 0], atol=1e-5, rtol=1e-5)
 
 
 def test_cpu_attention_dropout_is_unbiased_and_never_reads_padding():
@@ -240,8 +251,66 @@ def test_genre_attention_finds_a_planted_frame_the_mlp_cannot_average_out(tmp_pa
 
     store = planted.write_store(tmp_path / "p", {"trn": 400, "val": 100, "tst": 100}, dim=16, frames=(30, 40),
                                 strength=5.0)
-    config = training.TrainConfig(learning_rate=1e-2, batch_size=32, max_epochs=15, patience=15, seed=0)
+    config = training.TrainConfig(learning_rate=1e-2, batch_size=32, max_epochs=15, patience=15, seed=0,
+                                  padding="masked")  # genre attention is ours: trained with our options
     scores = {kind: training.train_and_test(models.build_model(kind, {"clip": 16}), store, config,
                                             tmp_path / f"{kind}.pt", progress=False).test_scores.map
               for kind in ("mlp", "genre-attention")}
     assert scores["genre-attention"] > 2 * scores["mlp"], scores
+
+
+def authors_batch(rng, lengths, dims, batch=3):
+    """One full-length batch in both layouts: ours ({name: Padded}) and the reference's ({name: tensor})."""
+    values = {n: torch.from_numpy(rng.standard_normal((batch, lengths[n], d)).astype(np.float32))
+              for n, d in dims.items()}
+    return {n: read_all(v) for n, v in values.items()}, values
+
+
+SENTIMENT = ("asr_sentiment", "ocr_sentiment")
+
+
+@pytest.mark.parametrize("kind, options", [
+    ("single-transformer", {}),
+    ("multi-transformer", {"features": ("beats", "clip")}),  # no one-vector feature: every stream encoded
+    ("multi-transformer", {"averaged": SENTIMENT}),
+    ("multi-transformer", {"averaged": SENTIMENT, "d_model": None}),
+    ("multi-transformer", {"averaged": SENTIMENT, "fixed": True}),
+    ("mlp", {}),
+    ("mlp", {"layers": 2}),
+])
+def test_our_classifiers_are_the_authors_classes_same_start_same_logits(kind, options):
+    """The authors' classes rebuilt from torch's own modules (tests/authors_layout.py): a seed draws the same
+    initial weights in both (mapped by name), and the two give the same logits, dropout off. Their
+    multi-transformer sends the one-vector sentiment features past its transformers: ours averages them."""
+    from authors_layout import ReferenceMLP, ReferenceMulti, ReferenceSingle
+
+    from genrelib import release
+
+    dims = {n: d for n, d in {"asr_sentiment": 24, "beats": 16, "clip": 32, "ocr_sentiment": 24}.items()
+            if n in options.get("features", ("asr_sentiment", "beats", "clip", "ocr_sentiment"))}
+    lengths = {"asr_sentiment": 1, "beats": 7, "clip": 11, "ocr_sentiment": 1}
+    width = options.get("d_model", 16)
+    torch.manual_seed(7)
+    if kind == "mlp":
+        layers = options.get("layers", 1)
+        reference, ours_options = ReferenceMLP(dims, layers, 8), {"layers": layers, "hidden": 8}
+    elif kind == "single-transformer":
+        reference = ReferenceSingle(dims, 2, 4, 16, rows=40)
+        ours_options = {"d_model": 16, "heads": 4, "position_rows": 40}
+    else:
+        reference = ReferenceMulti(dims, dict.fromkeys(dims, 20), heads=4, width=width or -1,
+                                   fixed=options.get("fixed", False))
+        ours_options = {"d_model": width, "heads": 4, "averaged": options.get("averaged", ()), "position_rows": 20,
+                        "positions": "sinusoidal" if options.get("fixed") else "learned"}
+    torch.manual_seed(7)
+    ours = models.build_model(kind, dims, **ours_options)
+    theirs, mine = reference.state_dict(), release.to_authors_layout(ours)
+    assert mine.keys() == theirs.keys()
+    assert all(torch.equal(mine[k], theirs[k]) for k in theirs), "same seed, same initial weights"
+    with torch.no_grad():
+        head = [m for m in reference.modules() if isinstance(m, torch.nn.Linear)][-1]
+        torch.nn.init.normal_(head.weight)  # a head far from zero, so the logits differ wherever the models do
+        ours.load_state_dict({release.theirs_to_ours(ours.kind, k): v.reshape(ours.state_dict()[
+            release.theirs_to_ours(ours.kind, k)].shape) for k, v in reference.state_dict().items()})
+        batch, values = authors_batch(np.random.default_rng(0), lengths, dims)
+        torch.testing.assert_close(ours.eval()(batch), reference.eval()(values), atol=1e-5, rtol=1e-5)

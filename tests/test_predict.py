@@ -13,7 +13,7 @@ def constant_model(dims):
     with torch.no_grad():
         for parameter in model.parameters():
             parameter.zero_()
-        model.net[1].weight[:, 0] = 1.0  # every genre logit reads the mean of clip feature 0
+        model.net[0].weight[:, 0] = 1.0  # every genre logit reads the mean of clip feature 0
     return model
 
 

@@ -45,9 +45,21 @@ def test_the_deviations_table_reads_the_extractors_it_describes():
     assert table.loc["chunk hop", "chapter"] == "1"
 
 
+def test_the_classifier_choices_read_the_built_paper_configuration():
+    choices = deviations.classifier_choices()
+    assert choices.index.is_unique and choices.notna().all().all()
+    assert choices.loc["feed-forward width", "this build"].startswith("1024 in the single-transformer (d 256)")
+    assert "5,000 rows" in choices.loc["position tables", "this build"]
+    assert choices.loc["training frames of a longer video", "this build"] == "equidistant"
+    assert choices.loc["padding", "our option"] == "padding='masked'"
+    assert "+ OCR, + ASR" in choices.loc["ablation feature sets", "the paper (section)"]
+
+
 def test_upper_whisker_known_answer():
-    assert report.upper_whisker([1, 2, 3, 4, 100]) == pytest.approx(4 + 1.5 * 2)  # Q3 4, IQR 2
-    assert report.upper_whisker([1, 2, 3]) == 3  # capped at the largest value
+    from genrelib.training import upper_whisker
+
+    assert upper_whisker([1, 2, 3, 4, 100]) == pytest.approx(4 + 1.5 * 2)  # Q3 4, IQR 2
+    assert upper_whisker([1, 2, 3]) == 3  # capped at the largest value
 
 
 def test_a_markdown_table_keeps_whole_cells_and_escapes_pipes():

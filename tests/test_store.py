@@ -4,6 +4,7 @@ import pickle
 import numpy as np
 import pytest
 
+from genrelib import release
 from genrelib import store as fs
 from genrelib.labels import GENRES
 
@@ -90,23 +91,23 @@ def test_unknown_modality_and_video_are_named(tmp_path):
 
 
 def release_pickle(path):
-    release = {"samples": {
+    published = {"samples": {
         "a": {"features": {"clip": np.ones((3, 4)), "beats": np.arange(2.0)}, "label": [1, 0]},
         "b": {"features": {"clip": np.zeros((2, 4)), "beats": np.ones(2)}, "label": [0, 1]},
         "x": {"features": {"clip": np.zeros((2, 4)), "beats": np.ones(2)}, "label": [0, 1]},
     }, "stats": {}, "idx_to_label": {0: "War", 1: "Action"}}
-    path.write_bytes(pickle.dumps(release))
+    path.write_bytes(pickle.dumps(published))
     return path
 
 
 def test_import_refuses_a_pickle_without_opt_in(tmp_path):
     with pytest.raises(fs.StoreError, match="runs code"):
-        fs.import_authors_features(release_pickle(tmp_path / "f.pkl"), tmp_path / "s", {"trn": ["a"]})
+        release.import_authors_features(release_pickle(tmp_path / "f.pkl"), tmp_path / "s", {"trn": ["a"]})
     assert not (tmp_path / "s").exists()
 
 
 def test_import_converts_layout_and_reorders_labels(tmp_path):
-    store = fs.import_authors_features(release_pickle(tmp_path / "f.pkl"), tmp_path / "s",
+    store = release.import_authors_features(release_pickle(tmp_path / "f.pkl"), tmp_path / "s",
                                        {"trn": ["a"], "val": ["b"], "tst": []}, trust_pickle=True)
     assert store.videos == ["a", "b"]  # "x" is in no split
     assert store.labels[0, GENRES.index("War")] == 1 and store.labels[1, GENRES.index("Action")] == 1
@@ -115,15 +116,15 @@ def test_import_converts_layout_and_reorders_labels(tmp_path):
 
 
 def test_import_keeps_a_feature_the_first_sample_lacks_and_empties_what_a_sample_lacks(tmp_path):
-    release = {"samples": {
+    published = {"samples": {
         "a": {"features": {"clip": np.ones((3, 4)), "face_emotion": np.zeros((0, 5))}, "label": [1, 0]},
         "b": {"features": {"clip": np.zeros((2, 4)), "face_emotion": np.ones((4, 5)), "asr": np.ones(6)},
               "label": [0, 1]},
         "c": {"features": {"asr": np.arange(6.0)}, "label": [1, 1]},
     }, "stats": {}, "idx_to_label": {0: "War", 1: "Action"}}
-    (tmp_path / "f.pkl").write_bytes(pickle.dumps(release))
-    store = fs.import_authors_features(tmp_path / "f.pkl", tmp_path / "s", {"trn": ["a", "b", "c"]},
-                                       trust_pickle=True)
+    (tmp_path / "f.pkl").write_bytes(pickle.dumps(published))
+    store = release.import_authors_features(tmp_path / "f.pkl", tmp_path / "s", {"trn": ["a", "b", "c"]},
+                                            trust_pickle=True)
     assert {name: m.dim for name, m in store.modalities.items()} == {"asr": 6, "clip": 4, "face_emotion": 5}
     assert store.lengths("face_emotion").tolist() == [0, 4, 0]  # empty in "a", absent in "c"
     assert store.lengths("asr").tolist() == [0, 1, 1] and store.lengths("clip").tolist() == [3, 2, 0]

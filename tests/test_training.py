@@ -1,6 +1,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 
 from genrelib import metrics, models, training
 
@@ -86,13 +87,15 @@ def test_training_without_validation_videos_is_refused(tmp_path, tiny_movienet):
         training.train(models.build_model("mlp", {"clip": 4}), store, quick_config(), tmp_path / "m.pt")
 
 
-def test_frame_count_study_and_ablation_sets(tiny_store, tmp_path):
+def test_frame_count_study_and_feature_sets(tiny_store, tmp_path):
     from genrelib import experiments
 
-    sets, skipped = experiments.ablation_sets(tiny_store.modalities)
-    assert [label for label, _, _ in sets] == ["CLIP", "+ OCR", "+ OCR averaged"]
-    assert sets[-1][1:] == (("clip", "ocr"), ("ocr",))
-    assert skipped == ["+ Musicnet", "+ Audiotag", "+ ASR", "+ ASR averaged"]
+    sets, skipped = experiments.feature_sets(tiny_store.modalities, [("CLIP", "clip", ""), ("+ OCR", "clip+ocr", ""),
+                                                                     ("OCR averaged", "clip+ocr", "ocr"),
+                                                                     ("+ ASR", "clip+ocr+asr", "")])
+    assert sets == [("CLIP", ("clip",), ()), ("+ OCR", ("clip", "ocr"), ()),
+                    ("OCR averaged", ("clip", "ocr"), ("ocr",))]
+    assert skipped == ["+ ASR"]
     study = experiments.frame_count_study(tiny_store, [2, 4], [0, 1], quick_config(max_epochs=1), tmp_path,
                                           kinds=("mlp",))
     assert study[["frames", "seed"]].values.tolist() == [[2, 0], [2, 1], [4, 0], [4, 1]]
@@ -103,7 +106,9 @@ def test_frame_count_study_and_ablation_sets(tiny_store, tmp_path):
 def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_paper(tiny_store, tmp_path):
     from genrelib import experiments, report
 
-    table = experiments.ablation_study(tiny_store, quick_config(max_epochs=1), tmp_path, seeds=(3, 3))
+    sets = [("CLIP", "clip", ""), ("+ OCR", "clip+ocr", ""), ("+ OCR averaged", "clip+ocr", "ocr")]
+    table = experiments.ablation_study(tiny_store, quick_config(max_epochs=1), tmp_path, seeds=(3, 3), sets=sets,
+                                       d_model=16, heads=4)
     assert table.index.tolist() == ["CLIP", "+ OCR", "+ OCR averaged"]
     assert (table["seeds"] == 2).all() and (table["mAP std"] == 0).all()  # the same seed twice: the same model
     seconds = pd.DataFrame({"offline": {"decode": 0.25, "clip": 0.5, "ocr": 2.0, "asr": 9.0},
@@ -117,15 +122,28 @@ def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_pap
     assert beside.loc[["+ OCR", "+ OCR averaged"], "paper mAP"].isna().all()  # the paper has no such row
 
 
-def test_the_paper_ablation_rows_match_our_feature_sets_where_they_coincide():
+def test_the_ablation_trains_exactly_the_papers_table_3_feature_sets():
     from genrelib import experiments, report
 
-    sets, _ = experiments.ablation_sets({"clip", "musicnet", "audiotag", "ocr", "asr"})
+    sets, skipped = experiments.feature_sets({"clip", "musicnet", "audiotag", "ocr", "asr"})
+    assert skipped == [] and len(sets) == 7
     ours = pd.DataFrame([{"features": label, "modalities": "+".join(m), "averaged": "+".join(a),
                           "classifier s/video": 0.0} for label, m, a in sets]).set_index("features")
     beside = report.ablation_beside_paper(ours, pd.DataFrame(index=["clip"]))
-    assert beside["paper mAP"].dropna().to_dict() == {"CLIP": 64.73, "+ Musicnet": 65.17, "+ Audiotag": 65.31,
-                                                       "+ OCR": 63.33, "+ ASR": 65.46, "+ ASR averaged": 66.02}
+    assert beside["paper mAP"].tolist() == [64.73, 65.17, 65.31, 63.33, 65.46, 64.66, 66.02]  # every row printed
+    assert beside.loc["+ OCR, + ASR", "averaged"] == "" and beside.loc["+ OCR averaged, + ASR", "averaged"] == "ocr"
+
+
+def test_the_option_study_changes_one_option_at_a_time_from_the_paper_configuration(tiny_store, tmp_path):
+    from genrelib import experiments
+
+    table = experiments.option_study(tiny_store, "multi-transformer", quick_config(max_epochs=1), tmp_path,
+                                     d_model=16, heads=4)
+    assert table.index[0] == "paper configuration" and table.index[-1] == "all of ours"
+    assert table.loc["paper configuration", "changes"] == "none"
+    assert table.loc["masked padding", "changes"] == "padding=masked"
+    assert "positions=interpolated" in table.loc["all of ours", "changes"]
+    assert table.loc["paper configuration", "vs paper configuration"] == 0
 
 
 def test_frame_classifier_learns_from_single_frames(tiny_store):
@@ -198,3 +216,57 @@ def test_input_tokens_count_frames_up_to_the_training_lengths(tiny_store):
     capped = training.input_tokens(tiny_store, names, {names[0]: 3})
     assert capped.tolist() == [min(counts[0], 3) + sum(counts[1:]) for counts in frames]
     assert any(counts[0] > 3 for counts in frames)  # the cap is exercised
+
+
+def test_the_papers_padding_fills_zero_vectors_to_the_training_length_and_reads_them():
+    dims = {"clip": 2, "ocr": 3}
+    sequences = {"clip": [np.ones((2, 2), np.float32), np.ones((6, 2), np.float32)],
+                 "ocr": [np.zeros((0, 3), np.float32), np.full((1, 3), 4.0, np.float32)]}
+    batch = training.assemble(sequences, dims, training.Padding(True, {"clip": 4, "ocr": 3}, {"clip": 4, "ocr": 3}))
+    assert batch["clip"].values.shape == (2, 6, 2) and bool(batch["clip"].mask.all())  # the longer one sets it
+    assert batch["clip"].values[0, 2:].abs().sum() == 0  # zero vectors after the real frames
+    assert batch["ocr"].values.shape == (2, 3, 3) and batch["ocr"].values[0].abs().sum() == 0  # missing: 3 zeros
+    masked = training.assemble(sequences, dims)
+    assert masked["ocr"].mask.tolist() == [[False], [True]] and masked["clip"].mask.sum(1).tolist() == [2, 6]
+
+
+def test_input_scaling_reaches_real_frames_only_before_padding():
+    scaling = models.InputScaling({"clip": 2})
+    scaling.set("clip", [1.0, 1.0], [2.0, 2.0])
+    batch = training.assemble({"clip": [np.full((1, 2), 3.0, np.float32)]}, {"clip": 2},
+                              training.Padding(True, {"clip": 3}, {"clip": 3}), scaling)
+    assert batch["clip"].values[0].tolist() == [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]]  # as the authors standardise
+
+
+def test_temporal_means_under_the_papers_padding_are_diluted_as_the_model_would_dilute_them(tiny_store):
+    model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()}).eval()
+    lengths = {"clip": 12, "ocr": 6}
+    padding = training.Padding.for_training(training.TrainConfig(), lengths)
+    means = training.TemporalMeans(tiny_store, model.dims, lengths, padding)
+    everything = tiny_store.indices()
+    np.testing.assert_allclose(training.predict(model, means, everything, batch_size=7),
+                               training.predict(model, tiny_store, everything, lengths, batch_size=7,
+                                                padding=padding), atol=1e-5)
+    assert any(tiny_store.lengths("clip") < 12)  # some videos are padded, so dilution is exercised
+
+
+def test_equidistant_training_frames_are_the_same_every_epoch_random_ones_are_not(tiny_store):
+    lengths = {"clip": 3}
+    video = int(np.flatnonzero(tiny_store.lengths("clip") > 6)[0])
+    draws = [training.make_batch(tiny_store, [video], ["clip"], lengths, rng)[0]["clip"].values
+             for rng in (None, None, np.random.default_rng(0), np.random.default_rng(1))]
+    assert torch.equal(draws[0], draws[1]) and not torch.equal(draws[2], draws[3])
+
+
+def test_whisker_lengths_apply_the_papers_rule_to_a_store(tiny_store):
+    lengths = training.whisker_lengths(tiny_store)
+    clip = tiny_store.lengths("clip")[tiny_store.indices("trn")]
+    q1, q3 = np.percentile(clip, [25, 75])
+    assert lengths["clip"] == int(np.ceil(min(q3 + 1.5 * (q3 - q1), clip.max())))
+
+
+def test_unknown_training_options_are_refused():
+    with pytest.raises(ValueError, match="frames must be one of"):
+        training.TrainConfig(frames="sometimes")
+    with pytest.raises(ValueError, match="padding must be one of"):
+        training.TrainConfig(padding="reflect")
