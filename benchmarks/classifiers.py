@@ -61,8 +61,7 @@ def measure(kind: str, steps: int, test_scale: float, queue) -> None:
     with torch.no_grad():
         infer_rate = calls_per_second(lambda: model(video), steps * 4)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    queue.put((kind, models.count_parameters(model), models.count_with_paper_tables(model), train_rate, infer_rate,
-               peak_mib))
+    queue.put((kind, models.count_parameters(model), train_rate, infer_rate, peak_mib))
 
 
 def main() -> None:
@@ -73,15 +72,15 @@ def main() -> None:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     print(f"CPU threads: {torch.get_num_threads()}; batch 32; training lengths {paper.TRAIN_LENGTHS}")
-    print(f"{'model':<20}{'parameters':>12}{'4096-row tables':>17}{'paper':>11}{'train samples/s':>17}"
+    print(f"{'model':<20}{'parameters':>12}{'paper':>11}{'train samples/s':>17}"
           f"{'infer videos/s':>16}{'peak RSS MiB':>14}")
     for kind in models.MODELS:
         worker = context.Process(target=measure, args=(kind, args.steps, args.test_frames, queue))
         worker.start()
-        name, params, paper_tables, train_rate, infer_rate, peak = queue.get()
+        name, params, train_rate, infer_rate, peak = queue.get()
         worker.join()
         printed = paper.PARAMETER_COUNTS.get(name)
-        print(f"{name:<20}{params:>12,}{paper_tables:>17,}{printed or 0:>11,}{train_rate:>17.1f}{infer_rate:>16.1f}"
+        print(f"{name:<20}{params:>12,}{printed or 0:>11,}{train_rate:>17.1f}{infer_rate:>16.1f}"
               f"{peak:>14.0f}")
 
 

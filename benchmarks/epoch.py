@@ -3,11 +3,14 @@
 The store is synthetic (:mod:`genrelib.synthetic`, the paper's five feature widths) over the first
 ``--videos`` trailers of MovieNet's training split, so each modality's length follows that trailer's real
 duration; training caps them at the paper's training lengths (CLIP 216, OCR 64, ASR 86, Audiotag 140,
-Musicnet 18), as in every chapter. Each transformer trains one epoch of the paper's recipe (batch 32,
-dropout 0.5) with batches of similar length (the default) and with plain random batches, on the GPU when
-there is one, else the CPU; batch assembly from the store counts. The time per sample is extrapolated to
-the 18,488 training trailers. ``--store`` times the first ``--videos`` training videos of a store of your
-own instead (e.g. the imported authors' release, with ``--lengths clip=216 beats=140 face_emotion=78``).
+Musicnet 18). Each transformer trains one epoch of the paper's recipe (batch 32, dropout 0.5) three ways:
+the authors' classes (:mod:`benchmarks.authors_layout`, torch's own layers and Adam) on their batches, every
+video cut or zero-padded to the training length and batches drawn at random; genrelib's model in the paper
+configuration on the same batches; and genrelib's model with our options, masked padding and batches of
+similar length. Batch assembly from the store counts; the time per sample is extrapolated to the 18,488
+training trailers; the GPU is used when there is one. ``--store`` times the first ``--videos`` training
+videos of a store of your own instead (e.g. the imported authors' release, with ``--lengths clip=216
+beats=140 face_emotion=78``).
 
     python -m benchmarks.epoch [--videos 640] [--models multi-transformer single-transformer]
     python -m benchmarks.epoch --store artifacts/stores/authors --lengths clip=216 beats=140 face_emotion=78
@@ -22,33 +25,51 @@ import time
 import numpy as np
 import torch
 
+from benchmarks.authors import reference_for
 from genrelib import labels, models, paper, session, synthetic, training
 from genrelib.store import FeatureStore
 
 EPOCH_VIDEOS = paper.SPLIT_SIZES["trn"]
+WAYS = {"authors' classes": {}, "ours, paper configuration": {}, "ours, our options": training.OURS[
+    "masked padding, batches by length"]}
 
 
-def epoch_seconds(kind: str, store, videos: np.ndarray, config: training.TrainConfig) -> tuple[float, float]:
-    """(seconds for one epoch over ``videos``, mean padded input frames per video)."""
+def epoch_seconds(way: str, kind: str, store, videos: np.ndarray, config: training.TrainConfig) -> tuple[float, float]:
+    """(seconds for one epoch over ``videos`` trained ``way``, mean padded input frames per video)."""
     device = config.device
-    model = models.build_model(kind, {name: m.dim for name, m in store.modalities.items()})
-    training.fit_standardization(model, store, videos)
-    model.to(device)
-    optimizer, loss_fn = training.adam(model, config), training.loss_function(config, device)
-    lengths = {name: config.train_lengths.get(name) for name in model.dims}
+    dims = {name: m.dim for name, m in sorted(store.modalities.items())}
+    model = models.build_model(kind, dims)
+    step_model = model
+    if way == "authors' classes":
+        step_model = reference_for(kind, dims)
+        optimizer = torch.optim.Adam(step_model.parameters(), lr=config.learning_rate)
+    else:
+        optimizer = training.adam(model, config)
+    step_model.to(device)
+    loss_fn = training.loss_function(config, device)
+    lengths = {name: config.train_lengths.get(name) for name in dims}
+    padding = training.Padding.for_training(config, lengths)
     rng = np.random.default_rng(0)
-    tokens = training.input_tokens(store, model.dims, lengths)
+    tokens = training.input_tokens(store, dims, lengths)
     chosen = training.bucketed_batches(rng.permutation(videos), tokens, config.batch_size, config.bucket_batches, rng)
-    capped = {name: np.minimum(store.lengths(name), lengths[name] or np.iinfo(np.int64).max) for name in model.dims}
-    padded = sum(len(batch) * sum(int(capped[name][batch].max()) for name in model.dims) for batch in chosen)
-    warm_up = training.make_batch(store, chosen[0], model.dims, lengths, rng, device)
-    training.train_epoch(model, [warm_up], optimizer, loss_fn, training.gradient_clip(model, config))
+
+    def batches(groups):
+        for group in groups:
+            inputs, targets = training.make_batch(store, group, dims, lengths, None, device, padding)
+            if way == "authors' classes":  # their forward takes plain tensors
+                inputs = {name: padded.values for name, padded in inputs.items()}
+            yield inputs, targets
+
+    clip = training.gradient_clip(model, config)
+    training.train_epoch(step_model, batches(chosen[:1]), optimizer, loss_fn, clip)  # warm-up
     synchronize(device)
     start = time.perf_counter()
-    batches = (training.make_batch(store, videos, model.dims, lengths, rng, device) for videos in chosen)
-    training.train_epoch(model, batches, optimizer, loss_fn, training.gradient_clip(model, config))
+    frames = 0
+    for inputs, targets in batches(chosen):
+        frames += len(targets) * sum(getattr(v, "values", v).shape[1] for v in inputs.values())
+        training.train_epoch(step_model, [(inputs, targets)], optimizer, loss_fn, clip)
     synchronize(device)
-    return time.perf_counter() - start, padded / len(videos)
+    return time.perf_counter() - start, frames / len(videos)
 
 
 def synchronize(device: str) -> None:
@@ -77,14 +98,17 @@ def main() -> None:
         real = training.input_tokens(store, store.modalities, lengths)[videos]
         print(f"{len(videos)} training videos of {store.description}\ndevice {device}, {torch.get_num_threads()} "
               f"CPU threads; input frames per video after the training caps: mean {real.mean():.0f}, max {real.max()}")
-        print(f"{'model':<20}{'batches':>10}{'padded frames/video':>21}{'samples/s':>11}{'epoch (18,488)':>16}")
+        print(f"{'model':<20}{'trained as':>28}{'padded frames/video':>21}{'samples/s':>11}{'epoch (18,488)':>16}"
+              f"{'vs authors':>12}")
         for kind in args.models:
-            for bucket_batches, name in ((training.TrainConfig().bucket_batches, "by length"), (1, "random")):
-                config = training.TrainConfig(bucket_batches=bucket_batches, device=device, train_lengths=lengths)
-                seconds, padded = epoch_seconds(kind, store, videos, config)
+            reference = None
+            for way, options in WAYS.items():
+                config = training.TrainConfig(device=device, train_lengths=lengths, **options)
+                seconds, padded = epoch_seconds(way, kind, store, videos, config)
+                reference = reference or seconds
                 rate = len(videos) / seconds
-                print(f"{kind:<20}{name:>10}{padded:>21.0f}{rate:>11.1f}{EPOCH_VIDEOS / rate / 60:>13.1f} min",
-                      flush=True)
+                print(f"{kind:<20}{way:>28}{padded:>21.0f}{rate:>11.1f}{EPOCH_VIDEOS / rate / 60:>13.1f} min"
+                      f"{reference / seconds:>11.2f}x", flush=True)
 
 
 if __name__ == "__main__":

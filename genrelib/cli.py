@@ -99,7 +99,8 @@ def _extract(args) -> None:
 def _predict(args) -> None:
     from .predict import predict_video  # loads torch and the extractors: only for this command
 
-    print(predict_video(args.video, args.checkpoint, args.backend, args.top).report())
+    prediction = predict_video(args.video, args.checkpoint, args.backend, args.top, release_config=args.release_config)
+    print(prediction.report())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -185,6 +186,9 @@ def build_parser() -> argparse.ArgumentParser:
                          help="a model trained by chapter 3 or 4 (default: %(default)s)")
     predict.add_argument("--backend", default="offline", help="extractors the model was trained on")
     predict.add_argument("--top", type=int, default=3, help="how many top genres to explain")
+    predict.add_argument("--release-config", type=Path, default=None, metavar="CONFIG_PT",
+                         help="the checkpoint is one of the authors' released classifiers, with this config "
+                         "(e.g. --checkpoint mlp.pt --release-config mlp_config.pt --backend paper)")
     predict.set_defaults(run=_predict)
     return parser
 

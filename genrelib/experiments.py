@@ -45,13 +45,14 @@ def feature_sets(available, sets=None) -> tuple[list[tuple[str, tuple, tuple]], 
 
 
 def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, seeds=(0,),
-                   progress: bool = False, sets=None, **model_options) -> pd.DataFrame:
+                   progress: bool = False, sets=None, **model_options) -> tuple[pd.DataFrame, dict]:
     """Train a multi-transformer per feature set (default: the paper's Table 3) and seed; per set, the test
     mAP's mean and standard deviation over seeds and the classifier's seconds per test video (median over
-    seeds); extraction time is added by :func:`genrelib.report.ablation_beside_paper`."""
+    seeds); extraction time is added by :func:`genrelib.report.ablation_beside_paper`. Also returns each set's
+    test :class:`~genrelib.metrics.Scores` of the first seed, for paired comparisons."""
     kept, _ = feature_sets(store.modalities, sets)
     test = store.indices("tst")
-    rows = []
+    rows, first_seed = [], {}
     for number, (label, modalities, averaged) in enumerate(kept):
         maps, classify = [], []
         for seed in seeds:
@@ -62,6 +63,7 @@ def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, 
             run = train_and_test(model, store, run_config,
                                  checkpoints / f"ablation-{number}-seed{seed}-{store.path.name}.pt", progress=progress)
             maps.append(run.test_scores.map)
+            first_seed.setdefault(label, run.test_scores)
             padding = Padding.for_testing(run_config, {m: config.train_lengths.get(m) for m in modalities})
             predict(model, store, test[:1], padding=padding)  # warm-up: the first call pays one-off allocation costs
             start = time.perf_counter()
@@ -70,7 +72,7 @@ def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, 
         rows.append({"features": label, "modalities": "+".join(modalities), "averaged": "+".join(averaged),
                      "mAP": float(np.mean(maps)), "mAP std": float(np.std(maps, ddof=1)) if len(maps) > 1 else np.nan,
                      "seeds": len(maps), "classifier s/video": float(np.median(classify))})
-    return pd.DataFrame(rows).set_index("features")
+    return pd.DataFrame(rows).set_index("features"), first_seed
 
 
 def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoints: Path, seeds=(0,),
@@ -108,13 +110,14 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
 
 def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, checkpoints: Path,
                       kinds=("mlp", "multi-transformer"), modality: str = "clip",
-                      progress: bool = False) -> pd.DataFrame:
-    """Test mAP of each model kind trained and tested on ``count`` frames of one modality, per seed.
+                      progress: bool = False) -> tuple[pd.DataFrame, dict]:
+    """Test mAP of each model kind trained and tested on ``count`` frames of one modality, per seed; and the
+    test :class:`~genrelib.metrics.Scores` of the first seed by (kind, count), for paired comparisons.
 
-    Training draws the frames at random positions each epoch; testing takes
-    ``count`` equidistant frames.
+    A longer video is cut to ``count`` frames as ``config.frames`` says (the paper configuration:
+    equidistant) in training, and to ``count`` equidistant frames at test time.
     """
-    rows = []
+    rows, first_seed = [], {}
     for kind in kinds:
         for count in counts:
             for seed in seeds:
@@ -124,7 +127,8 @@ def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, c
                 run = train_and_test(model, store, run_config, checkpoints / f"frames-{kind}-{count}-{seed}.pt",
                                      progress=progress, test_lengths={modality: int(count)})
                 rows.append({"model": kind, "frames": int(count), "seed": seed, "mAP": run.test_scores.map})
-    return pd.DataFrame(rows)
+                first_seed.setdefault((kind, int(count)), run.test_scores)
+    return pd.DataFrame(rows), first_seed
 
 
 def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainConfig, planted_options: dict,

@@ -12,7 +12,7 @@ macro scores over the test videos.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -69,6 +69,8 @@ class Scores:
     map: float
     per_genre: pd.DataFrame  # index genre; columns precision, recall, ap, positives
     genres_without_positives: list[str]
+    y_true: np.ndarray = field(repr=False, default=None)  # the evaluated labels and scores, for intervals
+    scores: np.ndarray = field(repr=False, default=None)
 
     def summary(self) -> dict[str, float]:
         return {"P@0.5": self.precision, "R@0.5": self.recall, "mAP": self.map}
@@ -94,7 +96,8 @@ def evaluate(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5,
         raise ValueError("no genre has a positive video in this set: mAP is undefined")
     return Scores(precision=float(100 * precision.mean()), recall=float(100 * recall.mean()),
                   map=float(100 * ap[defined].mean()), per_genre=table,
-                  genres_without_positives=[g for g, d in zip(genres, defined, strict=True) if not d])
+                  genres_without_positives=[g for g, d in zip(genres, defined, strict=True) if not d],
+                  y_true=np.asarray(y_true), scores=np.asarray(scores))
 
 
 METRICS = ("mAP", "P@0.5", "R@0.5")  # the keys of Scores.summary()

@@ -2,12 +2,32 @@
 
 from __future__ import annotations
 
+import zlib
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from .labels import GENRES
+
+# One colour per model across every figure of the book (a name is matched by its longest known prefix).
+MODEL_COLOURS = {"mlp": "#1f77b4", "single-transformer": "#ff7f0e", "multi-transformer": "#2ca02c",
+                 "multi-transformer, ": "#17becf", "two-stage-baseline": "#9467bd", "two-stage baseline": "#9467bd",
+                 "genre-attention": "#d62728", "paper": "#7f7f7f", "reference": "#7f7f7f", "prior": "#7f7f7f"}
+
+
+def colour(model: str) -> str:
+    """The book's colour of a model, from its name ("multi-transformer, ocr+asr averaged (this run)" takes the
+    averaged variant's); an unknown name gets matplotlib's next default."""
+    known = [key for key in MODEL_COLOURS if model.startswith(key)]
+    return MODEL_COLOURS[max(known, key=len)] if known else f"C{zlib.crc32(model.encode()) % 10}"
+
+
+def legend_below(fig, ax=None, columns: int = 3, **options):
+    """A figure legend under the axes, where it hides no data."""
+    handles, labels = (ax or fig.axes[0]).get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=columns, frameon=False, fontsize=9, **options)
 
 
 def genre_frequencies(labels: np.ndarray, ax=None):
@@ -66,28 +86,33 @@ def split_genre_shares(labels_by_split: dict[str, np.ndarray], ax=None):
 
 def learning_curves(histories: dict[str, pd.DataFrame], best_epochs: dict[str, int] | None = None):
     """Training and validation loss, and validation mAP, per epoch for each model."""
-    fig, (loss_ax, map_ax) = plt.subplots(1, 2, figsize=(11, 3.8))
-    for i, (name, history) in enumerate(histories.items()):
-        color = f"C{i}"
-        loss_ax.plot(history["epoch"], history["train_loss"], color=color, label=f"{name} train")
-        loss_ax.plot(history["epoch"], history["val_loss"], color=color, linestyle="--", label=f"{name} val")
-        map_ax.plot(history["epoch"], history["val_map"], color=color, label=name)
+    fig, (loss_ax, map_ax) = plt.subplots(1, 2, figsize=(11, 3.8 + 0.25 * len(histories)))
+    for name, history in histories.items():
+        loss_ax.plot(history["epoch"], history["train_loss"], color=colour(name))
+        loss_ax.plot(history["epoch"], history["val_loss"], color=colour(name), linestyle="--")
+        map_ax.plot(history["epoch"], history["val_map"], color=colour(name), label=name)
         if best_epochs and name in best_epochs:
-            map_ax.axvline(best_epochs[name], color=color, linestyle=":", alpha=0.7)
-    loss_ax.set(xlabel="epoch", ylabel="weighted BCE", title="Loss")
+            map_ax.axvline(best_epochs[name], color=colour(name), linestyle=":", alpha=0.7)
+    loss_ax.set(xlabel="epoch", ylabel="weighted BCE", title="Loss (solid: training, dashed: validation)")
     map_ax.set(xlabel="epoch", ylabel="validation mAP (%)", title="Validation mAP (dotted: kept epoch)")
-    loss_ax.legend(fontsize=8)
-    map_ax.legend(fontsize=8)
-    fig.tight_layout()
+    legend_below(fig, map_ax, columns=min(len(histories), 3))
+    fig.tight_layout(rect=(0, 0.06 + 0.05 * ((len(histories) - 1) // 3), 1, 1))
     return fig
 
 
 def per_genre_ap(results: dict[str, pd.DataFrame]):
-    """Horizontal bars of test AP per genre for each model, genres by frequency."""
+    """Horizontal bars of test AP per genre for each model, with each genre's positive test videos in its
+    label; the legend sits under the bars."""
+    first = next(iter(results.values()))
+    names = {genre: f"{genre} ({count})" for genre, count in first["positives"].items()}
     long = pd.concat({name: table["ap"] for name, table in results.items()}, names=["model", "genre"]).reset_index()
-    ax = plt.subplots(figsize=(8, 6))[1]
-    sns.barplot(data=long, y="genre", x="ap", hue="model", ax=ax)
-    ax.set(xlabel="test AP (%)", ylabel="", title="Average precision per genre")
+    long["genre"] = long["genre"].map(names)
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(first) * max(1, len(results) / 2) + 1.5))
+    sns.barplot(data=long, y="genre", x="ap", hue="model", palette={n: colour(n) for n in results}, ax=ax)
+    ax.set(xlabel="test AP (%)", ylabel="genre (positive test videos)", title="Average precision per genre")
+    ax.get_legend().remove()
+    legend_below(fig, ax, columns=min(len(results), 2))
+    fig.tight_layout(rect=(0, 0.04 * ((len(results) + 1) // 2) + 0.02, 1, 1))
     return ax
 
 
@@ -112,15 +137,19 @@ def frame_count_curves(table: pd.DataFrame, ax=None, references: dict[str, float
         ax.axhline(value, color="grey", linestyle=(0, (1, 1 + j)), linewidth=1)
         ax.annotate(f"{name} {value:.1f}", (1.0, value), xycoords=("axes fraction", "data"), fontsize=8,
                     color="grey", ha="right", va="bottom")
-    for i, (model, rows) in enumerate(table.groupby("model")):
+    for model, rows in table.groupby("model"):
         stats = rows.groupby("frames")["mAP"].agg(["mean", "std"]).fillna(0.0)
-        ax.plot(stats.index, stats["mean"], marker="o", color=f"C{i}", label=model)
-        ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"], color=f"C{i}",
+        ax.plot(stats.index, stats["mean"], marker="o", color=colour(model), label=model)
+        ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"], color=colour(model),
                         alpha=0.2)
     ax.set_xscale("log", base=2)
+    counts = sorted(table["frames"].unique())
+    ax.set_xticks(counts, [str(int(c)) for c in counts])
+    ax.minorticks_off()
     ax.set(xlabel="frames per video", ylabel="test mAP (%)",
            title=f"mAP vs number of frames ({table['seed'].nunique()} seeds; band: ±1 std)")
-    ax.legend()
+    legend_below(ax.figure, ax, columns=2)
+    ax.figure.tight_layout(rect=(0, 0.08, 1, 1))
     return ax
 
 
@@ -131,7 +160,7 @@ def ablation_bars(table: pd.DataFrame):
     labels = table.index.tolist()[::-1]
     positions = np.arange(len(labels))
     spread = table["mAP std"].fillna(0).tolist()[::-1] if "mAP std" in table else None
-    map_ax.barh(positions, table["mAP"].tolist()[::-1], xerr=spread, color="C0", capsize=3)
+    map_ax.barh(positions, table["mAP"].tolist()[::-1], xerr=spread, color=colour("multi-transformer"), capsize=3)
     map_ax.set(yticks=positions, yticklabels=labels, xlabel="test mAP (%), mean ± sd over seeds", title="Accuracy")
     runtimes = [c for c in table.columns if c.startswith("s/video") or c == "paper s/video (GPU)"]
     height = 0.8 / max(len(runtimes), 1)
@@ -139,28 +168,36 @@ def ablation_bars(table: pd.DataFrame):
         time_ax.barh(positions + (number - (len(runtimes) - 1) / 2) * height, table[column].tolist()[::-1],
                      height=height, color=f"C{number + 1}", label=column.removeprefix("s/video: "))
     time_ax.set(xlabel="seconds per video (extraction + classifier)", title="Runtime")
-    time_ax.legend(fontsize=8, loc="lower right")
-    fig.tight_layout()
+    legend_below(fig, time_ax, columns=len(runtimes))
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig
 
 
 def build_vs_paper(scores: pd.DataFrame):
-    """This build's macro P@0.5, R@0.5 and mAP beside the paper's printed values, one panel per metric:
-    ``scores`` as :func:`genrelib.report.scores_beside_paper` gathers them (a ``source`` column; the paper's
-    rows labelled ``paper (MovieNet)``)."""
+    """This build's macro P@0.5, R@0.5 and mAP with their 95 % intervals beside the paper's printed values,
+    one panel per metric: ``scores`` as :func:`genrelib.report.scores_beside_paper` gathers them (a ``source``
+    column; the paper's rows labelled ``paper (MovieNet)``)."""
     metrics_ = ["P@0.5", "R@0.5", "mAP"]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 0.45 * len(scores) + 1.6), sharey=True)
-    colours = ["C7" if source == "paper (MovieNet)" else "C0" for source in scores["source"]]
+    fig, axes = plt.subplots(1, 3, figsize=(12, 0.38 * len(scores) + 1.9), sharey=True)
+    paper_rows = scores["source"] == "paper (MovieNet)"
+    colours = ["#bbbbbb" if printed else colour(name) for name, printed in zip(scores.index, paper_rows, strict=True)]
     positions = np.arange(len(scores))[::-1]
     for ax, metric in zip(axes, metrics_, strict=True):
-        ax.barh(positions, scores[metric], color=colours)
-        ax.set(title=metric, xlim=(0, 100), xlabel="%")
-    axes[0].set(yticks=positions, yticklabels=[f"{name} [{source}]" for name, source in
-                                               zip(scores.index, scores["source"], strict=True)])
-    fig.legend(handles=[plt.Rectangle((0, 0), 1, 1, color="C0"), plt.Rectangle((0, 0), 1, 1, color="C7")],
-               labels=["this build", "the paper (MovieNet, as printed)"], loc="lower center", ncol=2,
-               bbox_to_anchor=(0.5, -0.02))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
+        low, high = scores.get(f"{metric} low"), scores.get(f"{metric} high")
+        errors = None
+        if low is not None:
+            errors = np.vstack([(scores[metric] - low).fillna(0).clip(lower=0),
+                                (high - scores[metric]).fillna(0).clip(lower=0)])
+        ax.barh(positions, scores[metric], color=colours, xerr=errors, capsize=2, error_kw={"linewidth": 0.8})
+        ax.set(title=metric, xlim=(0, 100), xlabel="% (bars: 95 % interval)")
+    labels = [name.removeprefix("paper (MovieNet): ") + (" [paper]" if printed else f" [{source}]")
+              for name, source, printed in zip(scores.index, scores["source"], paper_rows, strict=True)]
+    axes[0].set_yticks(positions, labels, fontsize=9)
+    fig.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colour("multi-transformer")),
+                        plt.Rectangle((0, 0), 1, 1, color="#bbbbbb")],
+               labels=["this build (one colour per model)", "the paper (MovieNet, as printed)"], loc="lower center",
+               ncol=2, frameon=False)
+    fig.tight_layout(rect=(0, 0.05, 1, 1))
     return fig
 
 
@@ -179,14 +216,14 @@ def evidence_sweep(table: pd.DataFrame):
     styles = {model: next(reference_styles) if model.startswith("reference") else "-"
               for model in table["model"].unique()}
     for ax, (column, rows, label) in zip(axes, panels, strict=True):
-        for i, (model, group) in enumerate(rows.groupby("model", sort=False)):
+        for model, group in rows.groupby("model", sort=False):
             stats = group.groupby(column)["mAP"].agg(["mean", "std"]).fillna(0.0)
             reference = model.startswith("reference")
             ax.plot(stats.index, stats["mean"], marker="." if reference else "o", linestyle=styles[model],
-                    color="grey" if reference else f"C{i}", label=model, alpha=0.8 if reference else 1.0)
+                    color="grey" if reference else colour(model), label=model, alpha=0.8 if reference else 1.0)
             if not reference:
                 ax.fill_between(stats.index, stats["mean"] - stats["std"], stats["mean"] + stats["std"],
-                                color=f"C{i}", alpha=0.2)
+                                color=colour(model), alpha=0.2)
         ax.set(xlabel=label, ylabel="test mAP (%)")
         if column == "training videos":
             ax.set_xscale("log")

@@ -20,7 +20,7 @@ from .labels import GENRES
 from .media import SCENE_THRESHOLD, MediaError
 from .models import FeatureClassifier, load_checkpoint
 from .paths import shown
-from .training import MASKED, Padding, TrainConfig, assemble
+from .training import MASKED, Padding, TrainConfig, assemble, frame_indices
 
 # A model trained on generated clips has learned the corpus's recipes, not cinema.
 DEMO_WARNING = ("WARNING: this model was trained on the book's generated demo corpus (drawings, synthetic sound); "
@@ -34,6 +34,18 @@ class Prediction:
     probabilities: pd.Series  # genre -> probability, highest first
     modality_influence: pd.DataFrame  # modality x top genre: probability lost without the modality
     scene_influence: pd.DataFrame  # modality, time (s), genre, probability lost without that frame
+
+    def summary(self, genres: list[str] | None = None, top: int = 5) -> str:
+        """The ``top`` genres as a Markdown list, each marked when it is among the video's known ``genres``,
+        and a sentence on whether the top one is."""
+        lines = [f"**Top {top} genres for {shown(self.video)}** (model trained on {self.trained_on.split(' (')[0]}):"]
+        for genre, p in self.probabilities.head(top).items():
+            lines.append(f"- {genre}: {p:.3f}" + (" (one of the video's genres)" if genres and genre in genres else ""))
+        if genres:
+            first = self.probabilities.index[0]
+            lines.append(f"\nIts labelled genres are {', '.join(genres)}; the top genre, {first}, "
+                         + ("is one of them." if first in genres else "is not: this model misreads this video."))
+        return "\n".join(lines)
 
     def report(self, scenes: int = 5) -> str:
         lines = [f"Model trained on: {self.trained_on}"]
@@ -74,17 +86,46 @@ def explain(model: FeatureClassifier, features: dict[str, np.ndarray], times: di
             scenes.sort_values("probability lost", ascending=False, ignore_index=True))
 
 
+# The release's features this project extracts the way the release was made (the paper backend's CLIP).
+RELEASE_EXTRACTABLE = ("clip",)
+
+
+def _release_classifier(checkpoint, config_pt, backend: str):
+    """One of the authors' released classifiers, with the paper protocol's padding and caps, or an error that
+    names the features this project cannot extract for it."""
+    from .release import load_classifier, protocol_inputs
+
+    model, config = load_classifier(checkpoint, config_pt)
+    missing = [name for name in model.dims if name not in RELEASE_EXTRACTABLE]
+    if missing:
+        raise ValueError(f"{checkpoint}: this classifier reads {sorted(model.dims)}; this project cannot extract "
+                         f"{missing} (the release's BEATs, face-emotion and sentiment features come from models it "
+                         "does not run). Only a classifier of the release's CLIP features can predict here")
+    if backend != "paper":
+        raise ValueError("the release's CLIP features are the paper backend's: pass --backend paper")
+    caps, padding, _ = protocol_inputs("paper", model, config)
+    return model, padding, caps, "the authors' released MovieNet features (zenodo record 13909366)"
+
+
 def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "offline", top: int = 3,
-                  scene_threshold: float = SCENE_THRESHOLD) -> Prediction:
+                  scene_threshold: float = SCENE_THRESHOLD, release_config: str | Path | None = None) -> Prediction:
     """Genre probabilities of one video file under a trained checkpoint, with explanations.
 
     Refuses (:class:`MediaError`) a video that gives the model no feature at all
-    rather than answer from its biases alone.
+    rather than answer from its biases alone. With ``release_config`` the checkpoint is one of the authors'
+    released classifiers (its ``*_config.pt`` beside it), scored with the paper's protocol.
     """
     trailer = Trailer(video, scene_threshold)
     if trailer.info.duration <= 0:
         raise MediaError(f"{video}: lasts 0 seconds")
-    model, meta = load_checkpoint(checkpoint)
+    if release_config is None:
+        model, meta = load_checkpoint(checkpoint)
+        config = TrainConfig(**meta["config"]) if "config" in meta else TrainConfig()
+        lengths = {name: config.train_lengths.get(name) for name in model.dims}
+        padding, caps = Padding.for_testing(config, lengths), {}
+        trained_on = meta.get("trained_on", "not recorded (a checkpoint saved before the training data was recorded)")
+    else:
+        model, padding, caps, trained_on = _release_classifier(checkpoint, release_config, backend)
     extractors = build_extractors(backend, list(model.dims))
     trailer.full_resolution = any(e.reads_full_resolution for e in extractors)  # nothing is decoded yet
     features, times = {}, {}
@@ -93,13 +134,12 @@ def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "off
             raise ValueError(f"{checkpoint}: the model expects {model.dims[extractor.modality]}-d "
                              f"{extractor.modality} features, the {backend} backend gives {extractor.dim}-d; "
                              "use the backend the model was trained on")
-        features[extractor.modality], times[extractor.modality] = extractor.extract_timed(trailer)
+        frames, at = extractor.extract_timed(trailer)
+        kept = frame_indices(len(frames), caps.get(extractor.modality), None)  # what a position table can hold
+        features[extractor.modality], times[extractor.modality] = frames[kept], at[kept]
     if not any(len(f) for f in features.values()):
         raise MediaError(f"{video}: none of the model's modalities ({', '.join(features)}) found anything to read "
                          "(no keyframe, sound or text), so there is nothing to predict from; check that the file plays")
-    config = TrainConfig(**meta["config"]) if "config" in meta else TrainConfig()
-    padding = Padding.for_testing(config, {name: config.train_lengths.get(name) for name in model.dims})
     probabilities, by_modality, by_scene = explain(model, features, times, top, padding)
     ranked = pd.Series(probabilities, index=GENRES, name="probability").sort_values(ascending=False)
-    trained_on = meta.get("trained_on", "not recorded (a checkpoint saved before the training data was recorded)")
     return Prediction(Path(video), trained_on, ranked, by_modality, by_scene)

@@ -67,13 +67,13 @@ def trailer_table(folder, movienet_dir=None) -> pd.DataFrame:
 
 
 def chapter_videos(paths: Paths, trailers_dir=None, corpus_videos: dict[str, int] | None = None, movienet_dir=None,
-                   seed: int = 0, progress: bool = True) -> tuple[str, pd.DataFrame]:
+                   seed: int = 0, progress: bool = True, workers: int = 1) -> tuple[str, pd.DataFrame]:
     """The videos chapter 2 extracts, as (data name, table): a folder of real trailers when ``trailers_dir`` is
-    given, else the demo corpus, made (or completed) first."""
+    given, else the demo corpus, made (or completed) first by ``workers`` processes."""
     if trailers_dir:
         return "trailers", trailer_table(trailers_dir, movienet_dir)
     manifest = demo_corpus.make_corpus(demo_clips_path(paths), corpus_videos or {}, movienet_dir, seed=seed,
-                                       progress=progress)
+                                       progress=progress, workers=workers)
     return "demo", demo_corpus.read_corpus(manifest)
 
 
@@ -155,6 +155,14 @@ def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: di
         return _open_or_write("planted", planted.write_store, paths.artifacts / "stores", synthetic_videos, seed,
                               **options)
     return FeatureStore(Path(store).expanduser())
+
+
+def headline(store: FeatureStore) -> str:
+    """One sentence naming a chapter's data, for the top of its page (the extractors in full are in chapter 2
+    and in chapter 8's table of sources)."""
+    counts = " / ".join(f"{len(store.indices(split)):,}" for split in labels.SPLIT_NAMES)
+    return (f"**Data:** {store.description} (store `{store.path.name}`; {counts} videos for training / validation "
+            "/ test); chapter 8 lists every data source of this build.")
 
 
 def describe(store: FeatureStore) -> str:

@@ -22,7 +22,7 @@ from torch import nn
 
 from . import paper
 from .metrics import Scores, average_precision, evaluate
-from .models import N_GENRES, TRAIN_LENGTHS, FeatureClassifier, FrameMLP, Padded, load_checkpoint, save_checkpoint
+from .models import N_GENRES, TRAIN_LENGTHS, FeatureClassifier, FrameMLP, Padded, save_checkpoint
 from .progress import progress as progress_bar
 from .session import device as pick_device
 from .store import FeatureStore
@@ -117,6 +117,16 @@ def whisker_lengths(store: FeatureStore, split: str = "trn") -> dict[str, int]:
     sequence lengths over the split's videos, rounded up (at least 1)."""
     videos = store.indices(split)
     return {name: max(1, int(np.ceil(upper_whisker(store.lengths(name)[videos])))) for name in store.modalities}
+
+
+def training_lengths(spec: str | dict | None, store: FeatureStore) -> dict[str, int]:
+    """A chapter's ``train_lengths`` parameter as frames per modality: None, the paper's; ``"whiskers"``, the
+    paper's rule applied to ``store`` (:func:`whisker_lengths`); a mapping, the paper's with those changed."""
+    if spec == "whiskers":
+        return whisker_lengths(store)
+    if isinstance(spec, str):
+        raise ValueError(f"train_lengths must be None, 'whiskers' or a mapping of modality -> frames, not {spec!r}")
+    return {**TRAIN_LENGTHS, **(spec or {})}
 
 
 def bucketed_batches(order: np.ndarray, tokens: np.ndarray, batch_size: int, bucket_batches: int,
@@ -372,14 +382,16 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
         return {"val_loss": loss_function(config)(val_logits, torch.from_numpy(val_targets)).item(),
                 "val_map": mean_average_precision(val_targets, torch.sigmoid(val_logits).numpy())}
 
-    def keep(epoch: int, val_map: float) -> None:
-        save_checkpoint(model, checkpoint, best_epoch=epoch, best_val_map=val_map, config=asdict(config),
-                        store=str(store.path), trained_on=trained_on)
+    best_state = {}
+
+    def keep(epoch: int, val_map: float) -> None:  # in memory: the checkpoint is written once, at the end
+        best_state.update({k: v.detach().clone() for k, v in model.state_dict().items()})
 
     history, best_epoch, best_map = fit(model, run_epoch, validate, config, keep, f"train {model.kind}", progress)
-    best, _ = load_checkpoint(checkpoint)
-    model.load_state_dict(best.state_dict())
+    model.load_state_dict(best_state)
     model.eval()
+    save_checkpoint(model, checkpoint, best_epoch=best_epoch, best_val_map=best_map, config=asdict(config),
+                    store=str(store.path), trained_on=trained_on)
     return TrainResult(history, best_epoch, best_map, Path(checkpoint), config)
 
 
@@ -448,7 +460,15 @@ def train_and_test(model: FeatureClassifier, store: FeatureStore, config: TrainC
     zero padding a modality a video lacks is the zero sequence it was in training.
     """
     result = train(model, store, config, checkpoint, progress=progress)
-    test_idx = store.indices("tst")
+    scores = evaluate_on(model, store, store.indices("tst"), config, test_lengths, progress)
+    return Experiment(model, result, scores.scores, scores)
+
+
+def evaluate_on(model: FeatureClassifier, store: FeatureStore, indices, config: TrainConfig,
+                test_lengths: dict[str, int] | None = None, progress: bool = False) -> Scores:
+    """The paper's test protocol for a model trained with ``config``: one video at a time, full length unless
+    ``test_lengths`` caps it; with the paper's zero padding a modality a video lacks is the zero sequence it
+    was in training."""
     padding = Padding.for_testing(config, {name: config.train_lengths.get(name) for name in model.dims})
-    probabilities = predict(model, store, test_idx, test_lengths, progress=progress, padding=padding)
-    return Experiment(model, result, probabilities, evaluate(store.labels[test_idx], probabilities))
+    probabilities = predict(model, store, indices, test_lengths, progress=progress, padding=padding)
+    return evaluate(store.labels[indices], probabilities)

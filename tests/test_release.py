@@ -58,7 +58,12 @@ def test_every_chapter_of_the_authors_parameters_runs_on_a_synthetic_release(rea
     pickle_path = release.write_synthetic(tmp_path / "features.pkl", movienet, splits,
                                           {"trn": 32, "val": 8, "tst": 12}, signal=1.5)
     assert cli.main(["import-features", str(pickle_path), "--trust-pickle"]) == 0
-    assert len(sources.open_store("authors", where)) == 52
+    imported = sources.open_store("authors", where)
+    assert len(imported) == 52
+    dims = {name: m.dim for name, m in imported.modalities.items()}
+    release.write_synthetic_classifiers(where.artifacts / "release-ci", dims,  # authors-ci.yaml's release_dir
+                                        {"asr_sentiment": 1, "beats": 32, "clip": 32, "face_emotion": 16,
+                                         "ocr_sentiment": 1})
     chapters = ["03_mlp", "04_transformers", "05_baseline", "06_ablations", "07_frame_count", "08_results"]
     assert book.main(["--params", str(book.REPO_ROOT / "params" / "authors-ci.yaml"), "--only", *chapters,
                       "--out", str(tmp_path / "executed")]) == 0
@@ -66,6 +71,7 @@ def test_every_chapter_of_the_authors_parameters_runs_on_a_synthetic_release(rea
     shown = "\n".join(str(output.get("data", {}).get("text/markdown", "")) for cell in results.cells
                       for output in cell.get("outputs", []))
     assert "the authors' released features of MovieNet" in shown
+    assert "The authors' published classifiers, scored here" in shown
 
 
 # The release's five features at small widths (divisible by 8 heads), with the authors' training lengths.
@@ -75,7 +81,7 @@ FEATURE_LENGTHS = {"asr_sentiment": 1, "beats": 12, "clip": 10, "face_emotion": 
 
 def reference_for(config):
     """The authors' class that their init_model(config) builds, rebuilt from torch modules (authors_layout)."""
-    from authors_layout import ReferenceMLP, ReferenceMulti, ReferenceSingle
+    from benchmarks.authors_layout import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
     dims, lengths = config["feature_dims"], config["feature_lengths"]
     if config["model"] == "mlp":
@@ -173,7 +179,7 @@ def test_evaluate_release_classifiers_scores_the_three_under_both_protocols(tmp_
                                                                      "face_emotion": 8, "ocr_sentiment": 1})
     results = {protocol: release.evaluate_classifiers(tmp_path / "release", imported, protocol)
                for protocol in release.PROTOCOLS}
-    for protocol, scored in results.items():
+    for scored in results.values():
         assert list(scored) == list(release.CLASSIFIERS)
         assert all(0 <= r["scores"].map <= 100 for r in scored.values())
     assert results["paper"]["multi_transformer"]["capped"] > 0  # 16-row tables: long trailers are cut to fit

@@ -1,3 +1,4 @@
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -16,9 +17,20 @@ def test_saved_results_round_trip_with_their_source(tmp_path):
     assert saved.table.loc["War", "m AP"] == 2.0
 
 
+def scored(seed=0, signal=2.0, videos=60):
+    """Scores of a model whose probabilities follow the labels with noise, on random labels."""
+    import numpy as np
+
+    from genrelib import metrics
+
+    rng = np.random.default_rng(seed)
+    truth = (rng.random((videos, 21)) < 0.25).astype(float)
+    truth[0] = 1  # every genre has a positive
+    return metrics.evaluate(truth, 1 / (1 + np.exp(-(signal * truth + rng.standard_normal(truth.shape) - 1))))
+
+
 def test_each_source_is_named_once_and_scores_are_gathered_beside_the_papers(tmp_path):
-    mlp = report.scores_table({"mlp (this run)": type("S", (), {"summary": lambda self: {
-        "P@0.5": 10.04, "R@0.5": 2.0, "mAP": 30.26}})()}, paper_rows=("mlp",))
+    mlp = report.scores_table({"mlp (this run)": scored()}, paper_rows=("mlp",), resamples=200)
     report.save_result(tmp_path, "03_mlp", mlp, "MLP", "store A")
     report.save_result(tmp_path, "05_baseline", mlp.rename(index={"mlp (this run)": "baseline (this run)"}),
                        "baseline", "store A")
@@ -30,7 +42,7 @@ def test_each_source_is_named_once_and_scores_are_gathered_beside_the_papers(tmp
     assert sources.loc["S1", "results"] == "03_mlp, 05_baseline"
     gathered = report.scores_beside_paper(results)
     assert gathered.index.tolist() == ["mlp (this run)", "paper (MovieNet): mlp", "baseline (this run)"]
-    assert gathered.loc["mlp (this run)", "mAP"] == pytest.approx(30.3)  # rounded to what it supports
+    assert gathered.loc["mlp (this run)", "mAP"] == pytest.approx(round(scored().map, 1))  # what it supports
     assert gathered.loc["paper (MovieNet): mlp", "mAP"] == paper.TABLE_1["mlp"]["mAP"]
     assert gathered["source"].tolist() == ["S1", "paper (MovieNet)", "S1"]
 
@@ -92,3 +104,53 @@ def test_evidence_sweep_figure_tells_every_line_apart_and_marks_the_swept_values
     references = [line for line in strength.get_lines() if line.get_label().startswith("reference")]
     assert len({line.get_linestyle() for line in references}) == 3  # not three identical grey dotted lines
     assert [t.get_text() for t in fig.legends[0].get_texts()][-2:] == ["mlp", "genre-attention"]
+
+
+def test_every_score_comes_with_its_interval_and_a_page_shows_both():
+    model = scored()
+    table = report.scores_table({"m": model}, paper_rows=("mlp",), resamples=200)
+    assert table.loc["m", "mAP low"] < model.map < table.loc["m", "mAP high"]
+    assert table.loc["m", "test videos"] == 60 and table.loc["paper (MovieNet): mlp", "test videos"] == 5283
+    shown = report.show(table)
+    low, high = table.loc["m", ["mAP low", "mAP high"]]
+    assert shown.loc["m", "mAP"] == f"{model.map:.1f} [{low:.1f}, {high:.1f}]"
+    assert shown.loc["paper (MovieNet): mlp", "mAP"] == "63.2"  # the paper prints no interval: none invented
+    assert shown.loc["paper (MovieNet): mlp", "test videos"] == "5,283" and "mAP low" not in shown
+
+
+def test_paired_comparisons_say_whether_a_difference_is_real_and_how_many_videos_would_tell():
+    good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
+    table = report.comparisons({"good": good, "weak": weak}, [("good", "weak"), ("weak", "weak")],
+                               {("good", "weak"): 2.0}, resamples=200)
+    assert table.loc["good \u2212 weak", "distinguishable from 0"] == "yes"
+    assert table.loc["weak \u2212 weak", "mAP difference"] == 0 and table.loc["weak \u2212 weak",
+                                                                                "distinguishable from 0"] == "no"
+    half = (table.loc["good \u2212 weak", "mAP difference high"] - table.loc["good \u2212 weak",
+                                                                                 "mAP difference low"]) / 2
+    assert table.loc["good \u2212 weak", "test videos to tell the paper's"] == int(np.ceil(60 * (half / 2.0) ** 2))
+    assert report.videos_to_tell(4.0, 100, 2.0) == 400  # an interval half as wide needs four times the videos
+    with pytest.raises(ValueError, match="not scored on the same test videos"):
+        report.comparisons({"a": good, "b": scored(seed=2)}, [("a", "b")], resamples=50)
+
+
+def test_per_genre_tables_count_positives_and_mark_genres_too_few_to_read():
+    model = scored(videos=12)
+    table = report.per_genre_table({"m": model})
+    positives = table[("", "positives")]
+    assert positives.drop("macro").tolist() == model.per_genre["positives"].tolist()
+    few = positives.drop("macro") < report.FEW_POSITIVES
+    assert (table.loc[few[few].index, ("", "read")] == "too few").all() and few.any()
+    assert table.loc["macro", ("m", "AP")] == pytest.approx(model.map)
+
+
+def test_the_recipe_table_flags_exactly_what_differs_from_the_paper_configuration():
+    from genrelib import models, paper, training
+
+    dims = {"clip": 8, "ocr": 4}
+    same = report.recipe_table(training.TrainConfig(), models.build_model("multi-transformer", dims, d_model=16))
+    assert same["same"].all()
+    ours = report.recipe_table(training.TrainConfig(learning_rate=3e-4, padding="masked"),
+                               models.build_model("multi-transformer", dims, standardize=True))
+    assert ours.index[~ours["same"]].tolist() == ["learning rate", "padding", "inputs"]
+    assert ours.loc["padding", "from"] == "authors' code" and ours.loc["learning rate", "from"] == "paper"
+    assert str(paper.RECIPE["learning_rate"]) == ours.loc["learning rate", "paper configuration"]

