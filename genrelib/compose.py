@@ -112,4 +112,5 @@ def _fit(image: np.ndarray, width: int, height: int) -> np.ndarray:
     image = np.asarray(image, dtype=np.uint8)
     rows = np.linspace(0, image.shape[0] - 1, height).round().astype(int)
     cols = np.linspace(0, image.shape[1] - 1, width).round().astype(int)
-    return image[rows][:, cols]
+    # indexing the columns leaves a column-major array, whose every per-frame slice would be a slow copy
+    return np.ascontiguousarray(image[rows][:, cols])
