@@ -33,6 +33,8 @@ demo-corpus numbers, never as MovieNet's.
 from __future__ import annotations
 
 import csv
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -279,13 +281,20 @@ def plan_clip(genres: tuple[str, ...], rng: np.random.Generator, scenes: int = 8
     return plan
 
 
-def render_clip(path: Path, plan: list[Scene], rng: np.random.Generator) -> Path:
-    """Encode a planned clip: pictures, cards and speakers' stills, with the soundtrack."""
+def speak(plan: list[Scene]) -> list[np.ndarray]:
+    """The voice of each speech scene of a planned clip, in order (eSpeak NG, :func:`genrelib.compose.speech`)."""
+    return [compose.speech(scene.text, RATE) for scene in plan if scene.kind == "speech"]
+
+
+def render_clip(path: Path, plan: list[Scene], rng: np.random.Generator, voices: list[np.ndarray]) -> Path:
+    """Encode a planned clip: pictures, cards and speakers' stills, with the soundtrack; ``voices`` are its speech
+    scenes' lines, as :func:`speak` gives them."""
+    voices = iter(voices)
     frames, sound = [], []
     for scene in plan:
         style = STYLES[scene.genre] if scene.genre else None
         if scene.kind == "speech":
-            voice = compose.speech(scene.text, RATE)
+            voice = next(voices)
             seconds = max(scene.seconds, len(voice) / RATE + 0.3)
             track = np.zeros(int(RATE * seconds), np.float32)
             track[:len(voice)] = voice
@@ -299,31 +308,52 @@ def render_clip(path: Path, plan: list[Scene], rng: np.random.Generator) -> Path
     return compose.write_video(path, frames, np.concatenate(sound), rate=RATE, size=SIZE)
 
 
+def _render(job: tuple) -> Path:
+    return render_clip(*job)
+
+
 def make_corpus(out: str | Path, videos_per_split: dict[str, int], movienet_dir=None, seed: int = 0,
-                scenes: int = 8, evidence: float = 0.35, speech: bool = True, progress: bool = True) -> Path:
+                scenes: int = 8, evidence: float = 0.35, speech: bool = True, progress: bool = True,
+                workers: int = 1) -> Path:
     """Make (or complete) the demo corpus in ``out``; returns the path of its manifest ``corpus.csv``.
 
     The labelled trailers are the first ``videos_per_split[s]`` of a seeded
     shuffle of each split among trailers with at least one genre. Clips already
-    on disk are kept, so an interrupted run resumes.
+    on disk are kept, so an interrupted run resumes. ``workers`` processes draw
+    and encode the clips; the speech is synthesised here, clip after clip, because
+    eSpeak NG's output depends on what it spoke before in the process: so the
+    same clips come out whatever the number of workers.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     movienet, splits = labels.load_labels(movienet_dir), labels.load_splits(movienet_dir)
-    rows = []
+    rows, missing = [], []
     for split, count in videos_per_split.items():
         labelled = [v for v in splits[split] if movienet.frame.loc[v, "genres"]]
         chosen = np.random.default_rng([seed, labels.SPLIT_NAMES.index(split)]).permutation(labelled)[:count]
-        for youtube_id in progress_bar(chosen, desc=f"demo clips ({split})", enabled=progress):
+        for youtube_id in chosen:
             genres = movienet.frame.loc[youtube_id, "genres"]
             clip_rng = np.random.default_rng([seed, *map(ord, youtube_id)])
             plan = plan_clip(genres, clip_rng, scenes, evidence, speech)
             path = out / f"demo-{youtube_id}.mp4"
             if not path.is_file():
-                render_clip(path, plan, clip_rng)
+                missing.append((path, plan, clip_rng))
             rows.append({"video_id": f"demo-{youtube_id}", "youtube_id": youtube_id, "split": split,
                          "genres": "|".join(genres), "path": path.name,
                          "evidence": "|".join(f"{s.kind}:{s.genre}" for s in plan if s.genre)})
+    jobs = ((path, plan, clip_rng, speak(plan)) for path, plan, clip_rng in missing)
+    bar = progress_bar(total=len(missing), desc="demo clips", enabled=progress)
+    if workers > 1 and len(missing) > 1:
+        # spawn, as extraction does; the pool draws while this process speaks the next clips' lines
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for _ in pool.map(_render, jobs):
+                bar.update()
+    else:
+        for job in jobs:
+            _render(job)
+            bar.update()
+    bar.close()
     manifest = out / MANIFEST
     with open(manifest, "w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

@@ -49,3 +49,20 @@ def test_speech_comes_from_the_packaged_espeak():
 def test_missing_manifest_says_how_to_make_it(tmp_path):
     with pytest.raises(demo.DemoError, match="make_corpus"):
         demo.read_corpus(tmp_path / "corpus.csv")
+
+
+def test_the_same_clips_come_out_of_one_process_or_several(tiny_movienet, tmp_path):
+    """eSpeak NG's output depends on what it spoke before in its process, so the speech is synthesised in one
+    process whatever the number of workers; each corpus is made by a fresh interpreter, as by a chapter."""
+    import hashlib
+    import subprocess
+    import sys
+
+    make = ("import sys; from genrelib import demo_corpus; demo_corpus.make_corpus(sys.argv[1], {'trn': 3, 'tst': 2}, "
+            "sys.argv[2], scenes=4, progress=False, workers=int(sys.argv[3]))")
+    digests = []
+    for workers in (1, 2):
+        out = tmp_path / f"workers{workers}"
+        subprocess.run([sys.executable, "-c", make, str(out), str(tiny_movienet), str(workers)], check=True)
+        digests.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("*.mp4"))})
+    assert len(digests[0]) == 5 and digests[0] == digests[1]
