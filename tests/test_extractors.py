@@ -225,6 +225,25 @@ def test_whisper_transcribes_synthetic_speech_as_english(whisper):
     assert {"nobody", "leaves", "town"} <= set(words.lower().replace(".", "").replace(",", "").split())
 
 
+def test_whisper_encodes_a_window_once_and_transcribes_as_faster_whisper_does(whisper, monkeypatch):
+    from faster_whisper import WhisperModel
+
+    from genrelib import compose
+
+    quiet = np.zeros(RATE, np.float32)
+    speech = np.concatenate([quiet, compose.speech("the alien ship is entering orbit", RATE), quiet])
+    encoded, plain_encode = [], WhisperModel.encode
+    monkeypatch.setattr(WhisperModel, "encode", lambda self, mel: encoded.append(1) or plain_encode(self, mel))
+    ours = whisper.transcribe(speech)
+    assert len(encoded) == 1  # faster-whisper alone encodes it twice: for the language, then to decode
+    plain = WhisperModel(str(weights.registry_whisper_base()), device="cpu", compute_type="int8", local_files_only=True)
+    segments, info = plain.transcribe(speech, vad_filter=True, beam_size=1, condition_on_previous_text=False,
+                                      temperature=whisper.temperatures)
+    assert [(s.start, s.end, s.text.strip()) for s in segments] == [(a, b, words) for a, b, words, _ in ours]
+    assert len(encoded) == 3 and info.language == "en"
+    assert whisper.transcribe(np.zeros(3 * RATE, np.float32)) == []  # silence: no frame to decode, no words
+
+
 def test_whisper_hears_no_words_in_a_music_only_trailer(whisper):
     from genrelib import media, sources
 

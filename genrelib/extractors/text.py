@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import json
 from abc import ABC, abstractmethod
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -163,8 +163,10 @@ class RapidOcrEngine(OcrEngine):
 
         # Detection at the keyframe's own size (at most 448 px, media.keyframes) instead of RapidOCR's default
         # upscaling of the short side to 736 px, and no angle classifier (title cards are upright): 5-7x
-        # faster on real keyframes, with the same or better text.
-        self.engine = RapidOCR(det_limit_type="max", det_limit_side_len=448, use_cls=False)
+        # faster on real keyframes, with the same or better text. Threads as torch's (one per extraction worker),
+        # not onnxruntime's default of every core, which the workers' pools would fight over.
+        self.engine = RapidOCR(det_limit_type="max", det_limit_side_len=448, use_cls=False,
+                               intra_op_num_threads=torch.get_num_threads())
         self.min_confidence = min_confidence
 
     def read(self, image: np.ndarray) -> str:
@@ -178,7 +180,8 @@ class OcrExtractor(Extractor):
     modality = "ocr"
 
     def __init__(self, engine: OcrEngine, encoder: TextEncoder):
-        self.engine, self.encoder, self.correct = engine, encoder, SpellingCorrector()
+        # title cards repeat across keyframes and trailers, and word segmentation is slow Python
+        self.engine, self.encoder, self.correct = engine, encoder, lru_cache(maxsize=4096)(SpellingCorrector())
         self.dim, self.package = encoder.dim, engine.name
         self.model = f"{engine.name} + SymSpell + {encoder.name}"
 
@@ -229,6 +232,34 @@ class PocketSphinxEngine(AsrEngine):
         return segments
 
 
+@cache
+def _whisper_model_class():
+    """faster-whisper's ``WhisperModel``, encoding each 30 s window once per transcript.
+
+    Its ``transcribe`` (1.2.1) encodes the first window twice: to detect the language, on the mel frames
+    through the last, then to decode, through the last but one (``generate_segments`` stops at
+    ``content_frames``), dropping the first encoding. Here language detection reads the frames the
+    decoding reads, and ``encode`` gives its last output again for the same input: the same
+    transcripts for half the encoder's work on a trailer under 30 s of speech.
+    """
+    from faster_whisper import WhisperModel
+
+    class OneEncodingWhisper(WhisperModel):
+        _last = None  # (mel window, encoder output) of the latest encoding
+
+        def detect_language(self, audio=None, features=None, **options):
+            if features is not None and features.shape[-1] > 1:  # with no frame to decode, nothing to share
+                features = features[..., :-1]
+            return super().detect_language(audio, features, **options)
+
+        def encode(self, features):
+            if self._last is None or not np.array_equal(self._last[0], features):
+                self._last = (features, super().encode(features))
+            return self._last[1]
+
+    return OneEncodingWhisper
+
+
 class WhisperEngine(AsrEngine):
     """Whisper through faster-whisper: voice-activity detection first, then one segment per utterance.
 
@@ -240,13 +271,11 @@ class WhisperEngine(AsrEngine):
     """
 
     def __init__(self, model: Path, compute_type: str = "int8", beam_size: int = 1):
-        from faster_whisper import WhisperModel
-
         size = Path(model).name.removeprefix("whisper-").removesuffix("-ct2")
         self.name, self.model = "faster-whisper", f"Whisper {size}"
         try:
-            self.network = WhisperModel(str(model), device="cpu", compute_type=compute_type,
-                                        cpu_threads=torch.get_num_threads(), local_files_only=True)
+            self.network = _whisper_model_class()(str(model), device="cpu", compute_type=compute_type,
+                                                  cpu_threads=torch.get_num_threads(), local_files_only=True)
         except Exception as exc:  # faster-whisper reads the folder as a hub name when it lacks model.bin
             raise weights.WeightsMissing(f"{model} holds no CTranslate2 Whisper model (model.bin, config.json, "
                                  f"tokenizer.json). Cause: {exc}") from exc
