@@ -1,5 +1,6 @@
-# `make book`: set up, execute every chapter on the default data, render the HTML book.
-# `make test`: unit tests, every chapter executed with params/ci.yaml, and the book build.
+# `make book`: set up, execute the chapters on the default data, render the HTML book. A chapter whose recorded
+# run still holds (nothing it depends on changed: genrelib.book) is reused; FORCE=1 executes every chapter.
+# `make test`: unit tests, every chapter executed afresh with params/ci.yaml, and the book build.
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
@@ -23,7 +24,7 @@ movienet: setup
 	$(PY) -m genrelib.cli download-movienet --if-missing
 
 notebooks: movienet
-	$(PY) -m genrelib.book --params params/default.yaml --out $(EXECUTED)
+	$(PY) -m genrelib.book --params params/default.yaml --out $(EXECUTED) $(if $(FORCE),--force)
 
 book: notebooks
 	$(BOOK_BUILD)
@@ -34,7 +35,7 @@ unit: setup
 	$(PY) -m pytest
 
 notebooks-ci: movienet
-	$(PY) -m genrelib.book --params params/ci.yaml --out $(EXECUTED)
+	$(PY) -m genrelib.book --params params/ci.yaml --out $(EXECUTED) --force
 
 test: unit notebooks-ci
 	$(BOOK_BUILD)

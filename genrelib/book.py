@@ -12,22 +12,38 @@ One chapter with papermill's habits: ``-p NAME VALUE`` (repeatable) and ``-f FIL
 (a flat YAML mapping of that chapter's parameters), on top of ``--params`` when given:
 
     python -m genrelib.book --only 03_mlp -p learning_rate 1e-5 -f my_mlp.yaml
+
+A chapter runs again only when something it depends on changed (:func:`stale`); otherwise its executed
+notebook of an earlier build is reused. What it depends on is recorded when it runs: its source, its
+parameters, the genrelib definitions its code reaches (:func:`genrelib.imports.reached_definitions`),
+the installed packages, the ``GENRELIB_*`` settings, and the content of every data file it read or wrote
+and every folder it listed under the data folders (:func:`data_folders`), as its kernel's audit events
+saw them. ``--force``, or ``CI`` set to true, runs every chapter. Each build writes ``status.ipynb`` beside
+the executed chapters: what ran, what was reused and why, on what machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import datetime
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
 import re
 import shutil
 import sys
+import tempfile
 import time
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
-from .paths import REPO_ROOT, Paths, artifacts_dir
+from .paths import REPO_ROOT, Paths, artifacts_dir, shown
 
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 PARAMETERS_TAG = "parameters"
@@ -95,11 +111,52 @@ def load_parameter_file(path: Path, sources: list[Path]) -> dict[str, dict]:
     return {stem: dict(values or {}) for stem, values in content.items()}
 
 
-def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1800) -> Path:
+# The first cell of every executed chapter, removed from the notebook afterwards: it logs each file the kernel
+# opens and each folder it lists under the data folders (Python's audit events; PyAV opens its files in C, so
+# genrelib.media raises an event of its own). Plain Python: a chapter depends on nothing of the runner.
+TRACE_CELL = """\
+def _trace(log, folders, ignored):
+    import os, sys
+    out, seen, writing = open(log, "a", buffering=1), set(), os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT
+
+    def within(path, roots):
+        return any(path == root or path.startswith(root + os.sep) for root in roots)
+
+    def note(kind, path):
+        if path is None or isinstance(path, int) or (kind, path) in seen:
+            return
+        seen.add((kind, path))
+        path = os.path.realpath(os.fsdecode(path))
+        if within(path, folders) and not within(path, ignored):
+            out.write(kind + "\\t" + path + "\\n")
+
+    def hook(event, args):
+        if event == "open":
+            note("write" if args[2] & writing else "read", args[0])
+        elif event == "os.rename":
+            note("write", args[1])
+        elif event in ("os.listdir", "os.scandir"):
+            note("list", "." if args[0] is None else args[0])
+        elif event == "genrelib.read":
+            note("read", args[0])
+
+    sys.addaudithook(hook)
+
+
+_trace({log!r}, {folders!r}, {ignored!r})
+del _trace
+"""
+TRACE_TAG = "genrelib-trace"
+
+
+def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1800,
+            trace: tuple[Path, list[Path], list[Path]] | None = None) -> Path:
     """Run one chapter with papermill into ``out_dir/<stem>.ipynb``.
 
     The injected-parameters cell is tagged ``hide-cell`` so the book shows it
     folded: readers see which values produced the page without it leading it.
+    With ``trace`` (log file, data folders, folders to leave out), the kernel logs
+    the data it reads and writes there (:data:`TRACE_CELL`).
     """
     import jupytext
     import nbformat
@@ -108,13 +165,23 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{source.stem}.ipynb"
     unexecuted = out_dir / f".{source.stem}.input.ipynb"
-    nbformat.write(jupytext.read(source), unexecuted)
+    notebook = jupytext.read(source)
+    if trace is not None:
+        log, folders, ignored = trace
+        code = TRACE_CELL.format(log=str(log), folders=[str(f) for f in folders], ignored=[str(f) for f in ignored])
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(code, metadata={"tags": [TRACE_TAG]}))
+    nbformat.write(notebook, unexecuted)
     try:
         papermill.execute_notebook(str(unexecuted), str(target), parameters=parameters, kernel_name="python3",
                                    cwd=str(source.parent), execution_timeout=cell_timeout, progress_bar=False)
     finally:
         unexecuted.unlink(missing_ok=True)
     executed = nbformat.read(target, as_version=4)
+    if trace is not None:  # the page as if the chapter had run without it, execution counts included
+        executed.cells = [c for c in executed.cells if TRACE_TAG not in c.metadata.get("tags", [])]
+        for cell in executed.cells:
+            if cell.get("execution_count"):
+                cell.execution_count -= 1
     for cell in executed.cells:
         tags = cell.metadata.get("tags", [])
         if INJECTED_TAG in tags and "hide-cell" not in tags:
@@ -123,8 +190,196 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
     return target
 
 
-def status_table(executed_dir: Path) -> pd.DataFrame:
-    """Each executed chapter's run time and parameters, from the metadata papermill wrote."""
+# --- the cache: a chapter runs again only when something it depends on changed ---------------------------------
+
+def use_cache(force: bool = False) -> bool:
+    """Whether earlier runs may be reused: not with ``--force``, and never under CI, which always runs fresh."""
+    return not force and os.environ.get("CI", "").strip().lower() not in ("1", "true", "yes")
+
+
+def cache_dir() -> Path:
+    """Where each chapter's latest run is recorded: beside the artifacts it depends on."""
+    return artifacts_dir() / "book-cache"
+
+
+@cache
+def environment() -> dict[str, str]:
+    """What every chapter's results rest on besides its inputs: Python, the platform, each installed package."""
+    packages = sorted(f"{d.metadata['Name']}=={d.version}".lower() for d in importlib.metadata.distributions())
+    return {"python": platform.python_version(), "platform": platform.platform(),
+            "packages": hashlib.sha256("\n".join(packages).encode()).hexdigest()}
+
+
+def settings() -> dict[str, str]:
+    """The ``GENRELIB_*`` variables, which move data and weights."""
+    return {name: value for name, value in sorted(os.environ.items()) if name.startswith("GENRELIB_")}
+
+
+def chapter_code(source: Path) -> str:
+    import jupytext
+
+    return "\n".join(cell.source for cell in jupytext.read(source).cells if cell.cell_type == "code")
+
+
+def chapter_key(source: Path, parameters: dict, library: Path | None = None) -> dict:
+    """What a chapter's run depends on besides its data: its source, parameters, the code it uses of the library
+    (genrelib unless another package is named), the packages and the settings."""
+    from .imports import PACKAGE, reached_definitions
+
+    return {"source": hashlib.sha256(source.read_bytes()).hexdigest(), "parameters": parameters,
+            "code": reached_definitions(chapter_code(source), library or PACKAGE), "environment": environment(),
+            "settings": settings()}
+
+
+def data_folders(out_dir: Path, parameters: dict) -> tuple[list[Path], list[Path]]:
+    """The folders whose files count as a chapter's data, and those inside them that do not: the artifacts,
+    the repository and the shared folder beside it, the executed chapters, folders named by ``GENRELIB_*``
+    settings or by parameters; not the library, the chapter sources, the virtual environment or this cache
+    (code and packages are keyed on their own)."""
+    folders = [artifacts_dir(), REPO_ROOT, REPO_ROOT.parent / "shared", out_dir]
+    folders += [Path(v).expanduser() for v in [*settings().values(), *parameters.values()]
+                if isinstance(v, str) and v and Path(v).expanduser().exists()]
+    ignored = [REPO_ROOT / "genrelib", NOTEBOOK_DIR, REPO_ROOT / ".git", REPO_ROOT / "_build", Path(sys.prefix),
+               cache_dir()]
+    return [Path(os.path.realpath(f)) for f in folders], [Path(os.path.realpath(f)) for f in ignored]
+
+
+class Digests:
+    """sha256 of files, remembered by size and modification time so that an unchanged store is not read again."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.known = json.loads(path.read_text()) if path.is_file() else {}
+
+    def __call__(self, file: Path) -> str | None:
+        """The file's digest, None when it is gone."""
+        try:
+            stat = file.stat()
+        except FileNotFoundError:
+            return None
+        size, mtime, digest = self.known.get(str(file), (None, None, None))
+        if (size, mtime) != (stat.st_size, stat.st_mtime_ns):
+            digest = hashlib.sha256(file.read_bytes()).hexdigest()
+            self.known[str(file)] = (stat.st_size, stat.st_mtime_ns, digest)
+        return digest
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(self.known))
+
+
+def listing(folder: Path, suffixes: set[str]) -> str | None:
+    """A digest of a folder's entries (hidden ones, this code's temporary files, left out; only those ending in
+    ``suffixes`` when given); None when the folder is gone."""
+    if not folder.is_dir():
+        return None
+    names = sorted(n for n in os.listdir(folder) if not n.startswith(".") and
+                   (not suffixes or Path(n).suffix in suffixes))
+    return hashlib.sha256("\n".join(names).encode()).hexdigest()
+
+
+def traced(log: Path, digests: Digests, own: Path) -> dict:
+    """What a chapter's kernel logged, as the digests of the data files it read or wrote (a folder written by a
+    rename counts with its files) and of the folders it listed; its own executed notebook left out."""
+    seen = {"read": set(), "write": set(), "list": set()}
+    for line in log.read_text().splitlines():
+        kind, path = line.split("\t", 1)
+        seen[kind].add(Path(path))
+
+    def files(paths):
+        for path in paths:
+            if path.is_dir():
+                yield from (f for f in path.rglob("*") if f.is_file() and not f.name.startswith("."))
+            elif path.is_file() and not path.name.startswith(".") and path != own:
+                yield path
+
+    written = sorted(set(files(seen["write"])))
+    data = {str(f): digests(f) for f in sorted(set(files(seen["read"])) | set(written))}
+    suffixes = {}
+    for file in map(Path, data):
+        suffixes.setdefault(file.parent, set()).add(file.suffix)
+    folders = {str(d): listing(d, suffixes.get(d, set())) for d in sorted(seen["list"]) if d.is_dir()}
+    return {"files": data, "folders": folders, "written": [str(f) for f in written]}
+
+
+def stale(entry: dict | None, key: dict, digests: Digests) -> str | None:
+    """Why a chapter must run again, or None when its recorded run (``entry``) still holds: the first thing
+    found that differs, among its key (:func:`chapter_key`) and the data it read and wrote."""
+    if entry is None:
+        return "no earlier run recorded"
+    for part, what in (("source", "its source"), ("parameters", "its parameters"),
+                       ("environment", "the installed packages or Python"), ("settings", "the GENRELIB_* settings")):
+        if entry["key"][part] != key[part]:
+            return f"{what} changed"
+    before, now = entry["key"]["code"], key["code"]
+    changed = sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name))
+    if changed:
+        return "genrelib code it uses changed: " + ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
+    for file, digest in entry["files"].items():
+        if digests(Path(file)) != digest:
+            return f"{shown(file)} changed" if Path(file).exists() else f"{shown(file)} is gone"
+    suffixes = {}
+    for file in map(Path, entry["files"]):
+        suffixes.setdefault(file.parent, set()).add(file.suffix)
+    for folder, digest in entry["folders"].items():
+        if listing(Path(folder), suffixes.get(Path(folder), set())) != digest:
+            return f"the files in {shown(folder)} changed"
+    return None
+
+
+def read_entry(stem: str) -> dict | None:
+    path = cache_dir() / f"{stem}.json"
+    entry = json.loads(path.read_text()) if path.is_file() else None
+    return entry if entry is not None and (cache_dir() / f"{stem}.ipynb").is_file() else None
+
+
+def write_entry(stem: str, entry: dict, notebook: Path) -> None:
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(notebook, cache_dir() / f"{stem}.ipynb")
+    (cache_dir() / f"{stem}.json").write_text(json.dumps(entry, indent=1))
+
+
+def forget_entry(stem: str) -> None:
+    for suffix in (".json", ".ipynb"):
+        (cache_dir() / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
+def run_chapter(source: Path, parameters: dict, out_dir: Path, reuse: bool, digests: Digests, results: Path,
+                library: Path | None = None) -> dict:
+    """Reuse the chapter's recorded run when nothing it depends on changed, else execute it and record what it
+    depended on. Returns how this build made it: ``this build`` (executed or reused), ``why``, ``seconds``."""
+    start = time.perf_counter()
+    key = chapter_key(source, parameters, library)
+    entry = read_entry(source.stem)
+    why = stale(entry, key, digests) if reuse else "every chapter runs (--force, or CI)"
+    target = out_dir / f"{source.stem}.ipynb"
+    if why is None:
+        recorded = cache_dir() / f"{source.stem}.ipynb"
+        if not target.is_file() or target.read_bytes() != recorded.read_bytes():
+            out_dir.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(recorded, target)
+        return {"this build": "reused", "why": "nothing it depends on changed",
+                "seconds": time.perf_counter() - start}
+    forget_entry(source.stem)
+    for file in (entry or {}).get("written", []):  # results it wrote last time: this run writes its own
+        if Path(file).is_relative_to(results):
+            Path(file).unlink(missing_ok=True)
+    folders, ignored = data_folders(out_dir, {**declared_parameters(source), **parameters})
+    handle, log = tempfile.mkstemp(prefix=f"genrelib-{source.stem}-", suffix=".trace")
+    os.close(handle)
+    try:
+        execute(source, parameters, out_dir, trace=(Path(log), folders, ignored))
+        data = traced(Path(log), digests, Path(os.path.realpath(target)))
+    finally:
+        Path(log).unlink(missing_ok=True)
+    seconds = time.perf_counter() - start
+    write_entry(source.stem, {"key": key, **data, "seconds": seconds}, target)
+    return {"this build": "executed", "why": why, "seconds": seconds}
+
+
+def status_table(executed_dir: Path, build: dict[str, dict] | None = None) -> pd.DataFrame:
+    """Each executed chapter's run time and parameters, from the metadata papermill wrote; with ``build`` (what
+    :func:`run_chapter` returned, by chapter) also how this build made it: executed or reused, why, in how long."""
     import nbformat
 
     rows = []
@@ -135,7 +390,74 @@ def status_table(executed_dir: Path) -> pd.DataFrame:
                      "status": ("error" if papermill.get("exception") else
                                 "ok" if papermill.get("end_time") else "running (this page)"),
                      "parameters": ", ".join(f"{k}={v}" for k, v in (papermill.get("parameters") or {}).items())})
-    return pd.DataFrame(rows, columns=["chapter", "started", "seconds", "status", "parameters"]).set_index("chapter")
+    table = pd.DataFrame(rows, columns=["chapter", "started", "seconds", "status", "parameters"]).set_index("chapter")
+    if build is None:
+        return table
+    made = pd.DataFrame.from_dict(build, orient="index").reindex(table.index)
+    table.insert(0, "this build", made["this build"].fillna("not run"))
+    table.insert(1, "seconds in this build", made["seconds"].round(1))
+    table["why"] = made["why"].fillna("")
+    return table
+
+
+STATUS_PAGE = "status.ipynb"  # in the table of contents after the chapters
+KEY_PACKAGES = ("torch", "numpy", "pandas", "scikit-learn", "onnxruntime", "ctranslate2", "faster-whisper",
+                "transformers", "av", "papermill", "jupyter-book")
+
+
+def machine() -> pd.Series:
+    """What this build ran on: Python, the key packages' versions, the CPU and its cores, the GPU."""
+    from .extractors.base import package_version
+
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.is_file():
+        cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo.read_text().splitlines()
+                    if line.startswith("model name")), cpu)
+    try:
+        import torch
+
+        gpu = ", ".join(torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())) or "none"
+    except ImportError:
+        gpu = "unknown (torch is not installed)"
+    return pd.Series({"Python": platform.python_version(), "platform": platform.platform(), "CPU": cpu,
+                      "CPU cores": os.cpu_count(), "GPU": gpu,
+                      **{package: package_version(package) for package in KEY_PACKAGES}}, name="version")
+
+
+def status_page(executed_dir: Path, build: dict[str, dict], seconds: float, params: Path | None):
+    """The book's build status page, QuantEcon's habit: how this build made each chapter, and on what (a notebook
+    whose tables are outputs, shown as every chapter's tables are)."""
+    import nbformat
+
+    def shown_table(table: pd.DataFrame):
+        cell = nbformat.v4.new_code_cell("", metadata={"tags": ["remove-input"]})
+        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": table.to_html(),
+                                                                       "text/plain": table.to_string()})]
+        return cell
+
+    executed = sum(made["this build"] == "executed" for made in build.values())
+    when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    with_params = f" with `{shown(params)}`" if params else ""
+    intro = f"""# Build status
+
+This page is written by the build (`genrelib.book`), not by hand. Built {when}{with_params} in {seconds:.0f} s:
+{executed} chapter(s) executed, {len(build) - executed} reused.
+
+A chapter is executed again only when something it depends on changed since its recorded run: its source,
+its parameters, the genrelib code it uses, the installed packages, or a data file it read or wrote (label
+files, the stores, checkpoints and results of earlier chapters, by content). Otherwise its executed page of
+that run is reused, with the time and duration of that run. `make book FORCE=1` executes every chapter;
+`make test` and CI always do."""
+    notes = """*started* and *seconds*: when the chapter's page was executed and for how long; *seconds in this build*:
+its execution, or for a reused page the check that found nothing changed.
+
+## Environment"""
+    return nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_markdown_cell(intro), shown_table(status_table(executed_dir, build)),
+               nbformat.v4.new_markdown_cell(notes), shown_table(machine().to_frame())],
+        metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+                  "language_info": {"name": "python"}})
 
 
 # a paragraph holding a table's header line, then its |---| line (dashes, or typeset as a dash)
@@ -205,6 +527,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="one parameter of the one chapter named by --only (papermill's -p)")
     parser.add_argument("-f", "--parameters-file", type=Path, default=None,
                         help="a flat YAML file of that chapter's parameters (papermill's -f)")
+    parser.add_argument("--force", action="store_true",
+                        help="execute every chapter, even those whose recorded run still holds")
     parser.add_argument("--check-html", type=Path, default=None, metavar="HTML_DIR",
                         help="check the built book instead of running chapters (see check_built_html)")
     args = parser.parse_args(argv)
@@ -232,16 +556,38 @@ def main(argv: list[str] | None = None) -> int:
     except (ParameterError, OSError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if not args.only:  # a full build: results of earlier builds must not reach the results chapter
-        shutil.rmtree(Paths(REPO_ROOT, artifacts_dir()).results, ignore_errors=True)
-    for source in sources:
-        if args.only and source.stem not in args.only:
-            continue
-        start = time.perf_counter()
-        print(f"executing {source.name} with {parameters.get(source.stem, {})}", flush=True)
-        execute(source, parameters.get(source.stem, {}), args.out)
-        print(f"  done in {time.perf_counter() - start:.1f} s", flush=True)
+    build(sources, parameters, args.out, use_cache(args.force), only=args.only, params_file=args.params)
     return 0
+
+
+def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse: bool = True,
+          only: list[str] | None = None, params_file: Path | None = None, library: Path | None = None) -> dict:
+    """Make every chapter (those in ``only``), each executed or reused (:func:`run_chapter`), then the status page
+    (:data:`STATUS_PAGE`) beside them; returns how each was made."""
+    import nbformat
+
+    results = Path(os.path.realpath(Paths(REPO_ROOT, artifacts_dir()).results))
+    if not only:  # a full build: only results that a reusable recorded run wrote may reach chapter 8
+        kept = {file for s in sources if reuse and (entry := read_entry(s.stem)) for file in entry["written"]}
+        for file in results.glob("*") if results.is_dir() else []:
+            if str(file) not in kept:
+                file.unlink()
+    digests = Digests(cache_dir() / "digests.json")
+    made, start = {}, time.perf_counter()
+    for source in sources:
+        if only and source.stem not in only:
+            continue
+        print(f"{source.name} with {parameters.get(source.stem, {})}", flush=True)
+        try:
+            made[source.stem] = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests,
+                                            results, library)
+        finally:
+            digests.save()
+        how = made[source.stem]
+        print(f"  {how['this build']} in {how['seconds']:.1f} s" +
+              (f" ({how['why']})" if how["this build"] == "executed" else ""), flush=True)
+    nbformat.write(status_page(out_dir, made, time.perf_counter() - start, params_file), out_dir / STATUS_PAGE)
+    return made
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ so the caller can record an empty modality and go on.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,6 +56,7 @@ def _open(path: str | os.PathLike):
         raise MediaError(f"{path}: is a directory, not a video file; give the path of a file inside it")
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
+    sys.audit("genrelib.read", str(path))  # PyAV opens it in C, unseen by the "open" event the book's cache follows
     try:
         return av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:

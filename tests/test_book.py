@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import pytest
@@ -112,7 +113,7 @@ def test_one_chapter_runs_with_p_and_f_like_papermill(tmp_path, real_movienet): 
     assert book.main(["--only", "01_data", "-f", str(flat), "-p", "seed", "2", "--out", str(tmp_path / "out")]) == 0
     executed = nbformat.read(tmp_path / "out" / "01_data.ipynb", as_version=4)
     assert executed.metadata.papermill.parameters == {"seed": 2}  # -p wins over -f
-    assert [p.name for p in (tmp_path / "out").iterdir()] == ["01_data.ipynb"]  # --only ran one chapter
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["01_data.ipynb", book.STATUS_PAGE]  # one chapter
 
 
 def test_a_chapter_runs_with_plain_jupytext_and_papermill(tmp_path, real_movienet):
@@ -144,3 +145,146 @@ def test_the_html_check_finds_a_missing_stylesheet_and_a_machine_path(tmp_path):
     assert [p.split(":")[1] for p in book.check_built_html(tmp_path)] == [" shows a Markdown table as raw text"]
     empty = tmp_path / "nothing"
     assert book.check_built_html(empty) == [f"{empty}: no built page; build the book first"]
+
+
+MAKE = """---
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+# Make
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+seed = 0
+```
+
+```{code-cell} ipython3
+import os
+from pathlib import Path
+
+from fakelib import tools
+
+artifacts = Path(os.environ["GENRELIB_ARTIFACTS"])
+(artifacts / "made.txt").write_text(tools.make((artifacts / "labels.txt").read_text(), seed))
+```
+"""
+USE = """---
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+# Use
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+verbose = True
+```
+
+```{code-cell} ipython3
+import os
+from pathlib import Path
+
+print((Path(os.environ["GENRELIB_ARTIFACTS"]) / "made.txt").read_text())
+```
+"""
+TOOLS = "def make(labels, seed):\n    return labels.upper() + str(seed)\n\n\ndef unused():\n    return 1\n"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+
+
+@pytest.fixture
+def two_chapters(tmp_path, monkeypatch):
+    """Two chapters: the first writes a file from a label file with a function of a small library (``fakelib``, on
+    the kernels' path), the second reads that file. Returns a build of both: chapter -> executed or reused."""
+    notebooks, library = tmp_path / "notebooks", tmp_path / "lib" / "fakelib"
+    notebooks.mkdir()
+    library.mkdir(parents=True)
+    (notebooks / "01_make.md").write_text(MAKE)
+    (notebooks / "02_use.md").write_text(USE)
+    (library / "__init__.py").write_text("")
+    (library / "tools.py").write_text(TOOLS)
+    artifacts = Path(os.environ["GENRELIB_ARTIFACTS"])
+    artifacts.mkdir()
+    (artifacts / "labels.txt").write_text("drama")
+    monkeypatch.setenv("PYTHONPATH", str(library.parent))
+    monkeypatch.delenv("CI", raising=False)
+
+    def build(parameters=None, reuse=True):
+        made = book.build(book.chapters(notebooks), parameters or {}, tmp_path / "out", reuse, library=library)
+        build.why = {stem: how["why"] for stem, how in made.items()}
+        return {stem: how["this build"] for stem, how in made.items()}
+
+    build.notebooks, build.library, build.artifacts, build.out = notebooks, library, artifacts, tmp_path / "out"
+    return build
+
+
+BOTH_EXECUTED = {"01_make": "executed", "02_use": "executed"}
+BOTH_REUSED = {"01_make": "reused", "02_use": "reused"}
+
+
+def test_a_chapter_is_executed_again_only_when_something_it_depends_on_changed(two_chapters):
+    build = two_chapters
+    assert build() == BOTH_EXECUTED
+    page = (build.out / "02_use.ipynb").read_bytes()
+    assert build() == BOTH_REUSED
+    assert (build.out / "02_use.ipynb").read_bytes() == page
+    (build.out / "02_use.ipynb").unlink()  # a cleaned book folder is refilled from the cache
+    assert build() == BOTH_REUSED and (build.out / "02_use.ipynb").read_bytes() == page
+
+    edit(build.notebooks / "01_make.md", "# Make", "# Make the file")  # prose: the file it writes stays the same
+    assert build() == {"01_make": "executed", "02_use": "reused"} and build.why["01_make"] == "its source changed"
+    assert build({"01_make": {"seed": 1}}) == BOTH_EXECUTED  # a parameter, and what it changes downstream
+    assert build.why["02_use"].endswith("made.txt changed")
+    edit(build.library / "tools.py", "return 1", "return 2")  # code no chapter uses
+    assert build({"01_make": {"seed": 1}}) == BOTH_REUSED
+    edit(build.library / "tools.py", "labels.upper()", "labels.title()")  # code the first chapter uses
+    assert build({"01_make": {"seed": 1}}) == BOTH_EXECUTED
+    assert build.why["01_make"] == "genrelib code it uses changed: fakelib.tools.make"
+    (build.artifacts / "labels.txt").write_text("comedy")  # data the first chapter reads
+    assert build({"01_make": {"seed": 1}}) == BOTH_EXECUTED and build.why["01_make"].endswith("labels.txt changed")
+    (build.artifacts / "made.txt").unlink()  # what the first wrote: made again, the same, so the second is reused
+    assert build({"01_make": {"seed": 1}}) == {"01_make": "executed", "02_use": "reused"}
+    assert build.why["01_make"].endswith("made.txt is gone")
+
+
+def test_ci_and_force_execute_every_chapter(two_chapters, monkeypatch):
+    assert two_chapters() == BOTH_EXECUTED
+    assert two_chapters(reuse=False) == BOTH_EXECUTED
+    monkeypatch.setenv("CI", "true")
+    assert not book.use_cache() and book.use_cache() == book.use_cache(force=True)
+    assert two_chapters(reuse=book.use_cache()) == BOTH_EXECUTED
+    monkeypatch.setenv("CI", "false")
+    assert two_chapters(reuse=book.use_cache()) == BOTH_REUSED
+
+
+def test_the_status_page_says_how_each_chapter_was_made_and_on_what(two_chapters):
+    import nbformat
+
+    two_chapters()
+    two_chapters()
+    page = nbformat.read(two_chapters.out / book.STATUS_PAGE, as_version=4)
+    assert "0 chapter(s) executed, 2 reused" in page.cells[0].source
+    status, machine = (cell.outputs[0]["data"]["text/plain"] for cell in page.cells if cell.cell_type == "code")
+    assert "01_make" in status and "reused" in status and "nothing it depends on changed" in status
+    assert all(what in machine for what in ("Python", "torch", "CPU cores", "GPU"))
+    toc = (book.REPO_ROOT / "_toc.yml").read_text()
+    assert f"book/executed/{Path(book.STATUS_PAGE).stem}" in toc  # the page is in the book
+
+
+def test_the_trace_cell_leaves_no_mark_on_the_executed_page(tmp_path, chapter):
+    import nbformat
+
+    log = tmp_path / "trace.log"
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "in.txt").write_text("x")
+    source = chapter.read_text().replace('result = f"{store}-{seed}"', 'result = open("' + str(data / "in.txt") +
+                                         '").read() + f"{store}-{seed}"')
+    chapter.write_text(source)
+    executed = nbformat.read(book.execute(chapter, {}, tmp_path / "out", trace=(log, [data], [])), as_version=4)
+    assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == [1, 2]
+    assert executed.cells[-1].outputs[0]["text"].strip() == "xdemo-0"
+    assert log.read_text() == f"read\t{os.path.realpath(data / 'in.txt')}\n"
