@@ -430,8 +430,9 @@ def status_page(executed_dir: Path, build: dict[str, dict], seconds: float, para
     whose tables are outputs, shown as every chapter's tables are)."""
     import nbformat
 
-    def shown_table(table: pd.DataFrame):
-        cell = nbformat.v4.new_code_cell("", metadata={"tags": ["remove-input"]})
+    def shown_table(table: pd.DataFrame, made_by: str):
+        # the source is hidden but must not be empty: the book leaves out an empty cell, outputs and all
+        cell = nbformat.v4.new_code_cell(made_by, metadata={"tags": ["remove-input"]})
         cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": table.to_html(),
                                                                        "text/plain": table.to_string()})]
         return cell
@@ -454,8 +455,9 @@ its execution, or for a reused page the check that found nothing changed.
 
 ## Environment"""
     return nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_markdown_cell(intro), shown_table(status_table(executed_dir, build)),
-               nbformat.v4.new_markdown_cell(notes), shown_table(machine().to_frame())],
+        cells=[nbformat.v4.new_markdown_cell(intro),
+               shown_table(status_table(executed_dir, build), "book.status_table(executed_dir, build)"),
+               nbformat.v4.new_markdown_cell(notes), shown_table(machine().to_frame(), "book.machine()")],
         metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                   "language_info": {"name": "python"}})
 
