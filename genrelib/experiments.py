@@ -76,11 +76,12 @@ def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, 
 
 
 def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoints: Path, seeds=(0,),
-                 progress: bool = False, **model_options) -> pd.DataFrame:
+                 progress: bool = False, **model_options) -> tuple[pd.DataFrame, dict]:
     """Test mAP of the paper configuration of ``kind``, of it with each of our options alone
     (:data:`genrelib.models.OURS`, :data:`genrelib.training.OURS`) and with all of them, on one store and the
     same seeds; one row per configuration with the mean, standard deviation and the difference from the paper
-    configuration's mean."""
+    configuration's mean. Also returns each configuration's test :class:`~genrelib.metrics.Scores` of the first
+    seed, for paired comparisons."""
     dims = {name: m.dim for name, m in store.modalities.items()}
     accepted = set(build_model(kind, dims, **model_options).hyper)
     choices = {"paper configuration": ({}, {})}
@@ -89,7 +90,7 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
     everything = ({k: v for options, _ in choices.values() for k, v in options.items()},
                   {k: v for _, options in choices.values() for k, v in options.items()})
     choices["all of ours"] = everything
-    rows = []
+    rows, first_seed = [], {}
     for number, (label, (model_changes, train_changes)) in enumerate(choices.items()):
         maps = []
         for seed in seeds:
@@ -99,13 +100,14 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
                                  checkpoints / f"options-{kind}-{number}-seed{seed}-{store.path.name}.pt",
                                  progress=progress)
             maps.append(run.test_scores.map)
+            first_seed.setdefault(label, run.test_scores)
         changes = {**model_changes, **train_changes}
         rows.append({"configuration": label, "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "none",
                      "mAP": float(np.mean(maps)), "mAP std": float(np.std(maps, ddof=1)) if len(maps) > 1 else np.nan,
                      "seeds": len(maps)})
     table = pd.DataFrame(rows).set_index("configuration")
     table["vs paper configuration"] = table["mAP"] - table.loc["paper configuration", "mAP"]
-    return table
+    return table, first_seed
 
 
 def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, checkpoints: Path,

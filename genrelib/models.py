@@ -156,8 +156,9 @@ class FeatureClassifier(nn.Module):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             fresh = type(self)(self.dims, **self.hyper)
-        trainable = {name for name, parameter in self.named_parameters() if parameter.requires_grad}
-        self.load_state_dict({k: v for k, v in fresh.state_dict().items() if k in trainable}, strict=False)
+        frozen = {name for name, parameter in self.named_parameters() if not parameter.requires_grad}
+        self.load_state_dict({k: v for k, v in fresh.state_dict().items()
+                              if k not in frozen and not k.startswith("scaling.")}, strict=False)
 
     def _inputs(self, batch: dict[str, Padded]):
         self._check(batch)
@@ -214,38 +215,68 @@ class Positions(nn.Module):
     is an error. ``sinusoidal``: the same with a fixed table. ``interpolated`` (ours): a sequence longer than
     the table reads it linearly interpolated to its own length (its real tokens, not the batch's padded
     length), so row i keeps meaning "the i-th of L tokens spread over the trailer".
+
+    A learned table is held in two parameters, the first ``reach`` rows and the rest, and saved and loaded as
+    the one ``table``: rows past the longest sequence trained on then get no gradient at all (``None``), so
+    Adam and gradient clipping skip them instead of updating 5,000 rows of zeros each step. The arithmetic is
+    the same: Adam leaves a row that never had a gradient where it was drawn, clipping counts it as zero.
     """
 
-    def __init__(self, rows: int, width: int, kind: str = "learned", dropout: float = 0.0):
+    def __init__(self, rows: int, width: int, kind: str = "learned", dropout: float = 0.0, reach: int | None = None):
         super().__init__()
         if kind not in POSITION_KINDS:
             raise ValueError(f"positions must be one of {POSITION_KINDS}, not {kind!r}")
         self.kind = kind
         if kind == "sinusoidal":
-            self.register_buffer("table", sinusoids(rows, width))
+            self.register_buffer("fixed", sinusoids(rows, width))
         else:
-            self.table = nn.Parameter(torch.empty(rows, width).normal_(std=0.02))
+            table = torch.empty(rows, width).normal_(std=0.02)
+            reach = min(rows, reach or rows)
+            self.head, self.tail = nn.Parameter(table[:reach].clone()), nn.Parameter(table[reach:].clone())
         self.dropout = Dropout(dropout)
+
+    @property
+    def table(self) -> torch.Tensor:
+        """The whole table (rows x width)."""
+        return self.fixed if self.kind == "sinusoidal" else torch.cat([self.head, self.tail])
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        table = self.table
+        destination[prefix + "table"] = table if keep_vars else table.detach()
+
+    def _load_from_state_dict(self, state_dict, prefix, *args):
+        table = state_dict.pop(prefix + "table", None)
+        if table is not None:
+            if self.kind == "sinusoidal":
+                state_dict[prefix + "fixed"] = table
+            else:
+                reach = len(self.head)
+                state_dict[prefix + "head"], state_dict[prefix + "tail"] = table[:reach], table[reach:]
+        super()._load_from_state_dict(state_dict, prefix, *args)
 
     def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         return self.dropout(tokens + self.read(mask))
 
     def read(self, mask: torch.Tensor) -> torch.Tensor:
         """Positions (batch or 1, tokens, width) for a padded batch whose real tokens come first."""
-        rows, length = len(self.table), mask.shape[1]
+        length = mask.shape[1]
+        if self.kind != "sinusoidal" and length <= len(self.head):
+            return self.head[:length].unsqueeze(0)  # the tail takes no part, and so gets no gradient
+        table = self.table
+        rows = len(table)
         if length <= rows:
-            return self.table[:length].unsqueeze(0)
+            return table[:length].unsqueeze(0)
         if self.kind != "interpolated":
             raise ValueError(f"a sequence of {length} tokens is longer than its {rows}-row position table; cap it "
                              "with equidistant frames, or use positions='interpolated'")
         lengths = mask.sum(1, keepdim=True)
-        index = torch.arange(length, device=mask.device, dtype=self.table.dtype).expand(mask.shape)
+        index = torch.arange(length, device=mask.device, dtype=table.dtype).expand(mask.shape)
         stretch = torch.where(lengths > rows, (rows - 1) / (lengths - 1).clamp(min=1), 1.0)
         where = (index * stretch).clamp(max=rows - 1)
         low = where.floor().long()
         high = (low + 1).clamp(max=rows - 1)
         weight = (where - low).unsqueeze(-1)
-        return self.table[low] * (1 - weight) + self.table[high] * weight
+        return table[low] * (1 - weight) + table[high] * weight
 
 
 class EncoderLayer(nn.Module):
@@ -362,6 +393,12 @@ def _position_rows(dims: dict[str, int], positions: str, rows: int | dict[str, i
     return {name: int(rows.get(name, default[name])) for name in dims}
 
 
+def _reach(name: str) -> int:
+    """Table rows a modality's training sequences reach: its paper training length and the <SEP>/<CLS> (a longer
+    training sequence still trains correctly, reading the rest of the table too)."""
+    return TRAIN_LENGTHS.get(name, OTHER_MODALITY_LENGTH) + 1
+
+
 def _uniform_token(width: int) -> nn.Parameter:
     """A learned <SEP> or <CLS> vector, drawn as the authors' ``torch.rand((1, 1, d))``."""
     return nn.Parameter(torch.rand(1, 1, width))
@@ -390,7 +427,7 @@ class SingleTransformer(FeatureClassifier):
         self.sep, self.positions, self.project = nn.ParameterDict(), nn.ModuleDict(), nn.ModuleDict()
         for name, dim in dims.items():  # the authors' order: <SEP>, positions, projection
             self.sep[name] = _uniform_token(d_model)
-            self.positions[name] = Positions(rows[name], d_model, positions, position_dropout)
+            self.positions[name] = Positions(rows[name], d_model, positions, position_dropout, _reach(name))
             self.project[name] = nn.Linear(dim, d_model)
         self.encoder = Encoder(d_model, heads, layers, ff_dim, dropout)
         self.cls = _uniform_token(d_model)
@@ -440,7 +477,7 @@ class MultiTransformer(FeatureClassifier):
             if d_model:
                 self.project[name] = self._projection(dim, d)
             if name not in self.averaged:
-                self.positions[name] = Positions(rows[name], d, positions, dropout)
+                self.positions[name] = Positions(rows[name], d, positions, dropout, _reach(name))
                 self.encoders[name] = Encoder(d, heads, layers, ff_dim or 4 * d, dropout)
                 self.cls[name] = _uniform_token(d)
             width += d

@@ -452,10 +452,11 @@ def authors_config(kind: str, feature_dims: dict[str, int], feature_lengths: dic
 
 
 def write_synthetic_classifiers(dest: str | os.PathLike, feature_dims: dict[str, int],
-                                feature_lengths: dict[str, int], seed: int = 0) -> list[Path]:
+                                feature_lengths: dict[str, int], seed: int = 0,
+                                widths: dict[str, int] | None = None) -> list[Path]:
     """Three checkpoint pairs in the release's exact layout (``{kind}.pt``: a state dict under the authors'
     parameter names and shapes; ``{kind}_config.pt``: their config dict), with random weights, for tests and
-    for running ``evaluate-release-classifiers`` without the release."""
+    for running ``evaluate-release-classifiers`` without the release; ``widths`` overrides a kind's d_model."""
     import torch
 
     dest = Path(dest)
@@ -464,7 +465,8 @@ def write_synthetic_classifiers(dest: str | os.PathLike, feature_dims: dict[str,
                 "multi_transformer": {"d_model": 32, "n_layers": 1}}
     written = []
     for number, (kind, options) in enumerate(settings.items()):
-        config = authors_config(kind, feature_dims, feature_lengths, **options)
+        config = authors_config(kind, feature_dims, feature_lengths, **{**options, "d_model": (widths or {}).get(
+            kind, options["d_model"])})
         torch.manual_seed(seed + number)
         model = build_from_config(config)
         torch.save(to_authors_layout(model), dest / f"{kind}.pt")

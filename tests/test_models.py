@@ -87,8 +87,7 @@ def test_the_paper_configuration_has_the_papers_single_transformer_count():
 
 def test_interpolated_positions_read_a_longer_sequence_spread_over_the_table():
     table = models.Positions(3, 2, "interpolated")
-    with torch.no_grad():
-        table.table.copy_(torch.tensor([[0.0, 10.0], [2.0, 20.0], [4.0, 30.0]]))
+    table.load_state_dict({"table": torch.tensor([[0.0, 10.0], [2.0, 20.0], [4.0, 30.0]])})
     mask = torch.tensor([[True, True, False, False, False], [True] * 5])  # 2 tokens padded to 5, and 5 tokens
     positions = table.read(mask)
     torch.testing.assert_close(positions[0, :2], table.table[:2])
@@ -314,3 +313,20 @@ def test_our_classifiers_are_the_authors_classes_same_start_same_logits(kind, op
             release.theirs_to_ours(ours.kind, k)].shape) for k, v in reference.state_dict().items()})
         batch, values = authors_batch(np.random.default_rng(0), lengths, dims)
         torch.testing.assert_close(ours.eval()(batch), reference.eval()(values), atol=1e-5, rtol=1e-5)
+
+
+def test_rows_past_the_training_sequences_get_no_gradient_and_stay_as_drawn():
+    torch.manual_seed(0)
+    positions = models.Positions(50, 4, "learned", reach=6)
+    drawn = positions.table.detach().clone()
+    optimizer = torch.optim.Adam(positions.parameters(), lr=0.1)
+    for _ in range(3):
+        optimizer.zero_grad()
+        positions(torch.randn(2, 5, 4), torch.ones(2, 5, dtype=torch.bool)).square().sum().backward()
+        optimizer.step()
+    assert positions.tail.grad is None  # Adam and clipping skip it
+    assert torch.equal(positions.table[6:], drawn[6:]) and not torch.equal(positions.table[:5], drawn[:5])
+    assert list(positions.state_dict()) == ["table"] and positions.state_dict()["table"].shape == (50, 4)
+    longer = torch.ones(1, 20, dtype=torch.bool)  # a longer sequence reads, and trains, the rest too
+    positions(torch.zeros(1, 20, 4), longer).sum().backward()
+    assert positions.tail.grad is not None and positions.tail.grad[:14].abs().sum() > 0

@@ -139,8 +139,9 @@ def test_the_ablation_trains_exactly_the_papers_table_3_feature_sets():
 def test_the_option_study_changes_one_option_at_a_time_from_the_paper_configuration(tiny_store, tmp_path):
     from genrelib import experiments
 
-    table = experiments.option_study(tiny_store, "multi-transformer", quick_config(max_epochs=1), tmp_path,
-                                     d_model=16, heads=4)
+    table, first_seed = experiments.option_study(tiny_store, "multi-transformer", quick_config(max_epochs=1),
+                                                 tmp_path, d_model=16, heads=4)
+    assert list(first_seed) == table.index.tolist()
     assert table.index[0] == "paper configuration" and table.index[-1] == "all of ours"
     assert table.loc["paper configuration", "changes"] == "none"
     assert table.loc["masked padding", "changes"] == "padding=masked"
