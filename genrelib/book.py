@@ -127,7 +127,7 @@ def _trace(log, folders, ignored):
             return
         seen.add((kind, path))
         path = os.path.realpath(os.fsdecode(path))
-        if within(path, folders) and not within(path, ignored):
+        if within(path, folders) and not within(path, ignored) and "__pycache__" not in path.split(os.sep):
             out.write(kind + "\\t" + path + "\\n")
 
     def hook(event, args):
@@ -135,8 +135,11 @@ def _trace(log, folders, ignored):
             note("write" if args[2] & writing else "read", args[0])
         elif event == "os.rename":
             note("write", args[1])
-        elif event in ("os.listdir", "os.scandir"):
-            note("list", "." if args[0] is None else args[0])
+        elif event in ("os.listdir", "os.scandir"):  # not the import system's listings of sys.path
+            folder = "." if args[0] is None else args[0]
+            path_entries = [os.path.realpath(entry or ".") for entry in sys.path]
+            if isinstance(folder, int) or os.path.realpath(os.fsdecode(folder)) not in path_entries:
+                note("list", folder)
         elif event == "genrelib.read":
             note("read", args[0])
 

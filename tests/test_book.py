@@ -276,17 +276,20 @@ def test_the_status_page_says_how_each_chapter_was_made_and_on_what(two_chapters
     assert f"book/executed/{Path(book.STATUS_PAGE).stem}" in toc  # the page is in the book
 
 
-def test_the_trace_cell_leaves_no_mark_on_the_executed_page(tmp_path, chapter):
+def test_the_kernel_logs_the_data_it_reads_lists_and_writes_and_the_page_shows_no_sign_of_it(tmp_path, chapter):
     import nbformat
 
-    log = tmp_path / "trace.log"
-    data = tmp_path / "data"
-    data.mkdir()
+    log, data = tmp_path / "trace.log", tmp_path / "data"
+    (data / "lib").mkdir(parents=True)
     (data / "in.txt").write_text("x")
-    source = chapter.read_text().replace('result = f"{store}-{seed}"', 'result = open("' + str(data / "in.txt") +
-                                         '").read() + f"{store}-{seed}"')
-    chapter.write_text(source)
+    (data / "lib" / "helper.py").write_text("VALUE = 'y'\n")
+    code = (f"import os, sys\nsys.path.insert(0, {str(data / 'lib')!r})\nimport helper\n"  # the import system lists lib
+            f"open({str(data / 'out.txt')!r}, 'w').write(helper.VALUE + str(sorted(os.listdir({str(data)!r}))))\n"
+            f"result = open({str(data / 'in.txt')!r}).read() + f'{{store}}-{{seed}}'")
+    chapter.write_text(chapter.read_text().replace('result = f"{store}-{seed}"', code))
     executed = nbformat.read(book.execute(chapter, {}, tmp_path / "out", trace=(log, [data], [])), as_version=4)
     assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == [1, 2]
     assert executed.cells[-1].outputs[0]["text"].strip() == "xdemo-0"
-    assert log.read_text() == f"read\t{os.path.realpath(data / 'in.txt')}\n"
+    real = os.path.realpath(data)
+    assert sorted(log.read_text().splitlines()) == [f"list\t{real}", f"read\t{real}/in.txt",
+                                                    f"read\t{real}/lib/helper.py", f"write\t{real}/out.txt"]
