@@ -172,21 +172,26 @@ def threshold_note(runs: dict[str, object]) -> str:
                                   "real decisions.")
 
 
-def per_genre_table(results: dict[str, Scores]) -> pd.DataFrame:
-    """The paper's per-genre layout (its Table 2): a row per genre with its positive test videos, then P@0.5,
-    R@0.5 and AP per model, and the macro row. A genre with fewer than :data:`FEW_POSITIVES` positives is
-    marked "too few": its AP moves by tens of points with one video."""
+def per_genre_table(results: dict[str, Scores], scores: tuple[str, ...] = ("AP",)) -> pd.DataFrame:
+    """The paper's per-genre layout (its Table 2): a row per genre with its positive test videos, then each
+    model's per-genre ``scores`` (of "P@0.5", "R@0.5", "AP"), and the macro row. A genre with fewer than
+    :data:`FEW_POSITIVES` positives is marked "too few": its AP moves by tens of points with one video. With
+    one score the columns are the models' names; with several, (model, score) pairs."""
+    columns = {"P@0.5": "precision", "R@0.5": "recall", "AP": "ap"}
     first = next(iter(results.values()))
     tables = {}
-    for name, scores in results.items():
-        table = scores.per_genre[["precision", "recall", "ap"]].rename(columns={"precision": "P@0.5",
-                                                                                "recall": "R@0.5", "ap": "AP"})
-        table.loc["macro"] = [scores.precision, scores.recall, scores.map]
+    for name, result in results.items():
+        table = result.per_genre[[columns[s] for s in scores]].set_axis(list(scores), axis=1)
+        table.loc["macro"] = [{"P@0.5": result.precision, "R@0.5": result.recall, "AP": result.map}[s]
+                              for s in scores]
         tables[name] = table
     table = pd.concat(tables, axis=1)
+    if len(scores) == 1:
+        table.columns = list(results)
     positives = first.per_genre["positives"].reindex(table.index).astype("Int64")
-    table.insert(0, ("", "positives"), positives)
-    table.insert(1, ("", "read"), ["" if pd.isna(p) or p >= FEW_POSITIVES else "too few" for p in positives])
+    table.insert(0, "positives" if len(scores) == 1 else ("", "positives"), positives)
+    table.insert(1, "read" if len(scores) == 1 else ("", "read"),
+                 ["" if pd.isna(p) or p >= FEW_POSITIVES else "too few" for p in positives])
     return table
 
 

@@ -293,3 +293,21 @@ def test_the_kernel_logs_the_data_it_reads_lists_and_writes_and_the_page_shows_n
     real = os.path.realpath(data)
     assert sorted(log.read_text().splitlines()) == [f"list\t{real}", f"read\t{real}/in.txt",
                                                     f"read\t{real}/lib/helper.py", f"write\t{real}/out.txt"]
+
+
+def test_the_html_check_finds_fstring_prose_missing_values_wide_tables_and_progress_lines(tmp_path):
+    css = '<link href="_static/book.css">'
+    code = ('<div class="cell_input"><pre><span class="n">Markdown</span><span class="p">(</span>'
+            '<span class="sa">f</span><span class="s2">&quot;On {store}&quot;</span></pre></div>')
+    narrow = '<table class="dataframe"><tr><th>model</th><th>mAP</th></tr><tr><td>mlp</td><td>43.3</td></tr></table>'
+    wide = ('<table class="dataframe"><tr>' + "".join(f"<th>column_number_{i}</th>" for i in range(12))
+            + "</tr></table>")
+    pages = {"prose.html": code, "missing.html": '<table class="dataframe"><tr><td>NaN</td></tr></table>',
+             "wide.html": wide, "progress.html": "<pre>train mlp: 60 done in 00:02</pre>", "fine.html": narrow}
+    for name, body in pages.items():
+        (tmp_path / name).write_text(css + body)
+    found = {p.split(":")[0]: p for p in book.check_built_html(tmp_path, forbidden=())}
+    assert sorted(found) == ["missing.html", "progress.html", "prose.html", "wide.html"]  # fine.html passes
+    assert "f-string source" in found["prose.html"] and "'NaN'" in found["missing.html"]
+    assert "overflows the 760 px column" in found["wide.html"] and "done in 00:02" in found["progress.html"]
+    assert book.table_width(narrow) < book.COLUMN_PX < book.table_width(wide)

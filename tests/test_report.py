@@ -136,11 +136,13 @@ def test_paired_comparisons_say_whether_a_difference_is_real_and_how_many_videos
 def test_per_genre_tables_count_positives_and_mark_genres_too_few_to_read():
     model = scored(videos=12)
     table = report.per_genre_table({"m": model})
-    positives = table[("", "positives")]
+    positives = table["positives"]
     assert positives.drop("macro").tolist() == model.per_genre["positives"].tolist()
     few = positives.drop("macro") < report.FEW_POSITIVES
-    assert (table.loc[few[few].index, ("", "read")] == "too few").all() and few.any()
-    assert table.loc["macro", ("m", "AP")] == pytest.approx(model.map)
+    assert (table.loc[few[few].index, "read"] == "too few").all() and few.any()
+    assert table.loc["macro", "m"] == pytest.approx(model.map)  # one score: a column per model
+    full = report.per_genre_table({"m": model}, ("P@0.5", "R@0.5", "AP"))
+    assert full.loc["macro", ("m", "R@0.5")] == pytest.approx(model.recall)
 
 
 def test_the_recipe_table_flags_exactly_what_differs_from_the_paper_configuration():
