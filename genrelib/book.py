@@ -388,7 +388,8 @@ def status_table(executed_dir: Path, build: dict[str, dict] | None = None) -> pd
     rows = []
     for path in sorted(Path(executed_dir).glob("[0-9][0-9]_*.ipynb")):
         papermill = nbformat.read(path, as_version=4).metadata.get("papermill", {})
-        rows.append({"chapter": path.stem, "started": (papermill.get("start_time") or "")[:19],
+        started = papermill.get("start_time") or ""
+        rows.append({"chapter": path.stem, "started": f"{started[:10]} {started[11:16]}".strip(),
                      "seconds": round(papermill.get("duration") or 0.0, 1),
                      "status": ("error" if papermill.get("exception") else
                                 "ok" if papermill.get("end_time") else "running (this page)"),
@@ -398,9 +399,9 @@ def status_table(executed_dir: Path, build: dict[str, dict] | None = None) -> pd
         return table
     made = pd.DataFrame.from_dict(build, orient="index").reindex(table.index)
     table.insert(0, "this build", made["this build"].fillna("not run"))
-    table.insert(1, "seconds in this build", made["seconds"].round(1))
+    table.insert(1, "this build (s)", made["seconds"].round(1))
     table["why"] = made["why"].fillna("")
-    return table
+    return table.drop(columns="status") if (table["status"] == "ok").all() else table
 
 
 STATUS_PAGE = "status.ipynb"  # in the table of contents after the chapters
@@ -453,7 +454,7 @@ its parameters, the genrelib code it uses, the installed packages, or a data fil
 files, the stores, checkpoints and results of earlier chapters, by content). Otherwise its executed page of
 that run is reused, with the time and duration of that run. `make book FORCE=1` executes every chapter;
 `make test` and CI always do."""
-    notes = """*started* and *seconds*: when the chapter's page was executed and for how long; *seconds in this build*:
+    notes = """*started* and *seconds*: when the chapter's page was executed and for how long; *this build (s)*:
 its execution, or for a reused page the check that found nothing changed.
 
 ## Environment"""

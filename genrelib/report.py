@@ -70,6 +70,14 @@ def split_sizes(recomputed: dict[str, list], released: dict[str, list]) -> pd.Da
     }).rename_axis("split")
 
 
+def glue(name: str, value, display: bool = False) -> None:
+    """``myst_nb.glue`` for a page's prose, numpy scalars passed as Python numbers: their repr
+    (``np.float64(...)``) is what the page would otherwise try to format, and cannot."""
+    from myst_nb import glue as myst_glue
+
+    myst_glue(name, value.item() if isinstance(value, np.generic) else value, display=display)
+
+
 LEVEL = 0.95  # every interval in the book
 FEW_POSITIVES = 5  # a genre with fewer positive test videos has an AP too noisy to read
 
@@ -268,7 +276,7 @@ def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
     return table.set_index("setting").rename_axis(f"setting ({model.kind})")
 
 
-def parameters_ran(chapter: str, namespace: dict) -> pd.DataFrame:
+def parameters_table(chapter: str, namespace: dict) -> pd.DataFrame:
     """The parameters a chapter ran with: each name its ``parameters`` cell declares, the value it had when this
     was called (a parameter file's or ``-p``'s where one was given) and the chapter's default."""
     from .book import NOTEBOOK_DIR, declared_parameters
@@ -277,6 +285,18 @@ def parameters_ran(chapter: str, namespace: dict) -> pd.DataFrame:
     rows = [{"parameter": name, "value this run": repr(namespace[name]), "chapter default": repr(default),
              "changed": "yes" if namespace[name] != default else ""} for name, default in declared.items()]
     return pd.DataFrame(rows).set_index("parameter")
+
+
+def parameters_ran(chapter: str, namespace: dict):
+    """:func:`parameters_table` as a page shows it: a Markdown table, values as code."""
+    from IPython.display import Markdown
+
+    table = parameters_table(chapter, namespace)
+    code = table.copy()
+    for column in ("value this run", "chapter default"):
+        code[column] = [f"`{value}`" for value in table[column]]
+    code.index = [f"`{name}`" for name in table.index]
+    return Markdown(markdown_table(code.rename_axis("parameter")))
 
 
 class SavedResult(NamedTuple):

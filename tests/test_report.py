@@ -156,3 +156,16 @@ def test_the_recipe_table_flags_exactly_what_differs_from_the_paper_configuratio
     assert ours.index[~ours["same"]].tolist() == ["learning rate", "padding", "inputs"]
     assert ours.loc["padding", "from"] == "authors' code" and ours.loc["learning rate", "from"] == "paper"
     assert str(paper.RECIPE["learning_rate"]) == ours.loc["learning rate", "paper configuration"]
+
+
+def test_the_parameters_a_chapter_ran_with_are_its_declared_ones_with_their_values_and_defaults():
+    from genrelib import book
+
+    declared = book.declared_parameters(book.NOTEBOOK_DIR / "03_mlp.md")
+    namespace = {**declared, "learning_rate": 1e-3, "unrelated": 1}
+    table = report.parameters_table("03_mlp", namespace)
+    assert table.index.tolist() == list(declared)  # only the chapter's parameters, in its order
+    assert table.loc["learning_rate", ["value this run", "chapter default", "changed"]].tolist() == [
+        "0.001", repr(declared["learning_rate"]), "yes"]
+    assert (table.drop(index="learning_rate")["changed"] == "").all()
+    assert "| `learning_rate` | `0.001` |" in report.parameters_ran("03_mlp", namespace).data
