@@ -90,7 +90,7 @@ def deviations() -> pd.DataFrame:
 
 
 def _said(options: dict) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in options.items())
+    return ", ".join(f"`{k}={v!r}`" for k, v in options.items())
 
 
 def classifier_choices() -> pd.DataFrame:

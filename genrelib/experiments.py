@@ -57,7 +57,8 @@ def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, 
         maps, classify = [], []
         for seed in seeds:
             session.seed_everything(seed)
-            model = build_model("multi-transformer", {m: store.modalities[m].dim for m in modalities},
+            # the store's modality order, as every chapter builds its models: a seed then draws the same weights
+            model = build_model("multi-transformer", {m: d.dim for m, d in store.modalities.items() if m in modalities},
                                 averaged=averaged, **model_options)
             run_config = replace(config, seed=seed)
             run = train_and_test(model, store, run_config,

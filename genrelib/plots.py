@@ -11,17 +11,28 @@ import seaborn as sns
 
 from .labels import GENRES
 
-# One colour per model across every figure of the book (a name is matched by its longest known prefix).
+# One colour per model across every figure of the book; a variant of ours is the same colour, darker.
 MODEL_COLOURS = {"mlp": "#1f77b4", "single-transformer": "#ff7f0e", "multi-transformer": "#2ca02c",
-                 "multi-transformer, ": "#17becf", "two-stage-baseline": "#9467bd", "two-stage baseline": "#9467bd",
-                 "genre-attention": "#d62728", "paper": "#7f7f7f", "reference": "#7f7f7f", "prior": "#7f7f7f"}
+                 "multi-transformer, averaged": "#17becf", "two-stage": "#9467bd", "genre-attention": "#d62728",
+                 "paper": "#7f7f7f", "reference": "#7f7f7f", "prior": "#7f7f7f"}
+OURS_MARKERS = ("(ours)", "our options", "standardised")
 
 
 def colour(model: str) -> str:
-    """The book's colour of a model, from its name ("multi-transformer, ocr+asr averaged (this run)" takes the
-    averaged variant's); an unknown name gets matplotlib's next default."""
-    known = [key for key in MODEL_COLOURS if model.startswith(key)]
-    return MODEL_COLOURS[max(known, key=len)] if known else f"C{zlib.crc32(model.encode()) % 10}"
+    """The book's colour of a model from its name: its kind (the multi-transformer that averages text streams
+    has its own), darkened for a variant of ours; an unknown name gets one of matplotlib's defaults."""
+    from matplotlib import colors
+
+    kind = model.removeprefix("paper (MovieNet): ")
+    known = [key for key in MODEL_COLOURS if "," not in key and kind.startswith(key)]
+    if not known:
+        return f"C{zlib.crc32(model.encode()) % 10}"
+    base = max(known, key=len)
+    if base == "multi-transformer" and "averaged" in kind:
+        base = "multi-transformer, averaged"
+    if any(marker in kind for marker in OURS_MARKERS):
+        return colors.to_hex([0.6 * c for c in colors.to_rgb(MODEL_COLOURS[base])])
+    return MODEL_COLOURS[base]
 
 
 def legend_below(fig, ax=None, columns: int = 3, **options):

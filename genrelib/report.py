@@ -78,6 +78,25 @@ def glue(name: str, value, display: bool = False) -> None:
     myst_glue(name, value.item() if isinstance(value, np.generic) else value, display=display)
 
 
+def source(*objects):
+    """The source of library functions or methods as one highlighted code block, for the page that teaches
+    them (the library is the one place the code lives; the page shows it, never a copy)."""
+    import inspect
+
+    from IPython.display import Code
+
+    return Code("\n".join(inspect.getsource(obj) for obj in objects), language="python")
+
+
+def verdict(low: float, high: float) -> str:
+    """Words for a paired difference's interval: which side of zero it lies on, or that it straddles zero."""
+    if low > 0:
+        return "distinguishably above zero"
+    if high < 0:
+        return "distinguishably below zero"
+    return "not distinguishable from zero"
+
+
 LEVEL = 0.95  # every interval in the book
 FEW_POSITIVES = 5  # a genre with fewer positive test videos has an AP too noisy to read
 
@@ -109,7 +128,25 @@ def _number(value, digits: int = 1) -> str:
         return "\u2013"
     if isinstance(value, int | np.integer) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1000):
         return f"{int(value):,}"
+    if value and abs(value) < 0.5 * 10 ** -digits:  # would round to a signed zero: show what it is
+        return f"{value:.1g}"
     return f"{value:,.{digits}f}"
+
+
+OUTSIDE = " \u2020"  # marks a score outside its own interval (interval_note says why)
+
+
+def interval_note(table: pd.DataFrame) -> str:
+    """A sentence for a page whose table marks a score outside its own interval (:func:`show`), else ''."""
+    lows = [c for c in table.columns if isinstance(c, str) and c.endswith(" low") and c[:-4] in table.columns]
+    outside = any(((table[c[:-4]] < table[c]) | (table[c[:-4]] > table[f"{c[:-4]} high"])).any() for c in lows)
+    if not outside:
+        return ""
+    return ("\u2020 The score lies outside its 95 % interval. The interval says where the score of another test "
+            "set of this size would fall; a genre with one or two positive test videos is absent from many such "
+            "sets and leaves the macro mean, and rare genres tend to have a low AP, so on a small split most "
+            "resampled scores sit above this set's. It says the split is too small for a macro score over 21 "
+            "genres; paired differences suffer less.")
 
 
 def show(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
@@ -122,7 +159,7 @@ def show(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
             continue
         if isinstance(column, str) and f"{column} low" in names:
             out[column] = [_number(v, digits) if np.isnan(lo) else f"{_number(v, digits)} [{_number(lo, digits)}, "
-                           f"{_number(hi, digits)}]" for v, lo, hi in
+                           f"{_number(hi, digits)}]" + ("" if lo <= v <= hi else OUTSIDE) for v, lo, hi in
                            zip(table[column], table[f"{column} low"], table[f"{column} high"], strict=True)]
         elif pd.api.types.is_numeric_dtype(table[column]):
             out[column] = [_number(v, digits) for v in table[column]]
@@ -157,27 +194,23 @@ def comparisons(results: dict[str, Scores], pairs, paper_differences: dict | Non
             else None
         rows.append({"comparison": f"{a} \u2212 {b}", f"{metric} difference": diff.difference,
                      f"{metric} difference low": diff.low, f"{metric} difference high": diff.high,
-                     "distinguishable from 0": "yes" if diff.low > 0 or diff.high < 0 else "no",
+                     "distinguishable from 0": "no" if verdict(diff.low, diff.high).startswith("not") else "yes",
                      "paper's difference": printed, "test videos to tell the paper's": needed})
-    return pd.DataFrame(rows).set_index("comparison")
+    table = pd.DataFrame(rows).set_index("comparison")
+    table["test videos to tell the paper's"] = table["test videos to tell the paper's"].astype("Int64")
+    return table
 
 
-def threshold_note(runs: dict[str, object]) -> str:
-    """A sentence for each run whose P@0.5 and R@0.5 are 0 because no probability reached 0.5, or one saying
-    that every run crossed 0.5 somewhere.
-
-    ``runs`` maps names to :class:`genrelib.training.Experiment`. With the
-    paper's weight of 0.25 on positive labels the loss favours low
-    probabilities, so a weakly trained model can rank videos well (its mAP)
-    while never crossing the threshold.
-    """
-    notes = [f"**{name}**: no test probability reaches 0.5 (the highest is {run.test_probabilities.max():.2f}), "
-             "so P@0.5 and R@0.5 are 0 by definition while its ranking, which mAP measures, can still be good. "
-             "The positive-label weight of 0.25 calibrates probabilities low; the paper's models, trained far "
-             f"longer on {paper.SPLIT_SIZES['trn']:,} trailers, cross 0.5 for their confident genres."
-             for name, run in runs.items() if run.test_probabilities.max() < 0.5]
-    return "\n\n".join(notes) or ("Every run gives some test probability above 0.5, so its P@0.5 and R@0.5 count "
-                                  "real decisions.")
+def threshold_note(scores: dict[str, Scores]) -> str:
+    """A sentence for each model whose P@0.5 and R@0.5 are 0 because no test probability reached 0.5, or one
+    saying that every model shown crossed 0.5 somewhere. With the paper's weight of 0.25 on positive labels
+    the loss favours low probabilities, so a weakly trained model can rank videos well (its mAP) while never
+    crossing the threshold."""
+    notes = [f"**{name}**: no test probability reaches 0.5 (the highest is {result.scores.max():.2f}), so its "
+             "P@0.5 and R@0.5 are 0 by definition while its ranking, which mAP measures, can still be good."
+             for name, result in scores.items() if result.scores.max() < 0.5]
+    return "\n\n".join(notes) or ("Every model shown gives some test probability above 0.5, so its P@0.5 and R@0.5 "
+                                  "count real decisions.")
 
 
 def per_genre_table(results: dict[str, Scores], scores: tuple[str, ...] = ("AP",)) -> pd.DataFrame:
@@ -270,7 +303,9 @@ def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
                                ("input_dropout", "dropout on the MLP's inputs", "authors' code"),
                                ("ff_dim", "feed-forward width", "authors' code"), ("layers", "layers", "paper")):
         if key in hyper:
-            rows.append((label, hyper[key], defaults[key], source))
+            unset = "4 x d_model" if key == "ff_dim" else "none"  # None: the model's own default
+            rows.append((label, unset if hyper[key] is None else hyper[key],
+                         unset if defaults[key] is None else defaults[key], source))
     table = pd.DataFrame([{"setting": label, "this run": str(ours), "paper configuration": str(theirs),
                            "from": source, "same": str(ours) == str(theirs)} for label, ours, theirs, source in rows])
     return table.set_index("setting").rename_axis(f"setting ({model.kind})")
@@ -335,7 +370,7 @@ def markdown_table(table: pd.DataFrame) -> str:
     """A table of prose as a Markdown table (its index first), so a page wraps long cells instead of
     truncating them as a DataFrame's display does."""
     def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ")
+        return str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
 
     header = [table.index.name or "", *table.columns]
     lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
@@ -401,8 +436,6 @@ CLAIMS = {
 def _claim_of(result: str, comparison: str) -> str | None:
     """Which of :data:`CLAIMS` a saved comparison row speaks to (None: none)."""
     first, _, second = comparison.partition(" \u2212 ")
-    if "standardised" in comparison:  # our variants: the paper claims nothing about them
-        return None
     if result == "05_comparisons":
         return "pretrained multimodal features beat the two-stage baseline"
     if result == "06_comparisons":
@@ -420,10 +453,11 @@ def _claim_of(result: str, comparison: str) -> str | None:
 
 
 def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
-    """One row per comparison of this build that speaks to one of the paper's claims: the claim, what the
-    paper measured, this build's paired difference in test mAP with its interval and data source, whether it
-    is distinguishable from zero, how many test videos would tell a difference the size of the paper's, and
-    whether this build's data can test the claim at all."""
+    """One row per comparison of this build that speaks to one of the paper's claims (in the paper's
+    configuration, and with our options where a chapter compares them too): the claim, what the paper measured,
+    this build's paired difference in test mAP with its interval and data source, whether it is distinguishable
+    from zero, how many test videos would tell a difference the size of the paper's, and whether this build's
+    data can test the claim at all."""
     sources = {description: label for label, description in data_sources(results)["data and extractors"].items()}
     rows = []
     for name, result in results.items():
@@ -435,16 +469,19 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
             if claim is None:
                 continue
             paper_said, testable = CLAIMS[claim]
+            printed = row.get("paper's difference", np.nan)
             needed = row.get("test videos to tell the paper's", np.nan)
-            rows.append({"claim": claim, "the paper measured": paper_said, "comparison": comparison,
-                         "this build": f"{_number(row['mAP difference'])} [{_number(row['mAP difference low'])}, "
-                                       f"{_number(row['mAP difference high'])}] ({sources[result.source]})",
-                         "the paper's difference": _number(row.get("paper's difference", np.nan)),
-                         "distinguishable from 0": row["distinguishable from 0"],
-                         "test videos to tell the paper's": _number(needed, 0),
-                         "can this build test it?": testable})
+            rows.append({
+                "claim": claim,
+                "the paper": paper_said + ("" if pd.isna(printed) else f" (difference {_number(printed)})"),
+                "this build: paired difference in test mAP": f"{comparison}: {_number(row['mAP difference'])} "
+                f"[{_number(row['mAP difference low'])}, {_number(row['mAP difference high'])}] "
+                f"({sources[result.source]})",
+                "told from 0?": row["distinguishable from 0"],
+                "test videos to tell the paper's": _number(needed, 0),
+                "can this build test it?": testable})
     order = {claim: i for i, claim in enumerate(CLAIMS)}
-    table = pd.DataFrame(rows, columns=["claim", "the paper measured", "comparison", "this build",
-                                        "the paper's difference", "distinguishable from 0",
-                                        "test videos to tell the paper's", "can this build test it?"])
+    table = pd.DataFrame(rows, columns=["claim", "the paper", "this build: paired difference in test mAP",
+                                        "told from 0?", "test videos to tell the paper's",
+                                        "can this build test it?"])
     return table.sort_values("claim", key=lambda c: c.map(order), kind="stable").set_index("claim")

@@ -282,7 +282,6 @@ def test_our_classifiers_are_the_authors_classes_same_start_same_logits(kind, op
     initial weights in both (mapped by name), and the two give the same logits, dropout off. Their
     multi-transformer sends the one-vector sentiment features past its transformers: ours averages them."""
     from benchmarks.authors_layout import ReferenceMLP, ReferenceMulti, ReferenceSingle
-
     from genrelib import release
 
     dims = {n: d for n, d in {"asr_sentiment": 24, "beats": 16, "clip": 32, "ocr_sentiment": 24}.items()

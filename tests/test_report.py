@@ -63,7 +63,7 @@ def test_the_classifier_choices_read_the_built_paper_configuration():
     assert choices.loc["feed-forward width", "this build"].startswith("1024 in the single-transformer (d 256)")
     assert "5,000 rows" in choices.loc["position tables", "this build"]
     assert choices.loc["training frames of a longer video", "this build"] == "equidistant"
-    assert choices.loc["padding", "our option"] == "padding='masked'"
+    assert choices.loc["padding", "our option"] == "`padding='masked'`"
     assert "+ OCR, + ASR" in choices.loc["ablation feature sets", "the paper (section)"]
 
 
@@ -131,6 +131,28 @@ def test_paired_comparisons_say_whether_a_difference_is_real_and_how_many_videos
     assert report.videos_to_tell(4.0, 100, 2.0) == 400  # an interval half as wide needs four times the videos
     with pytest.raises(ValueError, match="not scored on the same test videos"):
         report.comparisons({"a": good, "b": scored(seed=2)}, [("a", "b")], resamples=50)
+    assert report.show(table).loc["weak \u2212 weak", "test videos to tell the paper's"] == "\u2013"  # not None
+    assert report.verdict(0.5, 2.0) == "distinguishably above zero"
+    assert report.verdict(-2.0, -0.5) == "distinguishably below zero"
+    assert report.verdict(-0.5, 2.0) == "not distinguishable from zero"
+
+
+def test_a_score_outside_its_interval_is_marked_and_the_page_says_why():
+    table = pd.DataFrame({"mAP": [40.0, 50.0], "mAP low": [42.0, 45.0], "mAP high": [48.0, 55.0]}, index=["a", "b"])
+    shown = report.show(table)
+    assert shown.loc["a", "mAP"].endswith(report.OUTSIDE) and not shown.loc["b", "mAP"].endswith(report.OUTSIDE)
+    assert "outside its 95 % interval" in report.interval_note(table)
+    assert report.interval_note(table.loc[["b"]]) == ""
+
+
+def test_the_threshold_note_names_exactly_the_models_that_never_reach_one_half():
+    from genrelib import metrics
+
+    confident, timid = scored(seed=3, signal=4.0), scored(seed=3, signal=0.2)
+    timid = metrics.evaluate(timid.y_true, timid.scores * 0.4 / timid.scores.max())
+    note = report.threshold_note({"confident": confident, "timid": timid})
+    assert "**timid**" in note and "0.40" in note and "confident" not in note
+    assert report.threshold_note({"confident": confident}).startswith("Every model shown")
 
 
 def test_per_genre_tables_count_positives_and_mark_genres_too_few_to_read():
@@ -169,3 +191,22 @@ def test_the_parameters_a_chapter_ran_with_are_its_declared_ones_with_their_valu
         "0.001", repr(declared["learning_rate"]), "yes"]
     assert (table.drop(index="learning_rate")["changed"] == "").all()
     assert "| `learning_rate` | `0.001` |" in report.parameters_ran("03_mlp", namespace).data
+
+
+def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests(tmp_path):
+    good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
+    results = {"single-transformer": good, "mlp (paper configuration)": weak,
+               "multi-transformer, ocr+asr averaged": good, "multi-transformer": weak}
+    pairs = [("single-transformer", "mlp (paper configuration)"),
+             ("multi-transformer, ocr+asr averaged", "multi-transformer")]
+    compared = report.comparisons(results, pairs, {pairs[0]: 1.93}, resamples=100)
+    report.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
+    report.save_result(tmp_path, "03_mlp", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["x"], name="m")), "x",
+                       "store A")
+    claims = report.claims_table(report.load_results(tmp_path))
+    assert claims.index.tolist() == ["transformers beat temporal means", "averaging the text streams helps"]
+    first = claims.iloc[0]
+    assert first["this build: paired difference in test mAP"].startswith("single-transformer \u2212 mlp")
+    assert first["this build: paired difference in test mAP"].endswith("(S1)") and first["told from 0?"] == "yes"
+    assert first["the paper"].endswith("(difference 1.9)") and first["test videos to tell the paper's"] != "\u2013"
+    assert claims.iloc[1]["test videos to tell the paper's"] == "\u2013"  # no printed difference: no count
