@@ -66,7 +66,8 @@ def epoch_seconds(way: str, kind: str, store, videos: np.ndarray, config: traini
     start = time.perf_counter()
     frames = 0
     for inputs, targets in batches(chosen):
-        frames += len(targets) * sum(getattr(v, "values", v).shape[1] for v in inputs.values())
+        frames += len(targets) * sum((v.values if isinstance(v, models.Padded) else v).shape[1]
+                                     for v in inputs.values())
         training.train_epoch(step_model, [(inputs, targets)], optimizer, loss_fn, clip)
     synchronize(device)
     return time.perf_counter() - start, frames / len(videos)

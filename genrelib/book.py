@@ -131,8 +131,9 @@ def _trace(log, folders, ignored):
             out.write(kind + "\\t" + path + "\\n")
 
     def hook(event, args):
-        if event == "open":
-            note("write" if args[2] & writing else "read", args[0])
+        if event == "open":  # a folder opened (tempfile probes its folder so) is not its files
+            if not (isinstance(args[0], (str, bytes)) and os.path.isdir(args[0])):
+                note("write" if args[2] & writing else "read", args[0])
         elif event == "os.rename":
             note("write", args[1])
         elif event in ("os.listdir", "os.scandir"):  # not the import system's listings of sys.path
@@ -317,7 +318,8 @@ def stale(entry: dict | None, key: dict, digests: Digests) -> str | None:
     before, now = entry["key"]["code"], key["code"]
     changed = sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name))
     if changed:
-        return "genrelib code it uses changed: " + ", ".join(changed[:3]) + (" ..." if len(changed) > 3 else "")
+        names = [name.removeprefix("genrelib.") for name in changed[:3]]
+        return "genrelib code it uses changed: " + ", ".join(names) + (" ..." if len(changed) > 3 else "")
     for file, digest in entry["files"].items():
         if digests(Path(file)) != digest:
             return f"{shown(file)} changed" if Path(file).exists() else f"{shown(file)} is gone"
@@ -393,7 +395,7 @@ def status_table(executed_dir: Path, build: dict[str, dict] | None = None) -> pd
                      "seconds": round(papermill.get("duration") or 0.0, 1),
                      "status": ("error" if papermill.get("exception") else
                                 "ok" if papermill.get("end_time") else "running (this page)"),
-                     "parameters": ", ".join(f"{k}={v}" for k, v in (papermill.get("parameters") or {}).items())})
+                     "parameters": ", ".join(f"{k} = {v}" for k, v in (papermill.get("parameters") or {}).items())})
     table = pd.DataFrame(rows, columns=["chapter", "started", "seconds", "status", "parameters"]).set_index("chapter")
     if build is None:
         return table
@@ -434,11 +436,15 @@ def status_page(executed_dir: Path, build: dict[str, dict], seconds: float, para
     whose tables are outputs, shown as every chapter's tables are)."""
     import nbformat
 
-    def shown_table(table: pd.DataFrame, made_by: str):
+    from .report import markdown_table
+
+    def shown_table(table: pd.DataFrame, made_by: str, prose: bool = False):
         # the source is hidden but must not be empty: the book leaves out an empty cell, outputs and all
         cell = nbformat.v4.new_code_cell(made_by, metadata={"tags": ["remove-input"]})
-        cell.outputs = [nbformat.v4.new_output("display_data", data={"text/html": table.to_html(),
-                                                                       "text/plain": table.to_string()})]
+        # a table of prose (reasons, paths) as Markdown, whose cells wrap to the column
+        shown_as = ({"text/markdown": markdown_table(table.astype(object).fillna("\u2013"))} if prose
+                    else {"text/html": table.to_html()})
+        cell.outputs = [nbformat.v4.new_output("display_data", data={**shown_as, "text/plain": table.to_string()})]
         return cell
 
     executed = sum(made["this build"] == "executed" for made in build.values())
@@ -460,7 +466,7 @@ its execution, or for a reused page the check that found nothing changed.
 ## Environment"""
     return nbformat.v4.new_notebook(
         cells=[nbformat.v4.new_markdown_cell(intro),
-               shown_table(status_table(executed_dir, build), "book.status_table(executed_dir, build)"),
+               shown_table(status_table(executed_dir, build), "book.status_table(executed_dir, build)", prose=True),
                nbformat.v4.new_markdown_cell(notes), shown_table(machine().to_frame(), "book.machine()")],
         metadata={"kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
                   "language_info": {"name": "python"}})

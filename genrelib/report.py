@@ -60,6 +60,18 @@ def feature_shapes(store, durations: pd.Series) -> pd.DataFrame:
     }).rename_axis("modality").reindex(list(store.modalities)).round(1)
 
 
+def offset_and_spread(store, indices) -> pd.DataFrame:
+    """Per modality, over the frames of the given videos: the mean absolute offset of a dimension (its mean
+    over frames), the mean spread (its standard deviation) and their ratio, the quantity standardisation
+    removes (:class:`genrelib.models.InputScaling`)."""
+    rows = {}
+    for name in store.modalities:
+        mean, std = store.moments(name, indices)
+        rows[name] = {"mean |offset|": float(np.abs(mean).mean()), "mean spread": float(std.mean()),
+                      "offset / spread": float(np.abs(mean).mean() / std.mean())}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("modality")
+
+
 def split_sizes(recomputed: dict[str, list], released: dict[str, list]) -> pd.DataFrame:
     """Split sizes: our recomputation, the released splits.json and the paper's text."""
     return pd.DataFrame({
@@ -95,6 +107,18 @@ def verdict(low: float, high: float) -> str:
     if high < 0:
         return "distinguishably below zero"
     return "not distinguishable from zero"
+
+
+def seeds_verdict(gaps, model: str, baseline: str) -> str:
+    """Words for one model's advantage over another measured once per seed (``gaps``, in points): whether
+    every seed, none or only some of them favour ``model``."""
+    gaps = np.asarray(gaps, dtype=float)
+    if (gaps > 0).all():
+        return f"the {model} beats the {baseline} in every seed"
+    if (gaps <= 0).all():
+        return f"the {model} beats the {baseline} in no seed"
+    return (f"the seeds disagree: the {model} beats the {baseline} in {int((gaps > 0).sum())} of {len(gaps)} seeds, "
+            "so at this budget whether it finds the evidence depends on its initial weights")
 
 
 LEVEL = 0.95  # every interval in the book

@@ -81,7 +81,7 @@ def test_status_table_reads_papermill_metadata(tmp_path, chapter):
     book.execute(chapter, {"seed": 3}, tmp_path)
     status = book.status_table(tmp_path)
     assert status.loc["01_demo", "status"] == "ok"
-    assert status.loc["01_demo", "parameters"] == "seed=3"
+    assert status.loc["01_demo", "parameters"] == "seed = 3"
     assert status.loc["01_demo", "seconds"] >= 0
 
 
@@ -272,6 +272,8 @@ def test_the_status_page_says_how_each_chapter_was_made_and_on_what(two_chapters
     status, machine = (cell.outputs[0]["data"]["text/plain"] for cell in tables)
     assert "01_make" in status and "reused" in status and "nothing it depends on changed" in status
     assert all(what in machine for what in ("Python", "torch", "CPU cores", "GPU"))
+    shown = tables[0].outputs[0]["data"]["text/markdown"]  # reasons and paths wrap to the column
+    assert shown.startswith("| chapter |") and "| 01_make | reused |" in shown
     toc = (book.REPO_ROOT / "_toc.yml").read_text()
     assert f"book/executed/{Path(book.STATUS_PAGE).stem}" in toc  # the page is in the book
 
@@ -285,14 +287,18 @@ def test_the_kernel_logs_the_data_it_reads_lists_and_writes_and_the_page_shows_n
     (data / "lib" / "helper.py").write_text("VALUE = 'y'\n")
     code = (f"import os, sys\nsys.path.insert(0, {str(data / 'lib')!r})\nimport helper\n"  # the import system lists lib
             f"open({str(data / 'out.txt')!r}, 'w').write(helper.VALUE + str(sorted(os.listdir({str(data)!r}))))\n"
+            # an atomic save: tempfile opens the folder itself, which is not writing the folder's files
+            f"import tempfile\nt = tempfile.NamedTemporaryFile(dir={str(data)!r}, prefix='.part', delete=False)\n"
+            f"t.write(b'z'); t.close(); os.replace(t.name, {str(data / 'saved.bin')!r})\n"
             f"result = open({str(data / 'in.txt')!r}).read() + f'{{store}}-{{seed}}'")
     chapter.write_text(chapter.read_text().replace('result = f"{store}-{seed}"', code))
     executed = nbformat.read(book.execute(chapter, {}, tmp_path / "out", trace=(log, [data], [])), as_version=4)
     assert [c.execution_count for c in executed.cells if c.cell_type == "code"] == [1, 2]
     assert executed.cells[-1].outputs[0]["text"].strip() == "xdemo-0"
     real = os.path.realpath(data)
-    assert sorted(log.read_text().splitlines()) == [f"list\t{real}", f"read\t{real}/in.txt",
-                                                    f"read\t{real}/lib/helper.py", f"write\t{real}/out.txt"]
+    logged = sorted(line for line in log.read_text().splitlines() if "/.part" not in line)
+    assert logged == [f"list\t{real}", f"read\t{real}/in.txt", f"read\t{real}/lib/helper.py",
+                      f"write\t{real}/out.txt", f"write\t{real}/saved.bin"]
 
 
 def test_the_html_check_finds_fstring_prose_missing_values_wide_tables_and_progress_lines(tmp_path):

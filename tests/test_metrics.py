@@ -84,18 +84,6 @@ def test_advantage_pairs_models_by_seed():
     assert gap.iloc[0].tolist() == [4.0, pytest.approx(np.std([3.0, 5.0], ddof=1), abs=0.01)]
 
 
-def test_threshold_note_explains_zero_precision_and_recall():
-    from types import SimpleNamespace
-
-    from genrelib import report
-
-    low, high = SimpleNamespace(test_probabilities=np.full((3, 21), 0.31)), SimpleNamespace(
-        test_probabilities=np.full((3, 21), 0.7))
-    note = report.threshold_note({"low": low, "high": high})
-    assert "**low**: no test probability reaches 0.5 (the highest is 0.31)" in note and "**high**" not in note
-    assert report.threshold_note({"high": high}).startswith("Every run gives some test probability above 0.5")
-
-
 def test_scores_table_takes_the_matching_paper_row():
     from genrelib import report
 

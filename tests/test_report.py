@@ -210,3 +210,10 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
     assert first["this build: paired difference in test mAP"].endswith("(S1)") and first["told from 0?"] == "yes"
     assert first["the paper"].endswith("(difference 1.9)") and first["test videos to tell the paper's"] != "\u2013"
     assert claims.iloc[1]["test videos to tell the paper's"] == "\u2013"  # no printed difference: no count
+
+
+def test_the_seeds_verdict_tells_all_none_and_some():
+    assert report.seeds_verdict([1.0, 2.0], "a", "b") == "the a beats the b in every seed"
+    assert report.seeds_verdict([0.0, -2.0], "a", "b") == "the a beats the b in no seed"
+    some = report.seeds_verdict([-0.2, 31.0, 5.0], "a", "b")
+    assert some.startswith("the seeds disagree: the a beats the b in 2 of 3")
