@@ -400,9 +400,12 @@ def status_table(executed_dir: Path, build: dict[str, dict] | None = None) -> pd
     if build is None:
         return table
     made = pd.DataFrame.from_dict(build, orient="index").reindex(table.index)
-    table.insert(0, "this build", made["this build"].fillna("not run"))
-    table.insert(1, "this build (s)", made["seconds"].round(1))
+    table.insert(0, "this build", [f"{how} in {seconds:.1f} s" if isinstance(how, str) else "not run"
+                                   for how, seconds in zip(made["this build"], made["seconds"], strict=True)])
+    table.insert(1, "recorded run", [f"{started}, {seconds:.1f} s"
+                                     for started, seconds in zip(table["started"], table["seconds"], strict=True)])
     table["why"] = made["why"].fillna("")
+    table = table.drop(columns=["started", "seconds"])
     return table.drop(columns="status") if (table["status"] == "ok").all() else table
 
 
@@ -442,8 +445,9 @@ def status_page(executed_dir: Path, build: dict[str, dict], seconds: float, para
         # the source is hidden but must not be empty: the book leaves out an empty cell, outputs and all
         cell = nbformat.v4.new_code_cell(made_by, metadata={"tags": ["remove-input"]})
         # a table of prose (reasons, paths) as Markdown, whose cells wrap to the column
-        shown_as = ({"text/markdown": markdown_table(table.astype(object).fillna("\u2013"))} if prose
-                    else {"text/html": table.to_html()})
+        # a path may break after each "/" (a zero-width space), so a long one wraps instead of widening the table
+        wrapped = table.astype(object).fillna("\u2013").map(lambda v: str(v).replace("/", "/\u200b"))
+        shown_as = {"text/markdown": markdown_table(wrapped)} if prose else {"text/html": table.to_html()}
         cell.outputs = [nbformat.v4.new_output("display_data", data={**shown_as, "text/plain": table.to_string()})]
         return cell
 
@@ -460,8 +464,8 @@ its parameters, the genrelib code it uses, the installed packages, or a data fil
 files, the stores, checkpoints and results of earlier chapters, by content). Otherwise its executed page of
 that run is reused, with the time and duration of that run. `make book FORCE=1` executes every chapter;
 `make test` and CI always do."""
-    notes = """*started* and *seconds*: when the chapter's page was executed and for how long; *this build (s)*:
-its execution, or for a reused page the check that found nothing changed.
+    notes = """*this build*: how this build made the page, and in how long (for a reused page, the check that
+found nothing changed); *recorded run*: when the page shown was executed (UTC), and for how long.
 
 ## Environment"""
     return nbformat.v4.new_notebook(

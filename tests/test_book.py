@@ -273,7 +273,7 @@ def test_the_status_page_says_how_each_chapter_was_made_and_on_what(two_chapters
     assert "01_make" in status and "reused" in status and "nothing it depends on changed" in status
     assert all(what in machine for what in ("Python", "torch", "CPU cores", "GPU"))
     shown = tables[0].outputs[0]["data"]["text/markdown"]  # reasons and paths wrap to the column
-    assert shown.startswith("| chapter |") and "| 01_make | reused |" in shown
+    assert shown.startswith("| chapter | this build | recorded run |") and "| 01_make | reused in " in shown
     toc = (book.REPO_ROOT / "_toc.yml").read_text()
     assert f"book/executed/{Path(book.STATUS_PAGE).stem}" in toc  # the page is in the book
 
