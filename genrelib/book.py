@@ -434,12 +434,23 @@ def machine() -> pd.Series:
                       **{package: package_version(package) for package in KEY_PACKAGES}}, name="version")
 
 
+def markdown_table(table: pd.DataFrame) -> str:
+    """A table of prose as a Markdown table (its index first), so a page wraps long cells instead of
+    truncating them as a DataFrame's display does."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+    header = [table.index.name or "", *table.columns]
+    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(cell, [index, *row])) + " |" for index, row in zip(table.index, table.values,
+                                                                                      strict=True)]
+    return "\n".join(lines)
+
+
 def status_page(executed_dir: Path, build: dict[str, dict], seconds: float, params: Path | None):
     """The book's build status page, QuantEcon's habit: how this build made each chapter, and on what (a notebook
     whose tables are outputs, shown as every chapter's tables are)."""
     import nbformat
-
-    from .report import markdown_table
 
     def shown_table(table: pd.DataFrame, made_by: str, prose: bool = False):
         # the source is hidden but must not be empty: the book leaves out an empty cell, outputs and all

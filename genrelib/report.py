@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import media, paper
+from .book import markdown_table
 from .extractors import widths
 from .labels import SPLIT_NAMES
 from .metrics import Scores, confidence_interval, paired_difference
@@ -388,19 +389,6 @@ def load_results(folder) -> dict[str, SavedResult]:
                 table[column] = table[column].astype(float)
         results[path.stem] = SavedResult(payload["caption"], payload["source"], table.set_index(table.columns[0]))
     return results
-
-
-def markdown_table(table: pd.DataFrame) -> str:
-    """A table of prose as a Markdown table (its index first), so a page wraps long cells instead of
-    truncating them as a DataFrame's display does."""
-    def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-
-    header = [table.index.name or "", *table.columns]
-    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(cell, [index, *row])) + " |" for index, row in zip(table.index, table.values,
-                                                                                      strict=True)]
-    return "\n".join(lines)
 
 
 def data_sources(results: dict[str, SavedResult]) -> pd.DataFrame:
