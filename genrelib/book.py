@@ -455,10 +455,10 @@ def status_page(executed_dir: Path, build: dict[str, dict], seconds: float, para
     def shown_table(table: pd.DataFrame, made_by: str, prose: bool = False):
         # the source is hidden but must not be empty: the book leaves out an empty cell, outputs and all
         cell = nbformat.v4.new_code_cell(made_by, metadata={"tags": ["remove-input"]})
-        # a table of prose (reasons, paths) as Markdown, whose cells wrap to the column
-        # a path may break after each "/" (a zero-width space), so a long one wraps instead of widening the table
-        wrapped = table.astype(object).fillna("\u2013").map(lambda v: str(v).replace("/", "/\u200b"))
-        shown_as = {"text/markdown": markdown_table(wrapped)} if prose else {"text/html": table.to_html()}
+        shown_as = {"text/html": table.to_html()}
+        if prose:  # reasons and paths as Markdown, whose cells wrap; a path may break after each "/"
+            shown_as = {"text/markdown": markdown_table(
+                table.astype(object).fillna("\u2013").map(lambda v: str(v).replace("/", "/\u200b")))}
         cell.outputs = [nbformat.v4.new_output("display_data", data={**shown_as, "text/plain": table.to_string()})]
         return cell
 
