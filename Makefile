@@ -10,7 +10,7 @@ BOOK_BUILD := $(VENV)/bin/jupyter-book build . -W -n --keep-going
 BOOK_CHECK := $(PY) -m genrelib.book --check-html _build/html
 MATHJAX := book/_mathjax/mathjax
 
-.PHONY: setup movienet book notebooks test unit notebooks-ci benchmark lint clean
+.PHONY: setup movienet book notebooks test unit notebooks-ci benchmark lint clean verify-sources
 
 setup: $(INSTALLED) $(MATHJAX)
 
@@ -57,6 +57,13 @@ benchmark: setup
 	$(PY) -m benchmarks.bootstrap
 	$(PY) -m benchmarks.authors
 	$(PY) -m benchmarks.release_classifiers
+
+# The facts genrelib.evidence registers about the paper and the authors' code, checked against both sources:
+# make verify-sources AUTHORS_REPO=path/to/trailer-genre-classification [PAPER_TEXT=path/to/sulun2024.md]
+PAPER_TEXT ?= ../shared/paper/sulun2024.md
+verify-sources: setup
+	$(PY) -m genrelib.cli verify-sources $(if $(wildcard $(PAPER_TEXT)),--paper-text $(PAPER_TEXT)) \
+		$(if $(AUTHORS_REPO),--authors-repo $(AUTHORS_REPO))
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -26,6 +26,24 @@ def _download_movienet(args) -> None:
         print(f"{path}  sha256 {labels.sha256_of(path)}  ok")
 
 
+def _verify_sources(args) -> None:
+    from . import evidence
+
+    problems = []
+    if args.paper_text:
+        problems += evidence.check_paper(args.paper_text.read_text())
+        print(f"{len(evidence.PAPER)} facts about the paper checked against {args.paper_text}")
+    if args.authors_repo:
+        problems += evidence.check_authors_code(args.authors_repo)
+        print(f"{len(evidence.AUTHORS)} facts about the authors' code checked against {args.authors_repo} "
+              f"at {evidence.COMMIT[:7]}")
+    if not (args.paper_text or args.authors_repo):
+        raise ValueError("name --paper-text FILE, --authors-repo DIR, or both")
+    if problems:
+        raise ValueError(f"{len(problems)} facts do not hold:\n  " + "\n  ".join(problems))
+    print("every fact holds")
+
+
 def _download_paper_weights(args) -> None:
     print(f"the paper backend's weights are in {weights.download(args.dest)}")
 
@@ -114,6 +132,13 @@ def build_parser() -> argparse.ArgumentParser:
                           help="do nothing when $GENRELIB_MOVIENET_DIR, ../shared/movienet or an earlier download "
                           "already holds the files")
     download.set_defaults(run=_download_movienet)
+
+    verify = commands.add_parser("verify-sources", help="check the facts genrelib.evidence registers against the "
+                                 "paper's text and a git checkout of the authors' repository")
+    verify.add_argument("--paper-text", type=Path, default=None, help="the paper as Markdown (sulun2024.md)")
+    verify.add_argument("--authors-repo", type=Path, default=None,
+                        help="a clone of serkansulun/trailer-genre-classification holding commit caac031")
+    verify.set_defaults(run=_verify_sources)
 
     weights = commands.add_parser("download-paper-weights", help="fetch CLIP ViT-B/32, PANNs Cnn14, Whisper small "
                                   "and DistilBERT into the one folder the paper backend reads (needs internet)")
