@@ -256,11 +256,12 @@ def _normalised(text: str) -> str:
 
 
 def paper_sections(text: str) -> dict[str, str]:
-    """The paper's numbered sections -> the text under each heading, its title included, up to the next one (its own text, not its
-    subsections'), normalised: lower case, single spaces, the PDF extraction's ``$``, ``*`` and ``\\`` dropped."""
+    """The paper's numbered sections -> the text under each heading, its title included, up to the next one
+    (its own text, not its subsections'), normalised: lower case, single spaces, the PDF extraction's ``$``,
+    ``*`` and ``\\`` dropped."""
     marks = list(_HEADING.finditer(text))
     ends = [m.start() for m in marks[1:]] + [len(text)]
-    return {m.group(1): _normalised(text[m.end():end]) for m, end in zip(marks, ends)}
+    return {m.group(1): _normalised(text[m.end():end]) for m, end in zip(marks, ends, strict=True)}
 
 
 def check_paper(text: str, facts: dict[str, PaperFact] = PAPER) -> list[str]:

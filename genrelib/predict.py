@@ -135,7 +135,7 @@ def predict_video(video: str | Path, checkpoint: str | Path, backend: str = "off
                              f"{extractor.modality} features, the {backend} backend gives {extractor.dim}-d; "
                              "use the backend the model was trained on")
         frames, at = extractor.extract_timed(trailer)
-        kept = frame_indices(len(frames), caps.get(extractor.modality), None)  # what a position table can hold
+        kept = frame_indices(len(frames), caps.get(extractor.modality), "equidistant")  # what a position table can hold
         features[extractor.modality], times[extractor.modality] = frames[kept], at[kept]
     if not any(len(f) for f in features.values()):
         raise MediaError(f"{video}: none of the model's modalities ({', '.join(features)}) found anything to read "

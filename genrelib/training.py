@@ -1,12 +1,13 @@
 """Training stage: batches from a feature store, the paper's training loop, and inference.
 
-The paper trains on fixed-length sequences (CLIP 216 frames, OCR 64, ASR 86, Audiotag 140, Musicnet 18) and
-tests one video at a time on its full sequences. By default every choice the paper leaves open is the authors'
-code's (``dataset.py``, ``train.py`` @caac031): a longer video is cut to its training length by equidistant
-frames (their ``MyDataset`` has a random branch for mode ``'train'``, but its modes are ``'trn'``, ``'val'``,
-``'tst'``, so it never runs), a shorter one is padded with zero vectors to the training length, which the model
-attends to, and a modality a video lacks is that many zero vectors. :data:`OURS` lists the options that change
-this. Every trainer here runs the same loop, :func:`fit`.
+The paper trains on fixed-length sequences (CLIP 216 frames, OCR 64, ASR 86, Audiotag 140, Musicnet 18):
+longer ones truncated, shorter ones padded with zero vectors (§3.2.6); it tests one video at a time on its full
+sequences (§4). By default a longer training sequence is truncated to its first frames, the paper's words read
+literally; ``frames="equidistant"`` is what the authors' code does instead (``dataset.py:154``: their
+random-frames branch tests mode ``'train'``, ``dataset.py:151``, but the modes are ``'trn'``, ``'val'``,
+``'tst'``, so it never runs). Where the paper is silent the authors' code decides: a shorter sequence is padded
+with zero vectors the model attends to, and a modality a video lacks is that many zero vectors. :data:`OURS`
+lists our options, :data:`AUTHORS` the authors' alternatives. Every trainer here runs the same loop, :func:`fit`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,9 @@ from .progress import progress as progress_bar
 from .session import device as pick_device
 from .store import FeatureStore
 
-FRAME_CHOICES = ("equidistant", "random")
+# How a longer sequence is cut to its training length, and whose rule each is.
+FRAME_RULES = {"truncate": "the paper (§3.2.6: truncated)", "equidistant": "the authors' code (dataset.py:154)",
+               "random": "ours: a random time-ordered subset, drawn anew each epoch"}
 PADDINGS = ("zeros", "masked")
 
 
@@ -42,18 +45,18 @@ class TrainConfig:
     max_epochs: int = 200
     patience: int = 10  # ours: epochs without a better validation mAP before stopping (the paper keeps the best)
     train_lengths: dict[str, int] = field(default_factory=lambda: dict(TRAIN_LENGTHS))
-    frames: str = "equidistant"  # how a longer sequence is cut to its training length; "random" (ours): a random
-    #                              time-ordered subset each epoch
+    frames: str = "truncate"  # how a longer sequence is cut to its training length: one of FRAME_RULES
     padding: str = "zeros"  # "zeros": zero vectors to the training length, read as frames; "masked" (ours): to the
     #                         batch's longest, masked out
     bucket_batches: int = 1  # ours when > 1: videos drawn in runs of this many batches, sorted by length before
     #                          they are cut, so a batch pads to little more than its own videos (masked padding)
     seed: int = 0
     device: str | None = None  # None: the GPU when there is one, else the CPU
+    amp: bool = False  # the authors' mixed precision (config.py:83, on by default there): CUDA autocast only
 
     def __post_init__(self):
-        if self.frames not in FRAME_CHOICES:
-            raise ValueError(f"frames must be one of {FRAME_CHOICES}, not {self.frames!r}")
+        if self.frames not in FRAME_RULES:
+            raise ValueError(f"frames must be one of {sorted(FRAME_RULES)}, not {self.frames!r}")
         if self.padding not in PADDINGS:
             raise ValueError(f"padding must be one of {PADDINGS}, not {self.padding!r}")
 
@@ -61,6 +64,9 @@ class TrainConfig:
 # Our options, not the paper's: the TrainConfig fields that turn each on (the models' are models.OURS).
 OURS = {"random training frames": {"frames": "random"}, "masked padding": {"padding": "masked"},
         "masked padding, batches by length": {"padding": "masked", "bucket_batches": 16}}
+# The authors' code where it departs from the paper's text: the TrainConfig fields that select it.
+AUTHORS = {"the authors' equidistant training frames": {"frames": "equidistant"},
+           "the authors' mixed precision (GPU)": {"amp": True}}
 
 
 @dataclass(frozen=True)
@@ -91,17 +97,24 @@ class Padding:
 MASKED = Padding()  # ours: to the batch's longest, masked out
 
 
-def frame_indices(length: int, target: int | None, rng: np.random.Generator | None) -> np.ndarray:
+def frame_indices(length: int, target: int | None, rule: str = "equidistant",
+                  rng: np.random.Generator | None = None) -> np.ndarray:
     """Which frames of a ``length``-frame sequence to use.
 
-    All of them when ``target`` is None or not smaller than ``length``; else a
-    random time-ordered subset of ``target`` frames (``rng`` given) or
-    ``target`` equidistant frames (``rng`` None), the authors' ``equidistant_indices``.
+    All of them when ``target`` is None or not smaller than ``length``; else ``target`` frames by ``rule``
+    (:data:`FRAME_RULES`): the first ones (``"truncate"``), equidistant ones (the authors'
+    ``equidistant_indices``), or a random time-ordered subset drawn from ``rng``.
     """
     if target is None or length <= target:
         return np.arange(length)
-    if rng is not None:
+    if rule == "truncate":
+        return np.arange(target)
+    if rule == "random":
+        if rng is None:
+            raise ValueError("random frames need a random generator (rng)")
         return np.sort(rng.choice(length, size=target, replace=False))
+    if rule != "equidistant":
+        raise ValueError(f"frames must be one of {sorted(FRAME_RULES)}, not {rule!r}")
     return np.linspace(0, length - 1, target).round().astype(int)
 
 
@@ -181,15 +194,15 @@ def assemble(sequences: dict[str, list[np.ndarray]], dims: dict[str, int], paddi
 
 def make_batch(store: FeatureStore, indices, modalities, lengths: dict[str, int] | None = None,
                rng: np.random.Generator | None = None, device=None, padding: Padding = MASKED,
-               scaling=None) -> tuple[dict[str, Padded], torch.Tensor]:
+               scaling=None, rule: str = "equidistant") -> tuple[dict[str, Padded], torch.Tensor]:
     """Tensors for the given videos, on ``device`` (default CPU). ``lengths`` caps each modality (None keeps full
-    sequences): equidistant frames, or a random time-ordered subset when ``rng`` is given."""
+    sequences) by ``rule`` (:func:`frame_indices`; ``"random"`` draws from ``rng``)."""
     sequences = {}
     for name in modalities:
         sequences[name] = []
         for i in indices:
             frames = store.frames(int(i), name)
-            sequences[name].append(frames[frame_indices(len(frames), (lengths or {}).get(name), rng)])
+            sequences[name].append(frames[frame_indices(len(frames), (lengths or {}).get(name), rule, rng)])
     dims = {name: store.modalities[name].dim for name in modalities}
     return (assemble(sequences, dims, padding, scaling, device),
             torch.from_numpy(store.labels[np.asarray(indices)]).to(device))
@@ -199,7 +212,7 @@ class TemporalMeans:
     """A store seen through the temporal means a model that reads nothing else (the MLP) would compute.
 
     Training on these costs a linear layer per step instead of reading every frame of the batch. Each
-    mean is taken over the frames that ``lengths`` admits, equidistant ones for a longer video, after the
+    mean is taken over the frames that ``lengths`` admits, chosen by ``rule`` for a longer video, after the
     model's input ``scaling``; with the paper's zero padding, over the sequence padded to its training
     length (zeros dilute it, as the authors' ``torch.mean`` over padded sequences does), and a missing
     modality is a zero mean. Batches of these are assembled with masked padding: every video has one
@@ -207,7 +220,7 @@ class TemporalMeans:
     """
 
     def __init__(self, store: FeatureStore, modalities, lengths: dict[str, int | None], padding: Padding = MASKED,
-                 scaling=None):
+                 scaling=None, rule: str = "equidistant"):
         self.path, self.labels, self.modalities = store.path, store.labels, store.modalities
         self.indices = store.indices
         self._means = {}
@@ -215,7 +228,7 @@ class TemporalMeans:
             dim, rows = store.modalities[name].dim, []
             for i in range(len(store)):
                 frames = store.frames(i, name)
-                frames = frames[frame_indices(len(frames), lengths.get(name), None)]
+                frames = frames[frame_indices(len(frames), lengths.get(name), rule)]
                 if scaling is not None and len(frames):
                     frames = scaling(name, torch.from_numpy(frames)).numpy()
                 count = max(len(frames), (padding.to or {}).get(name) or 0) if padding.zeros else len(frames)
@@ -246,16 +259,18 @@ def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) 
 
 @torch.no_grad()
 def logits(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict[str, int] | None = None,
-           batch_size: int = 1, progress: bool = False, padding: Padding = MASKED) -> torch.Tensor:
+           batch_size: int = 1, progress: bool = False, padding: Padding = MASKED,
+           rule: str = "equidistant") -> torch.Tensor:
     """Genre logits (videos x 21), on the CPU, computed on the model's device. Defaults: one video at a time,
-    full-length sequences, nothing padded."""
+    full-length sequences, nothing padded; a sequence longer than ``lengths`` is cut by ``rule`` (the authors'
+    inference takes equidistant frames, ``inference.py:134``)."""
     model.eval()
     device = next(model.parameters()).device
     out = [torch.zeros(0, N_GENRES)]
     chunks = range(0, len(indices), batch_size)
     for start in progress_bar(chunks, desc="predict", enabled=progress):
         batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths, device=device,
-                              padding=padding, scaling=_scaling(model, store))
+                              padding=padding, scaling=_scaling(model, store), rule=rule)
         out.append(model(batch).cpu())
     return torch.cat(out)
 
@@ -285,18 +300,44 @@ def gradient_clip(model: nn.Module, config: TrainConfig) -> float | None:
     return config.clip_grad_norm if model.clips_gradients else None
 
 
+def fixed_rule(config: TrainConfig) -> str:
+    """How validation batches and temporal means cut a longer sequence: the training rule, or equidistant frames
+    where training draws random ones (a validation score must not depend on a draw)."""
+    return "equidistant" if config.frames == "random" else config.frames
+
+
+def grad_scaler(config: TrainConfig, device) -> torch.amp.GradScaler | None:
+    """The authors' mixed precision (``amp``): float16 autocast with a gradient scaler, on a CUDA device only."""
+    if not config.amp:
+        return None
+    if torch.device(device).type != "cuda":
+        raise ValueError("amp=True is the authors' CUDA mixed precision; this run is on the CPU (set amp: false)")
+    return torch.amp.GradScaler("cuda")
+
+
 def train_epoch(model: nn.Module, batches: Iterable[tuple[object, torch.Tensor]], optimizer: torch.optim.Optimizer,
-                loss_fn: nn.Module, clip_norm: float | None) -> float:
-    """One pass over ``batches`` of (inputs, targets); the mean training loss."""
+                loss_fn: nn.Module, clip_norm: float | None, scaler: torch.amp.GradScaler | None = None) -> float:
+    """One pass over ``batches`` of (inputs, targets); the mean training loss. With ``scaler`` the forward pass
+    and the loss run under CUDA autocast and the scaled gradients are unscaled before clipping, as the
+    authors' ``train.py`` does."""
     model.train()
     losses = []
     for inputs, targets in batches:
-        loss = loss_fn(model(inputs), targets)
+        with torch.autocast("cuda", enabled=scaler is not None):
+            loss = loss_fn(model(inputs), targets)
         optimizer.zero_grad()
-        loss.backward()
+        if scaler is None:
+            loss.backward()
+        else:
+            scaler.scale(loss).backward()
+            scaler.unscale_(optimizer)
         if clip_norm is not None:
             nn.utils.clip_grad_norm_(model.parameters(), clip_norm)
-        optimizer.step()
+        if scaler is None:
+            optimizer.step()
+        else:
+            scaler.step(optimizer)
+            scaler.update()
         losses.append(loss.item())
     return float(np.mean(losses))
 
@@ -363,10 +404,12 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     lengths = {name: config.train_lengths.get(name) for name in model.dims}
     padding = Padding.for_training(config, lengths)
     tokens = input_tokens(store, model.dims, lengths)
+    held_rule = fixed_rule(config)
     if model.reads_only_temporal_means:
-        store, padding = TemporalMeans(store, model.dims, lengths, padding, model.scaling), MASKED
+        store, padding = TemporalMeans(store, model.dims, lengths, padding, model.scaling, held_rule), MASKED
     frame_rng = rng if config.frames == "random" else None
     optimizer, loss_fn = adam(model, config), loss_function(config, device)
+    scaler = grad_scaler(config, device)
     val_targets = store.labels[val_idx]
 
     def run_epoch() -> float:
@@ -374,11 +417,12 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
         chosen = bucketed_batches(order, tokens, config.batch_size,
                                   1 if model.reads_only_temporal_means else config.bucket_batches, rng)
         batches = (make_batch(store, videos, model.dims, lengths, frame_rng, device, padding,
-                              _scaling(model, store)) for videos in chosen)
-        return train_epoch(model, batches, optimizer, loss_fn, gradient_clip(model, config))
+                              _scaling(model, store), config.frames) for videos in chosen)
+        return train_epoch(model, batches, optimizer, loss_fn, gradient_clip(model, config), scaler)
 
     def validate() -> dict[str, float]:
-        val_logits = logits(model, store, val_idx, lengths, batch_size=config.batch_size, padding=padding)
+        val_logits = logits(model, store, val_idx, lengths, batch_size=config.batch_size, padding=padding,
+                            rule=held_rule)
         return {"val_loss": loss_function(config)(val_logits, torch.from_numpy(val_targets)).item(),
                 "val_map": mean_average_precision(val_targets, torch.sigmoid(val_logits).numpy())}
 
@@ -417,12 +461,13 @@ def train_frame_classifier(store: FeatureStore, modality: str, config: TrainConf
     val_frames = [(torch.from_numpy(store.frames(int(i), modality)).to(device) - mean) / std for i in val_idx]
     model = FrameMLP(store.modalities[modality].dim, hidden, dropout).to(device)
     optimizer, loss_fn = adam(model, config), loss_function(config, device)
+    scaler = grad_scaler(config, device)
     best_state = {}
 
     def run_epoch() -> float:
         order = torch.from_numpy(rng.permutation(len(inputs))).to(device)
         batches = ((inputs[chosen], targets[chosen]) for chosen in order.split(config.batch_size))
-        return train_epoch(model, batches, optimizer, loss_fn, gradient_clip(model, config))
+        return train_epoch(model, batches, optimizer, loss_fn, gradient_clip(model, config), scaler)
 
     def validate() -> dict[str, float]:
         video_probs = np.stack([torch.sigmoid(model(x)).mean(0).cpu().numpy() if len(x) else

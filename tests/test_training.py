@@ -7,11 +7,28 @@ from genrelib import metrics, models, training
 
 
 def test_frame_indices_known_answers():
-    assert training.frame_indices(3, 5, None).tolist() == [0, 1, 2]
-    assert training.frame_indices(10, 4, None).tolist() == [0, 3, 6, 9]
-    assert training.frame_indices(10, None, None).tolist() == list(range(10))
-    picked = training.frame_indices(100, 16, np.random.default_rng(0))
+    for rule in training.FRAME_RULES:
+        assert training.frame_indices(3, 5, rule).tolist() == [0, 1, 2]
+        assert training.frame_indices(10, None, rule).tolist() == list(range(10))
+    assert training.frame_indices(10, 4, "truncate").tolist() == [0, 1, 2, 3]
+    assert training.frame_indices(10, 4, "equidistant").tolist() == [0, 3, 6, 9]
+    picked = training.frame_indices(100, 16, "random", np.random.default_rng(0))
     assert len(picked) == 16 and len(set(picked)) == 16 and (np.diff(picked) > 0).all()
+    with pytest.raises(ValueError, match="need a random generator"):
+        training.frame_indices(10, 4, "random")
+    with pytest.raises(ValueError, match="frames must be one of"):
+        training.frame_indices(10, 4, "sometimes")
+
+
+def test_the_default_truncates_as_the_paper_says():
+    assert training.TrainConfig().frames == "truncate"
+    assert training.fixed_rule(training.TrainConfig(frames="random")) == "equidistant"
+
+
+def test_mixed_precision_is_refused_on_the_cpu():
+    with pytest.raises(ValueError, match="CUDA mixed precision"):
+        training.grad_scaler(training.TrainConfig(amp=True), "cpu")
+    assert training.grad_scaler(training.TrainConfig(), "cpu") is None
 
 
 def test_make_batch_masks_match_sequence_lengths(tiny_store):
@@ -256,9 +273,12 @@ def test_temporal_means_under_the_papers_padding_are_diluted_as_the_model_would_
 def test_equidistant_training_frames_are_the_same_every_epoch_random_ones_are_not(tiny_store):
     lengths = {"clip": 3}
     video = int(np.flatnonzero(tiny_store.lengths("clip") > 6)[0])
-    draws = [training.make_batch(tiny_store, [video], ["clip"], lengths, rng)[0]["clip"].values
+    draws = [training.make_batch(tiny_store, [video], ["clip"], lengths, rng,
+                                 rule="equidistant" if rng is None else "random")[0]["clip"].values
              for rng in (None, None, np.random.default_rng(0), np.random.default_rng(1))]
     assert torch.equal(draws[0], draws[1]) and not torch.equal(draws[2], draws[3])
+    first = training.make_batch(tiny_store, [video], ["clip"], lengths, rule="truncate")[0]["clip"].values
+    assert torch.equal(first[0], torch.from_numpy(tiny_store.frames(video, "clip")[:3]))
 
 
 def test_whisker_lengths_apply_the_papers_rule_to_a_store(tiny_store):
