@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     scored.set_defaults(run=_evaluate_release_classifiers)
 
     trailers = commands.add_parser("download-trailers", help="fetch MovieNet trailers with yt-dlp and store them as "
-                                   "the paper did: lowest resolution >= 300 px, x265 CRF 23, Opus 48 kHz mono")
+                                   "the paper did: lowest resolution >= 300 px, x265 CRF 23, mono Opus at 48 kbit/s")
     which = trailers.add_mutually_exclusive_group(required=True)
     which.add_argument("--split", choices=[*labels.SPLIT_NAMES, "all"], help="the YouTube ids of a split")
     which.add_argument("--ids", nargs="+", help="these YouTube ids")

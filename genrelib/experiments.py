@@ -111,24 +111,33 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
     return table, first_seed
 
 
+FRAME_LOCATIONS = ("random", "equidistant")
+
+
 def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, checkpoints: Path,
                       kinds=("mlp", "multi-transformer"), modality: str = "clip",
-                      progress: bool = False) -> tuple[pd.DataFrame, dict]:
+                      progress: bool = False, locations: str = "random") -> tuple[pd.DataFrame, dict]:
     """Test mAP of each model kind trained and tested on ``count`` frames of one modality, per seed; and the
     test :class:`~genrelib.metrics.Scores` of the first seed by (kind, count), for paired comparisons.
 
-    A longer video is cut to ``count`` frames as ``config.frames`` says (the paper configuration:
-    equidistant) in training, and to ``count`` equidistant frames at test time.
+    A longer video gives ``count`` frames from ``locations``: random ones, as the paper's Figure 6 takes them
+    (§4: "random locations"), drawn anew each training epoch and once per seed at test time; or equidistant
+    ones (a fixed choice; a controlled variant of ours).
     """
+    if locations not in FRAME_LOCATIONS:
+        raise ValueError(f"locations must be one of {FRAME_LOCATIONS}, not {locations!r}")
+    training_rule = "random" if locations == "random" else "equidistant"
     rows, first_seed = [], {}
     for kind in kinds:
         for count in counts:
             for seed in seeds:
                 session.seed_everything(seed)
                 model = build_model(kind, {modality: store.modalities[modality].dim})
-                run_config = replace(config, seed=seed, train_lengths={modality: int(count)})
-                run = train_and_test(model, store, run_config, checkpoints / f"frames-{kind}-{count}-{seed}.pt",
-                                     progress=progress, test_lengths={modality: int(count)})
+                run_config = replace(config, seed=seed, train_lengths={modality: int(count)}, frames=training_rule)
+                run = train_and_test(model, store, run_config,
+                                     checkpoints / f"frames-{kind}-{count}-{locations}-{seed}.pt",
+                                     progress=progress, test_lengths={modality: int(count)},
+                                     test_rule=training_rule)
                 rows.append({"model": kind, "frames": int(count), "seed": seed, "mAP": run.test_scores.map})
                 first_seed.setdefault((kind, int(count)), run.test_scores)
     return pd.DataFrame(rows), first_seed

@@ -50,8 +50,6 @@ MOVIENET_FILES: dict[str, tuple[str, str]] = {
                  "c42e3dc6107a13af3b97cbddb6bcc7842d5628c87168cfa3528bd9dfb4656807"),
 }
 
-# The paper's published facts about the data (Section 3.1).
-
 HOW_TO_GET = (f"run `genrelib download-movienet --dest DIR` (checks sha256) and point "
               f"${ENV_VAR} or the notebook's `movienet_dir` parameter at DIR")
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from . import media, paper
 from .book import markdown_table
+from .evidence import cite
 from .extractors import widths
 from .labels import SPLIT_NAMES
 from .metrics import Scores, confidence_interval, paired_difference
@@ -89,6 +90,24 @@ def glue(name: str, value, display: bool = False) -> None:
     from myst_nb import glue as myst_glue
 
     myst_glue(name, value.item() if isinstance(value, np.generic) else value, display=display)
+
+
+def glue_paper() -> None:
+    """Glue the paper's printed numbers that the chapters' prose quotes, so that no page types one:
+    ``paper_<model>_<metric>`` for Table 1 (e.g. ``paper_multi_map``), ``paper_<split>`` for the split sizes,
+    ``paper_count_<model>`` for the parameter counts as printed, ``paper_fence_low`` and ``paper_fence_high``."""
+    short = {"mlp": "mlp", "single-transformer": "single", "multi-transformer": "multi",
+             "two-stage-baseline": "baseline"}
+    metric = {"P@0.5": "precision", "R@0.5": "recall", "mAP": "map"}
+    for model, name in short.items():
+        for column, label in metric.items():
+            glue(f"paper_{name}_{label}", paper.TABLE_1[model][column])
+    for split, size in paper.SPLIT_SIZES.items():
+        glue(f"paper_{split}", size)
+    for model, count in paper.PARAMETER_COUNTS.items():  # as printed: 57k, 8.56M
+        glue(f"paper_count_{short[model]}", f"{count / 1e6:.2f}M" if count >= 1e6 else f"{count / 1e3:.0f}k")
+    glue("paper_fence_low", paper.DURATION_FENCES[0])
+    glue("paper_fence_high", paper.DURATION_FENCES[1])
 
 
 def source(*objects):
@@ -291,6 +310,17 @@ def parameter_counts_tried() -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["model", "configuration"])
 
 
+def run_label(kind: str, config: TrainConfig) -> str:
+    """A run's name that says what ran: ``"mlp (paper configuration)"`` only with the paper's recipe, else the
+    paper's model with what differs, e.g. ``"mlp (paper's model, lr 0.001)"``."""
+    reference, changed = TrainConfig(), []
+    for field, label in (("learning_rate", "lr {:g}"), ("batch_size", "batch {}"), ("positive_weight", "w+ {:g}"),
+                         ("frames", "{} frames"), ("padding", "{} padding")):
+        if getattr(config, field) != getattr(reference, field):
+            changed.append(label.format(getattr(config, field)))
+    return f"{kind} (paper configuration)" if not changed else f"{kind} (paper's model, {', '.join(changed)})"
+
+
 def _batches(config: TrainConfig) -> str:
     return f"by length (runs of {config.bucket_batches} sorted)" if config.bucket_batches > 1 else "random"
 
@@ -310,21 +340,23 @@ def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
          reference.clip_grad_norm if clips else "none", "paper"),
         ("training lengths", ", ".join(f"{n} {config.train_lengths.get(n)}" for n in model.dims),
          ", ".join(f"{n} {reference.train_lengths.get(n)}" for n in model.dims), "paper"),
-        ("frames of a longer video", config.frames, reference.frames, "authors' code"),
+        ("frames of a longer video", config.frames, reference.frames, "paper (§3.2.6: truncated)"),
         ("padding", config.padding, reference.padding, "authors' code"),
         ("batches", _batches(config), _batches(reference), "authors' code"),
         ("model kept", f"best validation mAP; stops after {config.patience} epochs without a better one",
          f"best validation mAP; stops after {reference.patience} epochs without a better one",
-         "paper (the stop is ours)"),
+         f"authors' code ({cite('best_model')}; the stop is ours)"),
         ("inputs", "standardised" if hyper.get("standardize") else "as extracted",
          "standardised" if defaults.get("standardize") else "as extracted", "authors' code"),
     ]
+    # a one-layer MLP has no hidden layer for its dropout to act on: the row would claim a rate nothing applies
+    hidden = [key for key in hyper if key != "dropout" or model.kind != "mlp" or hyper.get("layers", 1) > 1]
     for key, label, source in (("dropout", "dropout", "paper"), ("positions", "position tables", "authors' code"),
                                ("position_dropout", "dropout after positions", "authors' code"),
                                ("head_dropout", "dropout before the head", "authors' code"),
                                ("input_dropout", "dropout on the MLP's inputs", "authors' code"),
                                ("ff_dim", "feed-forward width", "authors' code"), ("layers", "layers", "paper")):
-        if key in hyper:
+        if key in hidden:
             unset = "4 x d_model" if key == "ff_dim" else "none"  # None: the model's own default
             rows.append((label, unset if hyper[key] is None else hyper[key],
                          unset if defaults[key] is None else defaults[key], source))

@@ -260,17 +260,17 @@ def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) 
 @torch.no_grad()
 def logits(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict[str, int] | None = None,
            batch_size: int = 1, progress: bool = False, padding: Padding = MASKED,
-           rule: str = "equidistant") -> torch.Tensor:
+           rule: str = "equidistant", rng: np.random.Generator | None = None) -> torch.Tensor:
     """Genre logits (videos x 21), on the CPU, computed on the model's device. Defaults: one video at a time,
     full-length sequences, nothing padded; a sequence longer than ``lengths`` is cut by ``rule`` (the authors'
-    inference takes equidistant frames, ``inference.py:134``)."""
+    inference takes equidistant frames, ``inference.py:134``; ``"random"`` draws from ``rng``)."""
     model.eval()
     device = next(model.parameters()).device
     out = [torch.zeros(0, N_GENRES)]
     chunks = range(0, len(indices), batch_size)
     for start in progress_bar(chunks, desc="predict", enabled=progress):
-        batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths, device=device,
-                              padding=padding, scaling=_scaling(model, store), rule=rule)
+        batch, _ = make_batch(store, indices[start:start + batch_size], model.dims, lengths, rng, device,
+                              padding, _scaling(model, store), rule)
         out.append(model(batch).cpu())
     return torch.cat(out)
 
@@ -281,9 +281,10 @@ def _scaling(model: FeatureClassifier, store) -> object:
 
 
 def predict(model: FeatureClassifier, store: FeatureStore, indices, lengths: dict[str, int] | None = None,
-            batch_size: int = 1, progress: bool = False, padding: Padding = MASKED) -> np.ndarray:
+            batch_size: int = 1, progress: bool = False, padding: Padding = MASKED, rule: str = "equidistant",
+            rng: np.random.Generator | None = None) -> np.ndarray:
     """Genre probabilities (videos x 21); see :func:`logits` for the defaults."""
-    return torch.sigmoid(logits(model, store, indices, lengths, batch_size, progress, padding)).numpy()
+    return torch.sigmoid(logits(model, store, indices, lengths, batch_size, progress, padding, rule, rng)).numpy()
 
 
 def adam(model: nn.Module, config: TrainConfig) -> torch.optim.Adam:
@@ -498,22 +499,27 @@ class Experiment:
 
 
 def train_and_test(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, checkpoint: str | Path,
-                   progress: bool = True, test_lengths: dict[str, int] | None = None) -> Experiment:
+                   progress: bool = True, test_lengths: dict[str, int] | None = None,
+                   test_rule: str = "equidistant") -> Experiment:
     """Train with early stopping, then score the test split one video at a time.
 
-    Test sequences are full length unless ``test_lengths`` caps them (equidistant frames); with the paper's
-    zero padding a modality a video lacks is the zero sequence it was in training.
+    Test sequences are full length unless ``test_lengths`` caps them (by ``test_rule``: equidistant frames, or
+    random ones drawn from ``config.seed``); with the paper's zero padding a modality a video lacks is the zero
+    sequence it was in training.
     """
     result = train(model, store, config, checkpoint, progress=progress)
-    scores = evaluate_on(model, store, store.indices("tst"), config, test_lengths, progress)
+    scores = evaluate_on(model, store, store.indices("tst"), config, test_lengths, progress, test_rule)
     return Experiment(model, result, scores.scores, scores)
 
 
 def evaluate_on(model: FeatureClassifier, store: FeatureStore, indices, config: TrainConfig,
-                test_lengths: dict[str, int] | None = None, progress: bool = False) -> Scores:
+                test_lengths: dict[str, int] | None = None, progress: bool = False,
+                test_rule: str = "equidistant") -> Scores:
     """The paper's test protocol for a model trained with ``config``: one video at a time, full length unless
     ``test_lengths`` caps it; with the paper's zero padding a modality a video lacks is the zero sequence it
     was in training."""
     padding = Padding.for_testing(config, {name: config.train_lengths.get(name) for name in model.dims})
-    probabilities = predict(model, store, indices, test_lengths, progress=progress, padding=padding)
+    rng = np.random.default_rng(config.seed) if test_rule == "random" else None
+    probabilities = predict(model, store, indices, test_lengths, progress=progress, padding=padding,
+                            rule=test_rule, rng=rng)
     return evaluate(store.labels[indices], probabilities)

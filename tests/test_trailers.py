@@ -52,6 +52,18 @@ def test_download_stores_hevc_and_opus_and_records_what_failed(remote, tmp_path,
         assert list(retried.failed) == ["gone404"] and len(requests) > asked
 
 
+def audio_bytes(path) -> int:
+    with av.open(str(path)) as container:
+        return sum(packet.size for packet in container.demux(audio=0))
+
+
+def test_audio_is_stored_at_the_papers_bit_rate_not_the_authors(remote, tmp_path):
+    """§3.1's "48k" is a bit rate: three times the authors' 16 kbit/s gives about three times the bytes."""
+    papers = trailers.transcode(remote / "vid001.mp4", tmp_path / "paper.mkv")
+    authors = trailers.transcode(remote / "vid001.mp4", tmp_path / "authors.mkv", audio_bitrate=16_000)
+    assert 2.0 < audio_bytes(papers) / audio_bytes(authors) < 4.0
+
+
 def test_the_stored_file_keeps_the_picture_and_the_sound(remote, tmp_path):
     from genrelib import media
 

@@ -119,6 +119,17 @@ def test_frame_count_study_and_feature_sets(tiny_store, tmp_path):
     assert study[["frames", "seed"]].values.tolist() == [[2, 0], [2, 1], [4, 0], [4, 1]]
     summary = experiments.summarize_seeds(study)
     assert summary["seeds"].tolist() == [2, 2]
+    with pytest.raises(ValueError, match="locations must be one of"):
+        experiments.frame_count_study(tiny_store, [2], [0], quick_config(), tmp_path, locations="sideways")
+
+
+def test_random_test_frames_are_drawn_from_the_seed(tiny_store):
+    model = small_transformer(tiny_store).eval()
+    videos, caps = tiny_store.indices("tst"), {"clip": 2}
+    assert (tiny_store.lengths("clip")[videos] > 2).any()
+    scores = [training.evaluate_on(model, tiny_store, videos, quick_config(seed=seed), caps, test_rule=rule).map
+              for seed, rule in ((0, "random"), (0, "random"), (1, "random"), (0, "equidistant"))]
+    assert scores[0] == scores[1] and len({scores[0], scores[2], scores[3]}) > 1
 
 
 def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_paper(tiny_store, tmp_path):
