@@ -95,7 +95,8 @@ def glue(name: str, value, display: bool = False) -> None:
 def glue_paper() -> None:
     """Glue the paper's printed numbers that the chapters' prose quotes, so that no page types one:
     ``paper_<model>_<metric>`` for Table 1 (e.g. ``paper_multi_map``), ``paper_<split>`` for the split sizes,
-    ``paper_count_<model>`` for the parameter counts as printed, ``paper_fence_low`` and ``paper_fence_high``."""
+    ``paper_count_<model>`` for the parameter counts as printed, ``paper_table3_row<n>_map`` and ``_seconds``
+    for Table 3's rows (1: the baseline), ``paper_fence_low`` and ``paper_fence_high``."""
     short = {"mlp": "mlp", "single-transformer": "single", "multi-transformer": "multi",
              "two-stage-baseline": "baseline"}
     metric = {"P@0.5": "precision", "R@0.5": "recall", "mAP": "map"}
@@ -106,6 +107,9 @@ def glue_paper() -> None:
         glue(f"paper_{split}", size)
     for model, count in paper.PARAMETER_COUNTS.items():  # as printed: 57k, 8.56M
         glue(f"paper_count_{short[model]}", f"{count / 1e6:.2f}M" if count >= 1e6 else f"{count / 1e3:.0f}k")
+    for number, (_, row) in enumerate(paper.TABLE_3.iterrows(), 1):
+        glue(f"paper_table3_row{number}_map", row["paper mAP"])
+        glue(f"paper_table3_row{number}_seconds", row["paper s/video (GPU)"])
     glue("paper_fence_low", paper.DURATION_FENCES[0])
     glue("paper_fence_high", paper.DURATION_FENCES[1])
 
@@ -453,36 +457,63 @@ def scores_beside_paper(results: dict[str, SavedResult]) -> pd.DataFrame:
     return table
 
 
-# The paper's claims that this build's comparisons speak to: for each, what the paper measured and what a
-# comparison on each kind of data can and cannot say.
+class Claim(NamedTuple):
+    evidence: str  # key of genrelib.evidence.PAPER: where the paper makes the claim
+    paper: str  # what the paper reports, its numbers read from genrelib.paper
+    sign: int  # the paper's direction for a comparison that prints no difference of its own
+    testable: str  # what a comparison on this build's data can and cannot say
+
+
+def _map(model: str) -> str:
+    return f"{paper.TABLE_1[model]['mAP']:.2f}"
+
+
+def _table_3(row: str) -> str:
+    return f"{paper.TABLE_3.loc[row, 'paper mAP']:.2f}"
+
+
+# The paper's claims that this build's comparisons speak to, each as the paper makes it, with its section.
 CLAIMS = {
-    "pretrained multimodal features beat the two-stage baseline": (
-        "Table 1: baseline 59.73, multi-transformer 66.02 mAP",
-        "not here: both read the same features in this build, so the comparison tests two-stage training"),
-    "transformers beat temporal means": (
-        "Table 1: single 65.09, multi 66.02 against the MLP's 63.16 mAP",
-        "on this build's data only: features and labels that are not MovieNet's can reverse it"),
-    "more so with more frames": (
-        "Figure 6 (an image: no values in the text)",
+    "pretrained features beat the raw-input baseline": Claim(
+        "table_1", f"Table 1: baseline {_map('two-stage-baseline')}, multi-transformer {_map('multi-transformer')} "
+        "mAP", 1, "not here: both read the same features in this build, so the comparison tests two-stage training"),
+    "transformers beat temporal means": Claim(
+        "table_1", f"Table 1: single {_map('single-transformer')}, multi {_map('multi-transformer')} against the "
+        f"MLP's {_map('mlp')} mAP", 1, "on this build's data only: features and labels that are not MovieNet's "
+        "can reverse it"),
+    "more frames help, the transformer more than the MLP": Claim(
+        "more_frames_help", "Figure 6 (an image: no values in the text)", 1,
         "yes, in principle: chapter 7 plants the evidence, a controlled test of the mechanism"),
-    "the multi-transformer beats the single-transformer": (
-        "Table 1: 66.02 against 65.09 mAP", "on this build's data only"),
-    "averaging the text streams helps": (
-        "Table 3: 66.02 averaged against 64.66 encoded mAP", "on this build's data only"),
-    "each modality adds accuracy for its runtime": (
-        "Table 3: 64.73 (CLIP) to 66.02 mAP, 5.3 to 33.6 s per video", "on this build's data only"),
+    "the multi-transformer beats the single-transformer": Claim(
+        "table_1", f"Table 1: {_map('multi-transformer')} against {_map('single-transformer')} mAP", 1,
+        "on this build's data only"),
+    "text features first seem to hurt": Claim(
+        "text_first_hurts", f"Table 3: {_table_3('+ Audiotag')} without OCR, {_table_3('+ OCR')} with it", -1,
+        "on this build's data only"),
+    "averaging the text streams helps": Claim(
+        "averaged_text_helps", f"Table 3: {_table_3('+ OCR averaged, + ASR averaged')} averaged against "
+        f"{_table_3('+ OCR, + ASR')} encoded mAP", 1, "on this build's data only"),
+    "the audio features add to CLIP": Claim(
+        "table_3", f"Table 3's rows (the text states no claim): {_table_3('CLIP')}, {_table_3('+ Musicnet')} with "
+        f"Musicnet, {_table_3('+ Audiotag')} with Audiotag", 1, "on this build's data only"),
 }
 
 
 def _claim_of(result: str, comparison: str) -> str | None:
-    """Which of :data:`CLAIMS` a saved comparison row speaks to (None: none)."""
+    """Which of :data:`CLAIMS` a saved comparison row speaks to (None: none, e.g. a step that changes two
+    things at once)."""
     first, _, second = comparison.partition(" \u2212 ")
     if result == "05_comparisons":
-        return "pretrained multimodal features beat the two-stage baseline"
-    if result == "06_comparisons":
-        return "each modality adds accuracy for its runtime"
+        return "pretrained features beat the raw-input baseline"
     if result == "07_comparisons":
-        return "more so with more frames"
+        return "more frames help, the transformer more than the MLP"
+    if result == "06_comparisons":
+        return {("+ Musicnet", "CLIP"): "the audio features add to CLIP",
+                ("+ Audiotag", "+ Musicnet"): "the audio features add to CLIP",
+                ("+ OCR", "+ Audiotag"): "text features first seem to hurt",
+                ("+ OCR, + ASR", "+ OCR averaged, + ASR"): "averaging the text streams helps",
+                ("+ OCR averaged, + ASR averaged", "+ OCR, + ASR"): "averaging the text streams helps",
+                }.get((first, second))
     if result == "04_comparisons":
         if second.startswith("mlp"):
             return "transformers beat temporal means"
@@ -491,6 +522,14 @@ def _claim_of(result: str, comparison: str) -> str | None:
         if "averaged" in first and second == "multi-transformer":
             return "averaging the text streams helps"
     return None
+
+
+def agrees_with_paper(low: float, high: float, expected_sign: float) -> str:
+    """Whether a paired difference with interval [low, high] has the paper's sign: "yes" or "reversed" when
+    the interval excludes zero, else "not told apart"."""
+    if low <= 0 <= high or not np.isfinite(expected_sign) or expected_sign == 0:
+        return "not told apart"
+    return "yes" if (low > 0) == (expected_sign > 0) else "reversed"
 
 
 def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
@@ -509,20 +548,22 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
             claim = _claim_of(name, comparison)
             if claim is None:
                 continue
-            paper_said, testable = CLAIMS[claim]
+            said = CLAIMS[claim]
             printed = row.get("paper's difference", np.nan)
             needed = row.get("test videos to tell the paper's", np.nan)
+            expected = said.sign if pd.isna(printed) else np.sign(printed)
             rows.append({
-                "claim": claim,
-                "the paper": paper_said + ("" if pd.isna(printed) else f" (difference {_number(printed)})"),
+                "claim": f"{claim} ({cite(said.evidence)})",
+                "the paper": said.paper + ("" if pd.isna(printed) else f" (difference {_number(printed)})"),
                 "this build: paired difference in test mAP": f"{comparison}: {_number(row['mAP difference'])} "
                 f"[{_number(row['mAP difference low'])}, {_number(row['mAP difference high'])}] "
                 f"({sources[result.source]})",
-                "told from 0?": row["distinguishable from 0"],
+                "agrees with the paper's sign?": agrees_with_paper(row["mAP difference low"],
+                                                                    row["mAP difference high"], expected),
                 "test videos to tell the paper's": _number(needed, 0),
-                "can this build test it?": testable})
-    order = {claim: i for i, claim in enumerate(CLAIMS)}
+                "can this build test it?": said.testable})
+    order = {f"{claim} ({cite(said.evidence)})": i for i, (claim, said) in enumerate(CLAIMS.items())}
     table = pd.DataFrame(rows, columns=["claim", "the paper", "this build: paired difference in test mAP",
-                                        "told from 0?", "test videos to tell the paper's",
+                                        "agrees with the paper's sign?", "test videos to tell the paper's",
                                         "can this build test it?"])
     return table.sort_values("claim", key=lambda c: c.map(order), kind="stable").set_index("claim")

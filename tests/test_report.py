@@ -205,13 +205,28 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
     report.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
     report.save_result(tmp_path, "03_mlp", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["x"], name="m")), "x",
                        "store A")
+    ablation = report.comparisons({"+ OCR": good, "+ Audiotag": weak}, [("+ OCR", "+ Audiotag")], resamples=100)
+    report.save_result(tmp_path, "06_comparisons", ablation, "ablation", "store A")
     claims = report.claims_table(report.load_results(tmp_path))
-    assert claims.index.tolist() == ["transformers beat temporal means", "averaging the text streams helps"]
+    assert claims.index.tolist() == ["transformers beat temporal means (§4)", "text features first seem to hurt (§4)",
+                                     "averaging the text streams helps (§4)"]
     first = claims.iloc[0]
     assert first["this build: paired difference in test mAP"].startswith("single-transformer \u2212 mlp")
-    assert first["this build: paired difference in test mAP"].endswith("(S1)") and first["told from 0?"] == "yes"
+    assert first["this build: paired difference in test mAP"].endswith("(S1)")
+    assert first["agrees with the paper's sign?"] == "yes"
     assert first["the paper"].endswith("(difference 1.9)") and first["test videos to tell the paper's"] != "\u2013"
-    assert claims.iloc[1]["test videos to tell the paper's"] == "\u2013"  # no printed difference: no count
+    # the paper reports OCR lowering mAP; a clear rise here reverses it
+    assert claims.iloc[1]["agrees with the paper's sign?"] == "reversed"
+    assert claims.iloc[1]["the paper"] == f"Table 3: {paper.TABLE_3.loc['+ Audiotag', 'paper mAP']:.2f} without " \
+        f"OCR, {paper.TABLE_3.loc['+ OCR', 'paper mAP']:.2f} with it"
+    assert claims.iloc[2]["test videos to tell the paper's"] == "\u2013"  # no printed difference: no count
+
+
+def test_agreement_needs_an_interval_that_excludes_zero():
+    assert report.agrees_with_paper(0.5, 2.0, 1) == "yes"
+    assert report.agrees_with_paper(-2.0, -0.5, 1) == "reversed"
+    assert report.agrees_with_paper(-2.0, -0.5, -1) == "yes"
+    assert report.agrees_with_paper(-0.5, 2.0, 1) == "not told apart"
 
 
 def test_the_seeds_verdict_tells_all_none_and_some():
