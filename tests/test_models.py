@@ -85,6 +85,27 @@ def test_the_paper_configuration_has_the_papers_single_transformer_count():
     assert isinstance(single.head, torch.nn.Linear) and single.head_dropout.p == 0
 
 
+def test_the_printed_count_configuration_has_the_papers_multi_transformer_count(tiny_store, tmp_path):
+    from genrelib import training
+
+    printed = models.build_model("multi-transformer", paper.FEATURE_DIMS, config="printed count")
+    assert models.count_parameters(printed) == 6_980_117  # the paper prints 6.98M
+    assert printed.averaged == ("ocr", "asr") and len(printed.encoders["clip"].layers) == 2
+    assert {n: len(p.table) for n, p in printed.positions.items()} == {"clip": 216, "audiotag": 140, "musicnet": 18}
+    assert printed.head.in_features == sum(paper.FEATURE_DIMS.values())  # every stream at its own width
+    with pytest.raises(ValueError, match="has no configuration 'smaller'"):
+        models.build_model("multi-transformer", paper.FEATURE_DIMS, config="smaller")
+    # it trains, and is tested on sequences its training-length tables can hold (checkpoint round trip included)
+    dims = {n: m.dim for n, m in tiny_store.modalities.items()}
+    model = models.build_model("multi-transformer", dims, config="printed count", heads=4)
+    config = training.TrainConfig(learning_rate=1e-3, batch_size=8, max_epochs=1, patience=1,
+                                  train_lengths={"clip": 8, "ocr": 4})
+    run = training.train_and_test(model, tiny_store, config, tmp_path / "printed.pt", progress=False,
+                                  test_lengths=config.train_lengths)
+    loaded, _ = models.load_checkpoint(tmp_path / "printed.pt")
+    assert models.count_parameters(loaded) == models.count_parameters(model) and 0 <= run.test_scores.map <= 100
+
+
 def test_interpolated_positions_read_a_longer_sequence_spread_over_the_table():
     table = models.Positions(3, 2, "interpolated")
     table.load_state_dict({"table": torch.tensor([[0.0, 10.0], [2.0, 20.0], [4.0, 30.0]])})
