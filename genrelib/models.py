@@ -48,12 +48,13 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .evidence import AUTHORS
 from .paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORMER, TRAIN_LENGTHS
 from .store import write_atomically
 
 N_GENRES = 21
 PAPER_POSITION_ROWS = 5000  # inferred from the printed 8.56M: PositionalEncoding's default row count
-SINGLE_POSITION_DROPOUT = 0.1  # the authors' single-transformer builds its position tables with PositionalEncoding's
+SINGLE_POSITION_DROPOUT = AUTHORS["single_position_dropout"].value  # the tables are built without a rate
 OTHER_MODALITY_LENGTH = 256  # training length assumed for a modality the paper does not name (interpolated tables)
 POSITION_KINDS = ("learned", "interpolated", "sinusoidal")
 

@@ -43,7 +43,7 @@ class TrainConfig:
     positive_weight: float = paper.RECIPE["positive_weight"]  # BCE weight on positive labels
     clip_grad_norm: float | None = paper.RECIPE["clip_grad_norm"]  # for models that clip (see clips_gradients)
     max_epochs: int = 200
-    patience: int = 10  # ours: epochs without a better validation mAP before stopping (the paper keeps the best)
+    patience: int = 10  # ours: epochs without a better validation mAP before stopping (the authors' best model kept)
     train_lengths: dict[str, int] = field(default_factory=lambda: dict(TRAIN_LENGTHS))
     frames: str = "truncate"  # how a longer sequence is cut to its training length: one of FRAME_RULES
     padding: str = "zeros"  # "zeros": zero vectors to the training length, read as frames; "masked" (ours): to the
