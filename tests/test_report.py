@@ -197,9 +197,9 @@ def test_the_parameters_a_chapter_ran_with_are_its_declared_ones_with_their_valu
 
 def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests(tmp_path):
     good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
-    results = {"single-transformer": good, "mlp (paper configuration)": weak,
+    results = {"single-transformer": good, "mlp (paper's model, lr 0.001)": weak,
                "multi-transformer, ocr+asr averaged": good, "multi-transformer": weak}
-    pairs = [("single-transformer", "mlp (paper configuration)"),
+    pairs = [("single-transformer", "mlp (paper's model, lr 0.001)"),
              ("multi-transformer, ocr+asr averaged", "multi-transformer")]
     compared = report.comparisons(results, pairs, {pairs[0]: 1.93}, resamples=100)
     report.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
@@ -220,6 +220,14 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
     assert claims.iloc[1]["the paper"] == f"Table 3: {paper.TABLE_3.loc['+ Audiotag', 'paper mAP']:.2f} without " \
         f"OCR, {paper.TABLE_3.loc['+ OCR', 'paper mAP']:.2f} with it"
     assert claims.iloc[2]["test videos to tell the paper's"] == "\u2013"  # no printed difference: no count
+
+
+def test_a_run_is_named_for_what_ran():
+    from genrelib.training import TrainConfig
+
+    assert report.run_label("mlp", TrainConfig()) == "mlp (paper configuration)"
+    assert report.run_label("mlp", TrainConfig(learning_rate=1e-3, frames="equidistant")) == \
+        "mlp (paper's model, lr 0.001, equidistant frames)"
 
 
 def test_agreement_needs_an_interval_that_excludes_zero():
