@@ -48,7 +48,7 @@ def measure(kind: str, steps: int, test_scale: float, queue) -> None:
     config = TrainConfig()
     optimizer = adam(model, config)
     loss_fn = loss_function(config)
-    # the MLP trains on each video's temporal mean, computed once (training.TemporalMeans): one frame per sequence
+    # the MLP trains on each video's temporal mean, computed once (batches.TemporalMeans): one frame per sequence
     batch = random_batch(config.batch_size, 0.0 if model.reads_only_temporal_means else 1.0)
     targets = torch.randint(0, 2, (config.batch_size, models.N_GENRES)).float()
 

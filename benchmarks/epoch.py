@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from benchmarks.authors import reference_for
-from genrelib import labels, models, paper, session, synthetic, training
+from genrelib import batches, labels, models, paper, session, synthetic, training
 from genrelib.store import FeatureStore
 
 EPOCH_VIDEOS = paper.SPLIT_SIZES["trn"]
@@ -48,24 +48,24 @@ def epoch_seconds(way: str, kind: str, store, videos: np.ndarray, config: traini
     step_model.to(device)
     loss_fn = training.loss_function(config, device)
     lengths = {name: config.train_lengths.get(name) for name in dims}
-    padding = training.Padding.for_training(config, lengths)
+    padding = batches.Padding.for_training(config, lengths)
     rng = np.random.default_rng(0)
-    tokens = training.input_tokens(store, dims, lengths)
-    chosen = training.bucketed_batches(rng.permutation(videos), tokens, config.batch_size, config.bucket_batches, rng)
+    tokens = batches.input_tokens(store, dims, lengths)
+    chosen = batches.bucketed_batches(rng.permutation(videos), tokens, config.batch_size, config.bucket_batches, rng)
 
-    def batches(groups):
+    def epoch_batches(groups):
         for group in groups:
-            inputs, targets = training.make_batch(store, group, dims, lengths, None, device, padding)
+            inputs, targets = batches.make_batch(store, group, dims, lengths, None, device, padding)
             if way == "authors' classes":  # their forward takes plain tensors
                 inputs = {name: padded.values for name, padded in inputs.items()}
             yield inputs, targets
 
     clip = training.gradient_clip(model, config)
-    training.train_epoch(step_model, batches(chosen[:1]), optimizer, loss_fn, clip)  # warm-up
+    training.train_epoch(step_model, epoch_batches(chosen[:1]), optimizer, loss_fn, clip)  # warm-up
     synchronize(device)
     start = time.perf_counter()
     frames = 0
-    for inputs, targets in batches(chosen):
+    for inputs, targets in epoch_batches(chosen):
         frames += len(targets) * sum((v.values if isinstance(v, models.Padded) else v).shape[1]
                                      for v in inputs.values())
         training.train_epoch(step_model, [(inputs, targets)], optimizer, loss_fn, clip)
@@ -96,7 +96,7 @@ def main() -> None:
             store = synthetic.write_store(f"{folder}/store", labels.load_labels(), labels.load_splits(),
                                           {"trn": args.videos})
         videos = store.indices("trn")[:args.videos]
-        real = training.input_tokens(store, store.modalities, lengths)[videos]
+        real = batches.input_tokens(store, store.modalities, lengths)[videos]
         print(f"{len(videos)} training videos of {store.description}\ndevice {device}, {torch.get_num_threads()} "
               f"CPU threads; input frames per video after the training caps: mean {real.mean():.0f}, max {real.max()}")
         print(f"{'model':<20}{'trained as':>28}{'padded frames/video':>21}{'samples/s':>11}{'epoch (18,488)':>16}"

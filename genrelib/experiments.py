@@ -14,11 +14,12 @@ import numpy as np
 import pandas as pd
 
 from . import models, paper, planted, session, training
+from .batches import Padding
 from .metrics import evaluate
 from .models import build_model
 from .sources import open_store
 from .store import FeatureStore
-from .training import Padding, TrainConfig, predict, train_and_test
+from .training import TrainConfig, predict, train_and_test
 
 
 def paper_feature_sets() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:

@@ -186,7 +186,7 @@ def ablation_bars(table: pd.DataFrame):
 
 def build_vs_paper(scores: pd.DataFrame):
     """This build's macro P@0.5, R@0.5 and mAP with their 95 % intervals beside the paper's printed values,
-    one panel per metric: ``scores`` as :func:`genrelib.report.scores_beside_paper` gathers them (a ``source``
+    one panel per metric: ``scores`` as :func:`genrelib.claims.scores_beside_paper` gathers them (a ``source``
     column; the paper's rows labelled ``paper (MovieNet)``)."""
     metrics_ = ["P@0.5", "R@0.5", "mAP"]
     fig, axes = plt.subplots(1, 3, figsize=(12, 0.38 * len(scores) + 1.9), sharey=True)

@@ -15,12 +15,14 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .batches import MASKED, Padding, assemble, frame_indices
+from .checkpoints import load_checkpoint
 from .extractors import Trailer, build_extractors
 from .labels import GENRES
 from .media import SCENE_THRESHOLD, MediaError
-from .models import FeatureClassifier, load_checkpoint
+from .models import FeatureClassifier
 from .paths import shown
-from .training import MASKED, Padding, TrainConfig, assemble, frame_indices
+from .training import TrainConfig
 
 # A model trained on generated clips has learned the corpus's recipes, not cinema.
 DEMO_WARNING = ("WARNING: this model was trained on the book's generated demo corpus (drawings, synthetic sound); "

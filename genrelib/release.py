@@ -369,7 +369,7 @@ def protocol_inputs(protocol: str, model, config: dict):
     """(frame caps, padding, batch size) of a protocol: ``paper``, one video at a time at full length (capped,
     equidistantly, only where a position table cannot hold it); ``authors``, their inference: equidistant frames
     down to the training length, zero vectors up to it."""
-    from .training import Padding
+    from .batches import Padding
 
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol must be one of {PROTOCOLS}, not {protocol!r}")

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 
 from . import media, paper
+from .batches import upper_whisker
 from .book import markdown_table
 from .evidence import cite
 from .extractors import widths
 from .labels import SPLIT_NAMES
 from .metrics import Scores, confidence_interval, paired_difference
 from .models import MODELS, FeatureClassifier, build_model, count_parameters
-from .training import TrainConfig, upper_whisker
+from .training import TrainConfig
 
 
 def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFrame) -> pd.DataFrame:
@@ -82,67 +79,6 @@ def split_sizes(recomputed: dict[str, list], released: dict[str, list]) -> pd.Da
         "same ids": {s: recomputed[s] == released[s] for s in SPLIT_NAMES},
         "paper (text)": paper.SPLIT_SIZES,
     }).rename_axis("split")
-
-
-def glue(name: str, value, display: bool = False) -> None:
-    """``myst_nb.glue`` for a page's prose, numpy scalars passed as Python numbers: their repr
-    (``np.float64(...)``) is what the page would otherwise try to format, and cannot."""
-    from myst_nb import glue as myst_glue
-
-    myst_glue(name, value.item() if isinstance(value, np.generic) else value, display=display)
-
-
-def glue_paper() -> None:
-    """Glue the paper's printed numbers that the chapters' prose quotes, so that no page types one:
-    ``paper_<model>_<metric>`` for Table 1 (e.g. ``paper_multi_map``), ``paper_<split>`` for the split sizes,
-    ``paper_count_<model>`` for the parameter counts as printed, ``paper_table3_row<n>_map`` and ``_seconds``
-    for Table 3's rows (1: the baseline), ``paper_fence_low`` and ``paper_fence_high``."""
-    short = {"mlp": "mlp", "single-transformer": "single", "multi-transformer": "multi",
-             "two-stage-baseline": "baseline"}
-    metric = {"P@0.5": "precision", "R@0.5": "recall", "mAP": "map"}
-    for model, name in short.items():
-        for column, label in metric.items():
-            glue(f"paper_{name}_{label}", paper.TABLE_1[model][column])
-    for split, size in paper.SPLIT_SIZES.items():
-        glue(f"paper_{split}", size)
-    for model, count in paper.PARAMETER_COUNTS.items():  # as printed: 57k, 8.56M
-        glue(f"paper_count_{short[model]}", f"{count / 1e6:.2f}M" if count >= 1e6 else f"{count / 1e3:.0f}k")
-    for number, (_, row) in enumerate(paper.TABLE_3.iterrows(), 1):
-        glue(f"paper_table3_row{number}_map", row["paper mAP"])
-        glue(f"paper_table3_row{number}_seconds", row["paper s/video (GPU)"])
-    glue("paper_fence_low", paper.DURATION_FENCES[0])
-    glue("paper_fence_high", paper.DURATION_FENCES[1])
-
-
-def source(*objects):
-    """The source of library functions or methods as one highlighted code block, for the page that teaches
-    them (the library is the one place the code lives; the page shows it, never a copy)."""
-    import inspect
-
-    from IPython.display import Code
-
-    return Code("\n".join(inspect.getsource(obj) for obj in objects), language="python")
-
-
-def verdict(low: float, high: float) -> str:
-    """Words for a paired difference's interval: which side of zero it lies on, or that it straddles zero."""
-    if low > 0:
-        return "distinguishably above zero"
-    if high < 0:
-        return "distinguishably below zero"
-    return "not distinguishable from zero"
-
-
-def seeds_verdict(gaps, model: str, baseline: str) -> str:
-    """Words for one model's advantage over another measured once per seed (``gaps``, in points): whether
-    every seed, none or only some of them favour ``model``."""
-    gaps = np.asarray(gaps, dtype=float)
-    if (gaps > 0).all():
-        return f"the {model} beats the {baseline} in every seed"
-    if (gaps <= 0).all():
-        return f"the {model} beats the {baseline} in no seed"
-    return (f"the seeds disagree: the {model} beats the {baseline} in {int((gaps > 0).sum())} of {len(gaps)} seeds, "
-            "so at this budget the outcome depends on the seed")
 
 
 LEVEL = 0.95  # every interval in the book
@@ -393,180 +329,3 @@ def parameters_ran(chapter: str, namespace: dict):
         code[column] = [f"`{value}`" for value in table[column]]
     code.index = [f"`{name}`" for name in table.index]
     return Markdown(markdown_table(code.rename_axis("parameter")))
-
-
-class SavedResult(NamedTuple):
-    caption: str  # what the table is
-    source: str  # the data and extractors behind it (sources.describe of its store)
-    table: pd.DataFrame
-
-
-def save_result(folder, name: str, table: pd.DataFrame, caption: str, source: str) -> None:
-    """Keep a chapter's result table for the results chapter (``folder/name.json``), with what it is and the
-    data it was computed on."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    if isinstance(table.columns, pd.MultiIndex):
-        table = table.set_axis([" ".join(map(str, c)) for c in table.columns], axis=1)
-    payload = {"caption": caption, "source": source,
-               "table": json.loads(table.reset_index().to_json(orient="split", index=False))}
-    (folder / f"{name}.json").write_text(json.dumps(payload))
-
-
-def load_results(folder) -> dict[str, SavedResult]:
-    """Every saved result table, by name."""
-    results = {}
-    for path in sorted(Path(folder).glob("*.json")):
-        payload = json.loads(path.read_text())
-        split = payload["table"]
-        table = pd.DataFrame(split["data"], columns=split["columns"])
-        for column in table.columns[1:]:  # JSON writes NaN as null: numeric columns come back as numbers
-            if all(value is None or isinstance(value, int | float) for value in table[column]):
-                table[column] = table[column].astype(float)
-        results[path.stem] = SavedResult(payload["caption"], payload["source"], table.set_index(table.columns[0]))
-    return results
-
-
-def data_sources(results: dict[str, SavedResult]) -> pd.DataFrame:
-    """Each distinct data source of the saved results once, labelled S1, S2 ..., with the results it produced."""
-    found: dict[str, list[str]] = {}
-    for name, result in results.items():
-        found.setdefault(result.source, []).append(name)
-    return pd.DataFrame([{"source": f"S{i}", "data and extractors": source, "results": ", ".join(names)}
-                         for i, (source, names) in enumerate(found.items(), start=1)]).set_index("source")
-
-
-SCORE_COLUMNS = [c for metric in ("P@0.5", "R@0.5", "mAP") for c in (metric, f"{metric} low", f"{metric} high")]
-
-
-def scores_beside_paper(results: dict[str, SavedResult]) -> pd.DataFrame:
-    """The saved score tables of :func:`scores_table` (chapters 3-5, the release's classifiers) in one table,
-    each row with its data source and intervals; the paper's rows once each, as printed. This build's values
-    are rounded to 0.1: on small test splits the second decimal is noise."""
-    sources = {description: label for label, description in data_sources(results)["data and extractors"].items()}
-    parts = []
-    for result in results.values():
-        if set(SCORE_COLUMNS) <= set(result.table.columns):
-            part = result.table[[*SCORE_COLUMNS, "test videos"]].copy()
-            part["source"] = [("paper (MovieNet)" if model.startswith("paper") else sources[result.source])
-                              for model in part.index]
-            parts.append(part)
-    if not parts:
-        return pd.DataFrame(columns=[*SCORE_COLUMNS, "test videos", "source"])
-    table = pd.concat(parts)
-    table = table[~table.index.duplicated()]
-    ours = table["source"] != "paper (MovieNet)"
-    table.loc[ours, SCORE_COLUMNS] = table.loc[ours, SCORE_COLUMNS].round(1)
-    return table
-
-
-class Claim(NamedTuple):
-    evidence: str  # key of genrelib.evidence.PAPER: where the paper makes the claim
-    paper: str  # what the paper reports, its numbers read from genrelib.paper
-    sign: int  # the paper's direction for a comparison that prints no difference of its own
-    testable: str  # what a comparison on this build's data can and cannot say
-
-
-def _map(model: str) -> str:
-    return f"{paper.TABLE_1[model]['mAP']:.2f}"
-
-
-def _table_3(row: str) -> str:
-    return f"{paper.TABLE_3.loc[row, 'paper mAP']:.2f}"
-
-
-# The paper's claims that this build's comparisons speak to, each as the paper makes it, with its section.
-CLAIMS = {
-    "pretrained features beat the raw-input baseline": Claim(
-        "table_1", f"Table 1: baseline {_map('two-stage-baseline')}, multi-transformer {_map('multi-transformer')} "
-        "mAP", 1, "not here: both read the same features in this build, so the comparison tests two-stage training"),
-    "transformers beat temporal means": Claim(
-        "table_1", f"Table 1: single {_map('single-transformer')}, multi {_map('multi-transformer')} against the "
-        f"MLP's {_map('mlp')} mAP", 1, "on this build's data only: features and labels that are not MovieNet's "
-        "can reverse it"),
-    "more frames help, the transformer more than the MLP": Claim(
-        "more_frames_help", "Figure 6 (an image: no values in the text)", 1,
-        "yes, in principle: chapter 7 plants the evidence, a controlled test of the mechanism"),
-    "the multi-transformer beats the single-transformer": Claim(
-        "table_1", f"Table 1: {_map('multi-transformer')} against {_map('single-transformer')} mAP", 1,
-        "on this build's data only"),
-    "text features first seem to hurt": Claim(
-        "text_first_hurts", f"Table 3: {_table_3('+ Audiotag')} without OCR, {_table_3('+ OCR')} with it", -1,
-        "on this build's data only"),
-    "averaging the text streams helps": Claim(
-        "averaged_text_helps", f"Table 3: {_table_3('+ OCR averaged, + ASR averaged')} averaged against "
-        f"{_table_3('+ OCR, + ASR')} encoded mAP", 1, "on this build's data only"),
-    "the audio features add to CLIP": Claim(
-        "table_3", f"Table 3's rows (the text states no claim): {_table_3('CLIP')}, {_table_3('+ Musicnet')} with "
-        f"Musicnet, {_table_3('+ Audiotag')} with Audiotag", 1, "on this build's data only"),
-}
-
-
-def _claim_of(result: str, comparison: str) -> str | None:
-    """Which of :data:`CLAIMS` a saved comparison row speaks to (None: none, e.g. a step that changes two
-    things at once)."""
-    first, _, second = comparison.partition(" \u2212 ")
-    if result == "05_comparisons":
-        return "pretrained features beat the raw-input baseline"
-    if result == "07_comparisons":
-        return "more frames help, the transformer more than the MLP"
-    if result == "06_comparisons":
-        return {("+ Musicnet", "CLIP"): "the audio features add to CLIP",
-                ("+ Audiotag", "+ Musicnet"): "the audio features add to CLIP",
-                ("+ OCR", "+ Audiotag"): "text features first seem to hurt",
-                ("+ OCR, + ASR", "+ OCR averaged, + ASR"): "averaging the text streams helps",
-                ("+ OCR averaged, + ASR averaged", "+ OCR, + ASR"): "averaging the text streams helps",
-                }.get((first, second))
-    if result == "04_comparisons":
-        if second.startswith("mlp"):
-            return "transformers beat temporal means"
-        if "averaged" in first and second == "single-transformer":
-            return "the multi-transformer beats the single-transformer"
-        if "averaged" in first and second == "multi-transformer":
-            return "averaging the text streams helps"
-    return None
-
-
-def agrees_with_paper(low: float, high: float, expected_sign: float) -> str:
-    """Whether a paired difference with interval [low, high] has the paper's sign: "yes" or "reversed" when
-    the interval excludes zero, else "not told apart"."""
-    if low <= 0 <= high or not np.isfinite(expected_sign) or expected_sign == 0:
-        return "not told apart"
-    return "yes" if (low > 0) == (expected_sign > 0) else "reversed"
-
-
-def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
-    """One row per comparison of this build that speaks to one of the paper's claims (in the paper's
-    configuration, and with our options where a chapter compares them too): the claim, what the paper measured,
-    this build's paired difference in test mAP with its interval and data source, whether it is distinguishable
-    from zero, how many test videos would tell a difference the size of the paper's, and whether this build's
-    data can test the claim at all."""
-    sources = {description: label for label, description in data_sources(results)["data and extractors"].items()}
-    rows = []
-    for name, result in results.items():
-        table = result.table
-        if "mAP difference" not in table.columns:
-            continue
-        for comparison, row in table.iterrows():
-            claim = _claim_of(name, comparison)
-            if claim is None:
-                continue
-            said = CLAIMS[claim]
-            printed = row.get("paper's difference", np.nan)
-            needed = row.get("test videos to tell the paper's", np.nan)
-            expected = said.sign if pd.isna(printed) else np.sign(printed)
-            rows.append({
-                "claim": f"{claim} ({cite(said.evidence)})",
-                "the paper": said.paper + ("" if pd.isna(printed) else f" (difference {_number(printed)})"),
-                "this build: paired difference in test mAP": f"{comparison}: {_number(row['mAP difference'])} "
-                f"[{_number(row['mAP difference low'])}, {_number(row['mAP difference high'])}] "
-                f"({sources[result.source]})",
-                "agrees with the paper's sign?": agrees_with_paper(row["mAP difference low"],
-                                                                    row["mAP difference high"], expected),
-                "test videos to tell the paper's": _number(needed, 0),
-                "can this build test it?": said.testable})
-    order = {f"{claim} ({cite(said.evidence)})": i for i, (claim, said) in enumerate(CLAIMS.items())}
-    table = pd.DataFrame(rows, columns=["claim", "the paper", "this build: paired difference in test mAP",
-                                        "agrees with the paper's sign?", "test videos to tell the paper's",
-                                        "can this build test it?"])
-    return table.sort_values("claim", key=lambda c: c.map(order), kind="stable").set_index("claim")

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from genrelib import models, paper
+from genrelib import checkpoints, layers, models, paper
 
 DIMS = {"clip": 12, "audiotag": 6, "ocr": 10}
 SMALL = {"d_model": 16, "heads": 4}
@@ -102,12 +102,12 @@ def test_the_printed_count_configuration_has_the_papers_multi_transformer_count(
                                   train_lengths={"clip": 8, "ocr": 4})
     run = training.train_and_test(model, tiny_store, config, tmp_path / "printed.pt", progress=False,
                                   test_lengths=config.train_lengths)
-    loaded, _ = models.load_checkpoint(tmp_path / "printed.pt")
+    loaded, _ = checkpoints.load_checkpoint(tmp_path / "printed.pt")
     assert models.count_parameters(loaded) == models.count_parameters(model) and 0 <= run.test_scores.map <= 100
 
 
 def test_interpolated_positions_read_a_longer_sequence_spread_over_the_table():
-    table = models.Positions(3, 2, "interpolated")
+    table = layers.Positions(3, 2, "interpolated")
     table.load_state_dict({"table": torch.tensor([[0.0, 10.0], [2.0, 20.0], [4.0, 30.0]])})
     mask = torch.tensor([[True, True, False, False, False], [True] * 5])  # 2 tokens padded to 5, and 5 tokens
     positions = table.read(mask)
@@ -147,8 +147,8 @@ def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path, kind, hyper)
     model = models.build_model(kind, DIMS, **hyper).eval()
     if model.scaling is not None:
         model.scaling.set("clip", np.full(12, 0.5), np.full(12, 2.0))
-    models.save_checkpoint(model, tmp_path / "m.pt", note="x")
-    loaded, meta = models.load_checkpoint(tmp_path / "m.pt")
+    checkpoints.save_checkpoint(model, tmp_path / "m.pt", note="x")
+    loaded, meta = checkpoints.load_checkpoint(tmp_path / "m.pt")
     batch = {n: padded([np.ones((3, d), np.float32)], 3) for n, d in DIMS.items()}
     torch.testing.assert_close(loaded(batch), model(batch))
     assert meta == {"note": "x"}
@@ -158,7 +158,7 @@ def test_checkpoint_round_trip_gives_the_same_predictions(tmp_path, kind, hyper)
 
 def test_missing_checkpoint_says_how_to_get_one(tmp_path):
     with pytest.raises(FileNotFoundError, match="train a model first"):
-        models.load_checkpoint(tmp_path / "none.pt")
+        checkpoints.load_checkpoint(tmp_path / "none.pt")
 
 
 def test_freezing_trunks_copies_stage_one_and_stops_their_training():
@@ -174,7 +174,7 @@ def test_freezing_trunks_copies_stage_one_and_stops_their_training():
 @pytest.mark.parametrize("p", [0.5, 0.25, 0.1])  # 0.5 and 0.25 read random bits, 0.1 uniform floats
 def test_dropout_keeps_each_element_with_probability_one_minus_p_independently(p):
     torch.manual_seed(0)
-    dropout = models.Dropout(p).train()
+    dropout = layers.Dropout(p).train()
     out = dropout(torch.ones(2000, 500))
     kept = out > 0
     assert abs(kept.float().mean().item() - (1 - p)) < 0.003  # 1e6 draws: sd < 0.0005
@@ -186,10 +186,10 @@ def test_dropout_keeps_each_element_with_probability_one_minus_p_independently(p
 
 def test_dropout_is_the_identity_in_evaluation_and_rejects_impossible_rates():
     x = torch.randn(3, 7)
-    assert torch.equal(models.Dropout(0.5).eval()(x), x)
+    assert torch.equal(layers.Dropout(0.5).eval()(x), x)
     for p in (-0.1, 1.0):
         with pytest.raises(ValueError, match="dropout probability"):
-            models.Dropout(p)
+            layers.Dropout(p)
 
 
 def test_single_transformer_reads_cls_then_each_modality_after_its_sep():
@@ -223,7 +223,7 @@ def test_encoder_is_torchs_transformer_encoder_with_a_final_norm_same_weights_an
     layer = torch.nn.TransformerEncoderLayer(16, 4, 64, 0.5, batch_first=True)
     reference = torch.nn.TransformerEncoder(layer, 2, norm=torch.nn.LayerNorm(16), enable_nested_tensor=False)
     torch.manual_seed(3)
-    ours = models.Encoder(16, 4, 2, 64, 0.5)
+    ours = layers.Encoder(16, 4, 2, 64, 0.5)
     theirs = reference.state_dict()
     assert ours.state_dict().keys() == theirs.keys()  # a checkpoint of either loads into the other
     assert all(torch.equal(value, theirs[key]) for key, value in ours.state_dict().items())  # same seed, same start
@@ -239,7 +239,7 @@ def test_encoder_is_torchs_transformer_encoder_with_a_final_norm_same_weights_an
 
 def test_cpu_attention_dropout_is_unbiased_and_never_reads_padding():
     torch.manual_seed(0)
-    layer = models.EncoderLayer(16, 4, 32, 0.5)
+    layer = layers.EncoderLayer(16, 4, 32, 0.5)
     x = torch.randn(2, 6, 16)
     keep = torch.tensor([[True] * 6, [True] * 4 + [False] * 2])
     with torch.no_grad():
@@ -337,7 +337,7 @@ def test_our_classifiers_are_the_authors_classes_same_start_same_logits(kind, op
 
 def test_rows_past_the_training_sequences_get_no_gradient_and_stay_as_drawn():
     torch.manual_seed(0)
-    positions = models.Positions(50, 4, "learned", reach=6)
+    positions = layers.Positions(50, 4, "learned", reach=6)
     drawn = positions.table.detach().clone()
     optimizer = torch.optim.Adam(positions.parameters(), lr=0.1)
     for _ in range(3):

@@ -4,7 +4,7 @@ import pytest
 import torch
 from media_fixtures import three_scene_video
 
-from genrelib import cli, labels, models, paths, predict
+from genrelib import checkpoints, cli, labels, models, paths, predict
 
 
 def constant_model(dims):
@@ -36,7 +36,7 @@ def test_predict_command_prints_the_probability_the_model_gives(tmp_path, capsys
     from genrelib.extractors import Trailer, build_extractors
 
     video = three_scene_video(tmp_path / "v.mp4")
-    checkpoint = models.save_checkpoint(constant_model({"clip": 1280, "audiotag": 1024}), tmp_path / "m.pt")
+    checkpoint = checkpoints.save_checkpoint(constant_model({"clip": 1280, "audiotag": 1024}), tmp_path / "m.pt")
     assert cli.main(["predict", str(video), "--checkpoint", str(checkpoint)]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
@@ -53,7 +53,7 @@ def test_predict_command_prints_the_probability_the_model_gives(tmp_path, capsys
 def test_predict_command_names_an_unreadable_video(tmp_path, capsys):
     broken = tmp_path / "broken.mp4"
     broken.write_bytes(b"not a video")
-    checkpoint = models.save_checkpoint(constant_model({"clip": 1280}), tmp_path / "m.pt")
+    checkpoint = checkpoints.save_checkpoint(constant_model({"clip": 1280}), tmp_path / "m.pt")
     assert cli.main(["predict", str(broken), "--checkpoint", str(checkpoint)]) == 1
     assert "broken.mp4: not a readable media file" in capsys.readouterr().err
 
@@ -65,7 +65,7 @@ def test_predict_command_without_a_trained_model_says_what_to_do(tmp_path, capsy
 
 
 def test_feature_size_mismatch_is_explained(tmp_path):
-    checkpoint = models.save_checkpoint(constant_model({"clip": 512}), tmp_path / "m.pt")
+    checkpoint = checkpoints.save_checkpoint(constant_model({"clip": 512}), tmp_path / "m.pt")
     with pytest.raises(ValueError, match="expects 512-d clip features, the offline backend gives 1280-d"):
         predict.predict_video(three_scene_video(tmp_path / "v.mp4"), checkpoint)
 
@@ -79,7 +79,7 @@ def test_a_video_without_usable_features_is_refused(tmp_path, capsys):
     from genrelib import compose
 
     audio_only = compose.write_video(tmp_path / "tone_only.mp4", [], np.zeros(16_000, np.float32))
-    checkpoint = models.save_checkpoint(constant_model({"clip": 1280}), tmp_path / "m.pt")
+    checkpoint = checkpoints.save_checkpoint(constant_model({"clip": 1280}), tmp_path / "m.pt")
     assert cli.main(["predict", str(audio_only), "--checkpoint", str(checkpoint)]) == 1
     error = capsys.readouterr().err
     assert "tone_only.mp4: none of the model's modalities (clip) found anything to read" in error
@@ -91,7 +91,7 @@ def test_a_prediction_says_what_the_model_learned_from_and_warns_for_the_demo_co
     model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()})
     config = training.TrainConfig(max_epochs=1, batch_size=8, seed=0)
     training.train(model, tiny_store, config, tmp_path / "m.pt", progress=False)
-    _, meta = models.load_checkpoint(tmp_path / "m.pt")
+    _, meta = checkpoints.load_checkpoint(tmp_path / "m.pt")
     assert meta["trained_on"].startswith(tiny_store.description) and "trn 42, val 6, tst 12" in meta["trained_on"]
     features = {name: np.ones((2, m.dim), np.float32) for name, m in tiny_store.modalities.items()}
     probabilities, by_modality, by_scene = predict.explain(model, features, {n: np.arange(2.0) for n in features})

@@ -5,7 +5,7 @@ import pytest
 import torch
 from http_fixtures import serving
 
-from genrelib import cli, labels, models, release, sources
+from genrelib import batches, cli, labels, models, release, sources
 
 
 def test_download_records_the_checksum_and_every_later_use_checks_it(tmp_path):
@@ -151,7 +151,6 @@ def test_a_state_dict_that_does_not_fit_names_the_keys(tmp_path):
 
 
 def test_standardised_inputs_use_the_release_statistics_on_real_frames_before_zero_padding(tmp_path):
-    from genrelib import training
 
     config = release.authors_config("mlp", {"clip": 4}, {"clip": 6}, d_model=256, n_layers=1, standardize=True)
     torch.manual_seed(0)
@@ -164,7 +163,7 @@ def test_standardised_inputs_use_the_release_statistics_on_real_frames_before_ze
     model, config = release.load_classifier(tmp_path / "mlp.pt", tmp_path / "mlp_config.pt", stats)
     frames = np.random.default_rng(1).standard_normal((3, 4)).astype(np.float32)
     _, padding, _ = release.protocol_inputs("authors", model, config)
-    batch = training.assemble({"clip": [frames]}, model.dims, padding, model.scaling)
+    batch = batches.assemble({"clip": [frames]}, model.dims, padding, model.scaling)
     theirs = np.pad((frames - np.arange(4.0)) / 2.0, ((0, 3), (0, 0)))  # standardised, then zeros to 6 frames
     with torch.no_grad():
         torch.testing.assert_close(model(batch), reference({"clip": torch.tensor(theirs[None], dtype=torch.float32)}))

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelib import deviations, paper, report
+from genrelib import claims, deviations, pages, paper, report, results
 
 
 def scores(rows):
@@ -11,8 +11,8 @@ def scores(rows):
 
 def test_saved_results_round_trip_with_their_source(tmp_path):
     table = pd.DataFrame({("m", "AP"): [1.5, 2.0]}, index=pd.Index(["Drama", "War"], name="genre"))
-    report.save_result(tmp_path, "t", table, "caption", "Store demo-offline: ...")
-    saved = report.load_results(tmp_path)["t"]
+    results.save_result(tmp_path, "t", table, "caption", "Store demo-offline: ...")
+    saved = results.load_results(tmp_path)["t"]
     assert (saved.caption, saved.source) == ("caption", "Store demo-offline: ...")
     assert saved.table.loc["War", "m AP"] == 2.0
 
@@ -31,16 +31,16 @@ def scored(seed=0, signal=2.0, videos=60):
 
 def test_each_source_is_named_once_and_scores_are_gathered_beside_the_papers(tmp_path):
     mlp = report.scores_table({"mlp (this run)": scored()}, paper_rows=("mlp",), resamples=200)
-    report.save_result(tmp_path, "03_mlp", mlp, "MLP", "store A")
-    report.save_result(tmp_path, "05_baseline", mlp.rename(index={"mlp (this run)": "baseline (this run)"}),
+    results.save_result(tmp_path, "03_mlp", mlp, "MLP", "store A")
+    results.save_result(tmp_path, "05_baseline", mlp.rename(index={"mlp (this run)": "baseline (this run)"}),
                        "baseline", "store A")
-    report.save_result(tmp_path, "07_frame_count", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["mlp"], name="m")),
+    results.save_result(tmp_path, "07_frame_count", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["mlp"], name="m")),
                        "frames", "store B")
-    results = report.load_results(tmp_path)
-    sources = report.data_sources(results)
+    saved = results.load_results(tmp_path)
+    sources = results.data_sources(saved)
     assert sources["data and extractors"].tolist() == ["store A", "store B"]
     assert sources.loc["S1", "results"] == "03_mlp, 05_baseline"
-    gathered = report.scores_beside_paper(results)
+    gathered = claims.scores_beside_paper(saved)
     assert gathered.index.tolist() == ["mlp (this run)", "paper (MovieNet): mlp", "baseline (this run)"]
     assert gathered.loc["mlp (this run)", "mAP"] == pytest.approx(round(scored().map, 1))  # what it supports
     assert gathered.loc["paper (MovieNet): mlp", "mAP"] == paper.TABLE_1["mlp"]["mAP"]
@@ -70,7 +70,7 @@ def test_the_classifier_choices_read_the_built_paper_configuration():
 
 
 def test_upper_whisker_known_answer():
-    from genrelib.training import upper_whisker
+    from genrelib.batches import upper_whisker
 
     assert upper_whisker([1, 2, 3, 4, 100]) == pytest.approx(4 + 1.5 * 2)  # Q3 4, IQR 2
     assert upper_whisker([1, 2, 3]) == 3  # capped at the largest value
@@ -85,8 +85,8 @@ def test_a_markdown_table_keeps_whole_cells_and_escapes_pipes():
 
 def test_a_one_seed_ablation_comes_back_with_numbers_not_nones(tmp_path):
     table = pd.DataFrame({"mAP": [30.0], "mAP std": [float("nan")]}, index=pd.Index(["CLIP"], name="features"))
-    report.save_result(tmp_path, "06_ablation", table, "ablation", "store A")
-    loaded = report.load_results(tmp_path)["06_ablation"].table
+    results.save_result(tmp_path, "06_ablation", table, "ablation", "store A")
+    loaded = results.load_results(tmp_path)["06_ablation"].table
     assert loaded["mAP std"].dtype == float and loaded["mAP std"].isna().all()
 
 
@@ -134,9 +134,9 @@ def test_paired_comparisons_say_whether_a_difference_is_real_and_how_many_videos
     with pytest.raises(ValueError, match="not scored on the same test videos"):
         report.comparisons({"a": good, "b": scored(seed=2)}, [("a", "b")], resamples=50)
     assert report.show(table).loc["weak \u2212 weak", "test videos to tell the paper's"] == "\u2013"  # not None
-    assert report.verdict(0.5, 2.0) == "distinguishably above zero"
-    assert report.verdict(-2.0, -0.5) == "distinguishably below zero"
-    assert report.verdict(-0.5, 2.0) == "not distinguishable from zero"
+    assert pages.verdict(0.5, 2.0) == "distinguishably above zero"
+    assert pages.verdict(-2.0, -0.5) == "distinguishably below zero"
+    assert pages.verdict(-0.5, 2.0) == "not distinguishable from zero"
 
 
 def test_a_score_outside_its_interval_is_marked_and_the_page_says_why():
@@ -202,24 +202,24 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
     pairs = [("single-transformer", "mlp (paper's model, lr 0.001)"),
              ("multi-transformer, ocr+asr averaged", "multi-transformer")]
     compared = report.comparisons(results, pairs, {pairs[0]: 1.93}, resamples=100)
-    report.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
-    report.save_result(tmp_path, "03_mlp", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["x"], name="m")), "x",
+    results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
+    results.save_result(tmp_path, "03_mlp", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["x"], name="m")), "x",
                        "store A")
     ablation = report.comparisons({"+ OCR": good, "+ Audiotag": weak}, [("+ OCR", "+ Audiotag")], resamples=100)
-    report.save_result(tmp_path, "06_comparisons", ablation, "ablation", "store A")
-    claims = report.claims_table(report.load_results(tmp_path))
-    assert claims.index.tolist() == ["transformers beat temporal means (§4)", "text features first seem to hurt (§4)",
+    results.save_result(tmp_path, "06_comparisons", ablation, "ablation", "store A")
+    table = claims.claims_table(results.load_results(tmp_path))
+    assert table.index.tolist() == ["transformers beat temporal means (§4)", "text features first seem to hurt (§4)",
                                      "averaging the text streams helps (§4)"]
-    first = claims.iloc[0]
+    first = table.iloc[0]
     assert first["this build: paired difference in test mAP"].startswith("single-transformer \u2212 mlp")
     assert first["this build: paired difference in test mAP"].endswith("(S1)")
     assert first["agrees with the paper's sign?"] == "yes"
     assert first["the paper"].endswith("(difference 1.9)") and first["test videos to tell the paper's"] != "\u2013"
     # the paper reports OCR lowering mAP; a clear rise here reverses it
-    assert claims.iloc[1]["agrees with the paper's sign?"] == "reversed"
-    assert claims.iloc[1]["the paper"] == f"Table 3: {paper.TABLE_3.loc['+ Audiotag', 'paper mAP']:.2f} without " \
+    assert table.iloc[1]["agrees with the paper's sign?"] == "reversed"
+    assert table.iloc[1]["the paper"] == f"Table 3: {paper.TABLE_3.loc['+ Audiotag', 'paper mAP']:.2f} without " \
         f"OCR, {paper.TABLE_3.loc['+ OCR', 'paper mAP']:.2f} with it"
-    assert claims.iloc[2]["test videos to tell the paper's"] == "\u2013"  # no printed difference: no count
+    assert table.iloc[2]["test videos to tell the paper's"] == "\u2013"  # no printed difference: no count
 
 
 def test_a_run_is_named_for_what_ran():
@@ -231,14 +231,14 @@ def test_a_run_is_named_for_what_ran():
 
 
 def test_agreement_needs_an_interval_that_excludes_zero():
-    assert report.agrees_with_paper(0.5, 2.0, 1) == "yes"
-    assert report.agrees_with_paper(-2.0, -0.5, 1) == "reversed"
-    assert report.agrees_with_paper(-2.0, -0.5, -1) == "yes"
-    assert report.agrees_with_paper(-0.5, 2.0, 1) == "not told apart"
+    assert claims.agrees_with_paper(0.5, 2.0, 1) == "yes"
+    assert claims.agrees_with_paper(-2.0, -0.5, 1) == "reversed"
+    assert claims.agrees_with_paper(-2.0, -0.5, -1) == "yes"
+    assert claims.agrees_with_paper(-0.5, 2.0, 1) == "not told apart"
 
 
 def test_the_seeds_verdict_tells_all_none_and_some():
-    assert report.seeds_verdict([1.0, 2.0], "a", "b") == "the a beats the b in every seed"
-    assert report.seeds_verdict([0.0, -2.0], "a", "b") == "the a beats the b in no seed"
-    some = report.seeds_verdict([-0.2, 31.0, 5.0], "a", "b")
+    assert pages.seeds_verdict([1.0, 2.0], "a", "b") == "the a beats the b in every seed"
+    assert pages.seeds_verdict([0.0, -2.0], "a", "b") == "the a beats the b in no seed"
+    some = pages.seeds_verdict([-0.2, 31.0, 5.0], "a", "b")
     assert some.startswith("the seeds disagree: the a beats the b in 2 of 3")

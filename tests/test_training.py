@@ -3,21 +3,21 @@ import pandas as pd
 import pytest
 import torch
 
-from genrelib import metrics, models, training
+from genrelib import batches, checkpoints, metrics, models, training
 
 
 def test_frame_indices_known_answers():
-    for rule in training.FRAME_RULES:
-        assert training.frame_indices(3, 5, rule).tolist() == [0, 1, 2]
-        assert training.frame_indices(10, None, rule).tolist() == list(range(10))
-    assert training.frame_indices(10, 4, "truncate").tolist() == [0, 1, 2, 3]
-    assert training.frame_indices(10, 4, "equidistant").tolist() == [0, 3, 6, 9]
-    picked = training.frame_indices(100, 16, "random", np.random.default_rng(0))
+    for rule in batches.FRAME_RULES:
+        assert batches.frame_indices(3, 5, rule).tolist() == [0, 1, 2]
+        assert batches.frame_indices(10, None, rule).tolist() == list(range(10))
+    assert batches.frame_indices(10, 4, "truncate").tolist() == [0, 1, 2, 3]
+    assert batches.frame_indices(10, 4, "equidistant").tolist() == [0, 3, 6, 9]
+    picked = batches.frame_indices(100, 16, "random", np.random.default_rng(0))
     assert len(picked) == 16 and len(set(picked)) == 16 and (np.diff(picked) > 0).all()
     with pytest.raises(ValueError, match="need a random generator"):
-        training.frame_indices(10, 4, "random")
+        batches.frame_indices(10, 4, "random")
     with pytest.raises(ValueError, match="frames must be one of"):
-        training.frame_indices(10, 4, "sometimes")
+        batches.frame_indices(10, 4, "sometimes")
 
 
 def test_the_default_truncates_as_the_paper_says():
@@ -33,7 +33,7 @@ def test_mixed_precision_is_refused_on_the_cpu():
 
 def test_make_batch_masks_match_sequence_lengths(tiny_store):
     indices = tiny_store.indices("trn")[:5]
-    batch, labels = training.make_batch(tiny_store, indices, ["clip", "ocr"], {"clip": 4})
+    batch, labels = batches.make_batch(tiny_store, indices, ["clip", "ocr"], {"clip": 4})
     assert batch["clip"].mask.sum(1).tolist() == np.minimum(tiny_store.lengths("clip")[indices], 4).tolist()
     assert batch["ocr"].mask.sum(1).tolist() == tiny_store.lengths("ocr")[indices].tolist()
     assert labels.shape == (5, 21)
@@ -86,7 +86,7 @@ def test_early_stopping_keeps_and_reloads_the_best_epoch(tiny_store, tmp_path):
     history = result.history
     assert len(history) == result.best_epoch + 2 or len(history) == 30
     assert result.best_val_map == pytest.approx(history["val_map"].max())
-    reloaded, meta = models.load_checkpoint(result.checkpoint)
+    reloaded, meta = checkpoints.load_checkpoint(result.checkpoint)
     assert meta["best_epoch"] == result.best_epoch
     val = tiny_store.indices("val")
     lengths = {"clip": 8, "ocr": 4}
@@ -189,7 +189,7 @@ def test_frame_classifier_learns_from_single_frames(tiny_store):
 def test_temporal_means_give_the_mlp_what_the_frames_give_it(tiny_store, lengths):
     model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()}).eval()
     training.fit_standardization(model, tiny_store, tiny_store.indices("trn"))
-    means = training.TemporalMeans(tiny_store, model.dims, lengths)
+    means = batches.TemporalMeans(tiny_store, model.dims, lengths)
     everything = tiny_store.indices()
     np.testing.assert_allclose(training.predict(model, means, everything, batch_size=7),
                                training.predict(model, tiny_store, everything, lengths, batch_size=7), atol=1e-5)
@@ -211,7 +211,7 @@ def test_a_checkpoint_trained_elsewhere_loads_on_the_cpu(tiny_store, tmp_path):
     device = "cuda" if models.torch.cuda.is_available() else "cpu"
     model = small_transformer(tiny_store)
     training.train(model, tiny_store, quick_config(max_epochs=1, device=device), tmp_path / "m.pt", progress=False)
-    loaded, meta = models.load_checkpoint(tmp_path / "m.pt")
+    loaded, meta = checkpoints.load_checkpoint(tmp_path / "m.pt")
     assert {p.device.type for p in loaded.parameters()} == {"cpu"} and meta["config"]["device"] == device
     test = tiny_store.indices("tst")
     np.testing.assert_allclose(training.predict(loaded, tiny_store, test),
@@ -230,21 +230,21 @@ def test_length_buckets_hold_every_video_once_in_batches_of_similar_length():
     rng = np.random.default_rng(0)
     tokens = rng.integers(1, 500, 1000)
     order = rng.permutation(1000)
-    batches = training.bucketed_batches(order, tokens, 32, 8, np.random.default_rng(1))
-    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
-    assert all(len(b) == 32 for b in batches if len(b) != 1000 % 32)
-    padding = sum(len(b) * tokens[b].max() - tokens[b].sum() for b in batches)
-    plain = training.bucketed_batches(order, tokens, 32, 1, np.random.default_rng(1))
+    drawn = batches.bucketed_batches(order, tokens, 32, 8, np.random.default_rng(1))
+    assert sorted(np.concatenate(drawn).tolist()) == list(range(1000))
+    assert all(len(b) == 32 for b in drawn if len(b) != 1000 % 32)
+    padding = sum(len(b) * tokens[b].max() - tokens[b].sum() for b in drawn)
+    plain = batches.bucketed_batches(order, tokens, 32, 1, np.random.default_rng(1))
     assert [b.tolist() for b in plain] == [order[i:i + 32].tolist() for i in range(0, 1000, 32)]
     assert padding < 0.2 * sum(len(b) * tokens[b].max() - tokens[b].sum() for b in plain)
-    again = training.bucketed_batches(rng.permutation(1000), tokens, 32, 8, np.random.default_rng(2))
-    assert {tuple(sorted(b)) for b in again}.isdisjoint({tuple(sorted(b)) for b in batches})  # new batches each epoch
+    again = batches.bucketed_batches(rng.permutation(1000), tokens, 32, 8, np.random.default_rng(2))
+    assert {tuple(sorted(b)) for b in again}.isdisjoint({tuple(sorted(b)) for b in drawn})  # new batches each epoch
 
 
 def test_input_tokens_count_frames_up_to_the_training_lengths(tiny_store):
     names = list(tiny_store.modalities)
     frames = [[len(tiny_store.frames(i, name)) for name in names] for i in range(len(tiny_store))]
-    capped = training.input_tokens(tiny_store, names, {names[0]: 3})
+    capped = batches.input_tokens(tiny_store, names, {names[0]: 3})
     assert capped.tolist() == [min(counts[0], 3) + sum(counts[1:]) for counts in frames]
     assert any(counts[0] > 3 for counts in frames)  # the cap is exercised
 
@@ -253,27 +253,27 @@ def test_the_papers_padding_fills_zero_vectors_to_the_training_length_and_reads_
     dims = {"clip": 2, "ocr": 3}
     sequences = {"clip": [np.ones((2, 2), np.float32), np.ones((6, 2), np.float32)],
                  "ocr": [np.zeros((0, 3), np.float32), np.full((1, 3), 4.0, np.float32)]}
-    batch = training.assemble(sequences, dims, training.Padding(True, {"clip": 4, "ocr": 3}, {"clip": 4, "ocr": 3}))
+    batch = batches.assemble(sequences, dims, batches.Padding(True, {"clip": 4, "ocr": 3}, {"clip": 4, "ocr": 3}))
     assert batch["clip"].values.shape == (2, 6, 2) and bool(batch["clip"].mask.all())  # the longer one sets it
     assert batch["clip"].values[0, 2:].abs().sum() == 0  # zero vectors after the real frames
     assert batch["ocr"].values.shape == (2, 3, 3) and batch["ocr"].values[0].abs().sum() == 0  # missing: 3 zeros
-    masked = training.assemble(sequences, dims)
+    masked = batches.assemble(sequences, dims)
     assert masked["ocr"].mask.tolist() == [[False], [True]] and masked["clip"].mask.sum(1).tolist() == [2, 6]
 
 
 def test_input_scaling_reaches_real_frames_only_before_padding():
     scaling = models.InputScaling({"clip": 2})
     scaling.set("clip", [1.0, 1.0], [2.0, 2.0])
-    batch = training.assemble({"clip": [np.full((1, 2), 3.0, np.float32)]}, {"clip": 2},
-                              training.Padding(True, {"clip": 3}, {"clip": 3}), scaling)
+    batch = batches.assemble({"clip": [np.full((1, 2), 3.0, np.float32)]}, {"clip": 2},
+                              batches.Padding(True, {"clip": 3}, {"clip": 3}), scaling)
     assert batch["clip"].values[0].tolist() == [[1.0, 1.0], [0.0, 0.0], [0.0, 0.0]]  # as the authors standardise
 
 
 def test_temporal_means_under_the_papers_padding_are_diluted_as_the_model_would_dilute_them(tiny_store):
     model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()}).eval()
     lengths = {"clip": 12, "ocr": 6}
-    padding = training.Padding.for_training(training.TrainConfig(), lengths)
-    means = training.TemporalMeans(tiny_store, model.dims, lengths, padding)
+    padding = batches.Padding.for_training(training.TrainConfig(), lengths)
+    means = batches.TemporalMeans(tiny_store, model.dims, lengths, padding)
     everything = tiny_store.indices()
     np.testing.assert_allclose(training.predict(model, means, everything, batch_size=7),
                                training.predict(model, tiny_store, everything, lengths, batch_size=7,
@@ -284,16 +284,16 @@ def test_temporal_means_under_the_papers_padding_are_diluted_as_the_model_would_
 def test_equidistant_training_frames_are_the_same_every_epoch_random_ones_are_not(tiny_store):
     lengths = {"clip": 3}
     video = int(np.flatnonzero(tiny_store.lengths("clip") > 6)[0])
-    draws = [training.make_batch(tiny_store, [video], ["clip"], lengths, rng,
+    draws = [batches.make_batch(tiny_store, [video], ["clip"], lengths, rng,
                                  rule="equidistant" if rng is None else "random")[0]["clip"].values
              for rng in (None, None, np.random.default_rng(0), np.random.default_rng(1))]
     assert torch.equal(draws[0], draws[1]) and not torch.equal(draws[2], draws[3])
-    first = training.make_batch(tiny_store, [video], ["clip"], lengths, rule="truncate")[0]["clip"].values
+    first = batches.make_batch(tiny_store, [video], ["clip"], lengths, rule="truncate")[0]["clip"].values
     assert torch.equal(first[0], torch.from_numpy(tiny_store.frames(video, "clip")[:3]))
 
 
 def test_whisker_lengths_apply_the_papers_rule_to_a_store(tiny_store):
-    lengths = training.whisker_lengths(tiny_store)
+    lengths = batches.whisker_lengths(tiny_store)
     clip = tiny_store.lengths("clip")[tiny_store.indices("trn")]
     q1, q3 = np.percentile(clip, [25, 75])
     assert lengths["clip"] == int(np.ceil(min(q3 + 1.5 * (q3 - q1), clip.max())))
