@@ -150,7 +150,7 @@ def classifier_choices() -> pd.DataFrame:
         ("averaged text in the multi-transformer", f"OCR and ASR optionally averaged over time ({cite('averaging')})",
          f"a one-vector feature, projected to d_model when d_model > 0 ({cite('singular_features')})",
          "the temporal mean, projected to d_model", "none", "4, 6"),
-        ("input scaling", "not stated (§3.2.6)", f"none: --standardize off ({cite('standardize')})",
+        ("input scaling", "not stated (§3.2.6)", f"none: `--standardize` off ({cite('standardize')})",
          "standardised" if single.hyper["standardize"] else "none", ours["standardised inputs"], "3, 4"),
         ("training frames of a longer video", f"truncated ({cite('truncated')})",
          f"equidistant frames ({cite('equidistant')}): its random branch tests mode 'train' ({cite('train_mode')}), "

@@ -67,3 +67,21 @@ def seeds_verdict(gaps, model: str, baseline: str) -> str:
         return f"the {model} beats the {baseline} in no seed"
     return (f"the seeds disagree: the {model} beats the {baseline} in {int((gaps > 0).sum())} of {len(gaps)} seeds, "
             "so at this budget the outcome depends on the seed")
+
+
+class _Nothing:
+    """Displays as nothing at all, by ``display()`` or as a cell's value (None would print "None")."""
+
+    def _ipython_display_(self) -> None:
+        pass
+
+
+NOTHING = _Nothing()
+
+
+def prose(text: str):
+    """``text`` as Markdown for a page, or nothing when it is empty (an empty Markdown object would print its
+    repr on the page)."""
+    from IPython.display import Markdown
+
+    return Markdown(text) if text else NOTHING

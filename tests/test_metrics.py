@@ -219,3 +219,11 @@ def test_a_resample_without_any_positive_is_an_error():
     y[0, :] = 1  # one labelled video among 30: about a third of the resamples miss it
     with pytest.raises(ValueError, match="too few positives to bootstrap"):
         metrics.confidence_interval(y, scores)
+
+
+def test_average_precision_of_the_worked_example_in_chapter_1():
+    truth = np.array([[1], [0], [1], [1], [0]])
+    scores = np.array([[0.9], [0.8], [0.7], [0.6], [0.5]])
+    assert metrics.average_precision(truth, scores)[0] == pytest.approx(29 / 36)
+    last = np.array([[0], [0], [1], [1], [1]])  # the three positives ranked last
+    assert metrics.average_precision(last, scores)[0] == pytest.approx((1 / 3 + 2 / 4 + 3 / 5) / 3)

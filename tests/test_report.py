@@ -242,3 +242,12 @@ def test_the_seeds_verdict_tells_all_none_and_some():
     assert pages.seeds_verdict([0.0, -2.0], "a", "b") == "the a beats the b in no seed"
     some = pages.seeds_verdict([-0.2, 31.0, 5.0], "a", "b")
     assert some.startswith("the seeds disagree: the a beats the b in 2 of 3")
+
+
+def test_empty_prose_shows_nothing():
+    from IPython.core.formatters import DisplayFormatter
+
+    from genrelib import pages
+
+    assert DisplayFormatter().format(pages.prose("")) == ({}, {})  # an empty Markdown would print its repr
+    assert DisplayFormatter().format(pages.prose("A note."))[0]["text/markdown"] == "A note."
