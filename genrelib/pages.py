@@ -85,3 +85,23 @@ def prose(text: str):
     from IPython.display import Markdown
 
     return Markdown(text) if text else NOTHING
+
+
+_SMALL = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
+
+
+def counted(n: int, noun: str) -> str:
+    """``n`` ``noun``s in words for prose: "one seed", "three seeds", "12 seeds"."""
+    return f"{_SMALL.get(n, n)} {noun}{'' if n == 1 else 's'}"
+
+
+def verdicts(by_name: dict[str, str]) -> str:
+    """Several verdicts (:func:`verdict`) in one phrase, without repeating a shared one: "both ...", "all
+    three not distinguishable from zero", else each with its name."""
+    values = list(by_name.values())
+    if len(set(values)) == 1:
+        if len(values) <= 2:
+            return values[0] if len(values) == 1 else f"both {values[0]}"
+        return f"all {_SMALL.get(len(values), len(values))} {values[0]}"
+    parts = [f"{verdict} for the {name}" for name, verdict in by_name.items()]
+    return ", ".join(parts[:-1]) + " and " + parts[-1]

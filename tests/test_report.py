@@ -251,3 +251,14 @@ def test_empty_prose_shows_nothing():
 
     assert DisplayFormatter().format(pages.prose("")) == ({}, {})  # an empty Markdown would print its repr
     assert DisplayFormatter().format(pages.prose("A note."))[0]["text/markdown"] == "A note."
+
+
+def test_prose_helpers_say_a_shared_verdict_once():
+    from genrelib import pages
+
+    assert pages.counted(1, "seed") == "one seed" and pages.counted(12, "seed") == "12 seeds"
+    same = {"a": "not distinguishable from zero", "b": "not distinguishable from zero"}
+    assert pages.verdicts(same) == "both not distinguishable from zero"
+    assert pages.verdicts({**same, "c": same["a"]}) == "all three not distinguishable from zero"
+    assert pages.verdicts({"a": "above", "b": "below", "c": "above"}) == "above for the a, below for the b and " \
+        "above for the c"
