@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import torch
 
 from . import models, paper, planted, session, training
 from .batches import Padding
@@ -79,19 +80,22 @@ def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, 
 
 def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoints: Path, seeds=(0,),
                  progress: bool = False, **model_options) -> tuple[pd.DataFrame, dict]:
-    """Test mAP of the paper configuration of ``kind``, of it with each of our options alone
-    (:data:`genrelib.models.OURS`, :data:`genrelib.training.OURS`) and with all of them, on one store and the
+    """Test mAP of the paper configuration of ``kind``, of it with each of the authors' departures from the
+    paper's text (:data:`genrelib.training.AUTHORS`), with each of our options alone
+    (:data:`genrelib.models.OURS`, :data:`genrelib.training.OURS`) and with all of ours, on one store and the
     same seeds; one row per configuration with the mean, standard deviation and the difference from the paper
     configuration's mean. Also returns each configuration's test :class:`~genrelib.metrics.Scores` of the first
     seed, for paired comparisons."""
     dims = {name: m.dim for name, m in store.modalities.items()}
     accepted = set(build_model(kind, dims, **model_options).hyper)
-    choices = {"paper configuration": ({}, {})}
-    choices |= {name: (options, {}) for name, options in models.OURS.items() if set(options) <= accepted}
-    choices |= {name: ({}, options) for name, options in training.OURS.items()}
-    everything = ({k: v for options, _ in choices.values() for k, v in options.items()},
-                  {k: v for _, options in choices.values() for k, v in options.items()})
-    choices["all of ours"] = everything
+    ours = {name: (options, {}) for name, options in models.OURS.items() if set(options) <= accepted}
+    ours |= {name: ({}, options) for name, options in training.OURS.items()}
+    everything = ({k: v for options, _ in ours.values() for k, v in options.items()},
+                  {k: v for _, options in ours.values() for k, v in options.items()})
+    # the authors' code where it departs from the paper's text (mixed precision only where CUDA runs it)
+    authors = {name: ({}, options) for name, options in training.AUTHORS.items()
+               if not options.get("amp") or torch.cuda.is_available()}
+    choices = {"paper configuration": ({}, {}), **authors, **ours, "all of ours": everything}
     rows, first_seed = [], {}
     for number, (label, (model_changes, train_changes)) in enumerate(choices.items()):
         maps = []

@@ -130,12 +130,28 @@ def interval_note(table: pd.DataFrame) -> str:
             "21 genres (chapter 3's note *Reading an interval on a small test set* says why).")
 
 
+# Words that make a column a column of counts: whole numbers, never printed with a decimal point.
+COUNT_WORDS = ("videos", "positives", "frames", "seeds", "epochs", "parameters", "clips", "count", "steps")
+
+
+def is_count_column(name) -> bool:
+    """Whether a column (its last level, for a MultiIndex) holds counts, by its name."""
+    label = str(name[-1] if isinstance(name, tuple) else name).lower()
+    return any(word in label for word in COUNT_WORDS) and "per" not in label.split()
+
+
 def show(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
     """A numeric result table as a page shows it: each ``X`` with ``X low`` / ``X high`` beside it becomes
-    "X [low, high]"; numbers rounded to ``digits``, thousands separated, a dash for a missing value."""
+    "X [low, high]"; numbers rounded to ``digits``, thousands separated, a dash for a missing value; a column
+    of counts (:func:`is_count_column`) of whole numbers without decimals."""
     out = pd.DataFrame(index=table.index)
     names = {str(c) for c in table.columns}
     for column in table.columns:
+        values = table[column]
+        if is_count_column(column) and pd.api.types.is_numeric_dtype(values) and \
+                ((values.dropna() % 1) == 0).all():
+            out[column] = [_number(None if pd.isna(v) else int(v)) for v in values]
+            continue
         if isinstance(column, str) and column.endswith((" low", " high")) and column.rsplit(" ", 1)[0] in names:
             continue
         if isinstance(column, str) and f"{column} low" in names:

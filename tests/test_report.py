@@ -262,3 +262,11 @@ def test_prose_helpers_say_a_shared_verdict_once():
     assert pages.verdicts({**same, "c": same["a"]}) == "all three not distinguishable from zero"
     assert pages.verdicts({"a": "above", "b": "below", "c": "above"}) == "above for the a, below for the b and " \
         "above for the c"
+
+
+def test_counts_show_as_whole_numbers():
+    table = pd.DataFrame({"test videos": [50.0, np.nan], "positives": [8.0, 3.0], "mAP": [50.0, 12.34],
+                          "seconds per video": [3.0, 4.5]})
+    shown = report.show(table)
+    assert shown["test videos"].tolist() == ["50", "\u2013"] and shown["positives"].tolist() == ["8", "3"]
+    assert shown["mAP"].tolist() == ["50.0", "12.3"] and shown["seconds per video"].tolist() == ["3.0", "4.5"]

@@ -175,6 +175,10 @@ def test_the_option_study_changes_one_option_at_a_time_from_the_paper_configurat
     assert table.loc["masked padding", "changes"] == "padding=masked"
     assert "positions=interpolated" in table.loc["all of ours", "changes"]
     assert table.loc["paper configuration", "vs paper configuration"] == 0
+    # the authors' departure is measured on its own, and is not one of ours
+    assert table.loc["the authors' equidistant training frames", "changes"] == "frames=equidistant"
+    assert "frames=equidistant" not in table.loc["all of ours", "changes"]
+    assert ("the authors' mixed precision (GPU)" in table.index) == torch.cuda.is_available()
 
 
 def test_frame_classifier_learns_from_single_frames(tiny_store):
