@@ -147,3 +147,13 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
                                         "agrees with the paper's sign?", "test videos to tell the paper's",
                                         "can this build test it?"])
     return table.sort_values("claim", key=lambda c: c.map(order), kind="stable").set_index("claim")
+
+
+def for_page(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`claims_table` as a page prints it: a claim, what the paper reports and what this build can test
+    written once, on the first of the rows that share them (the table is sorted by claim)."""
+    flat = table.reset_index()
+    repeated = flat["claim"].eq(flat["claim"].shift())
+    for column in ("claim", "the paper", "can this build test it?"):
+        flat.loc[repeated & flat[column].eq(flat[column].shift()), column] = ""
+    return flat.set_index("claim")

@@ -197,11 +197,11 @@ def test_the_parameters_a_chapter_ran_with_are_its_declared_ones_with_their_valu
 
 def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests(tmp_path):
     good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
-    results = {"single-transformer": good, "mlp (paper's model, lr 0.001)": weak,
+    models_scored = {"single-transformer": good, "mlp (paper's model, lr 0.001)": weak,
                "multi-transformer, ocr+asr averaged": good, "multi-transformer": weak}
     pairs = [("single-transformer", "mlp (paper's model, lr 0.001)"),
              ("multi-transformer, ocr+asr averaged", "multi-transformer")]
-    compared = report.comparisons(results, pairs, {pairs[0]: 1.93}, resamples=100)
+    compared = report.comparisons(models_scored, pairs, {pairs[0]: 1.93}, resamples=100)
     results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
     results.save_result(tmp_path, "03_mlp", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["x"], name="m")), "x",
                        "store A")
@@ -220,6 +220,11 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
     assert table.iloc[1]["the paper"] == f"Table 3: {paper.TABLE_3.loc['+ Audiotag', 'paper mAP']:.2f} without " \
         f"OCR, {paper.TABLE_3.loc['+ OCR', 'paper mAP']:.2f} with it"
     assert table.iloc[2]["test videos to tell the paper's"] == "\u2013"  # no printed difference: no count
+    twice = pd.concat([table.iloc[:1], table.iloc[:1]])
+    page = claims.for_page(twice)
+    assert page.index.tolist() == [table.index[0], ""] and page.iloc[1]["the paper"] == ""
+    assert page.iloc[1]["this build: paired difference in test mAP"] == table.iloc[0][
+        "this build: paired difference in test mAP"]
 
 
 def test_a_run_is_named_for_what_ran():
