@@ -31,14 +31,14 @@ def colour(model: str) -> str:
     if base == "multi-transformer" and "averaged" in kind:
         base = "multi-transformer, averaged"
     if any(marker in kind for marker in OURS_MARKERS):
-        return colors.to_hex([0.6 * c for c in colors.to_rgb(MODEL_COLOURS[base])])
+        return colors.to_hex([0.45 * c for c in colors.to_rgb(MODEL_COLOURS[base])])  # told apart at a glance
     return MODEL_COLOURS[base]
 
 
 def legend_below(fig, ax=None, columns: int = 3, **options):
     """A figure legend under the axes, where it hides no data."""
     handles, labels = (ax or fig.axes[0]).get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=columns, frameon=False, fontsize=9, **options)
+    fig.legend(handles, labels, loc="lower center", ncol=columns, frameon=False, fontsize=11, **options)
 
 
 def genre_frequencies(labels: np.ndarray, ax=None):
@@ -101,7 +101,9 @@ def learning_curves(histories: dict[str, pd.DataFrame], best_epochs: dict[str, i
     for name, history in histories.items():
         loss_ax.plot(history["epoch"], history["train_loss"], color=colour(name))
         loss_ax.plot(history["epoch"], history["val_loss"], color=colour(name), linestyle="--")
-        map_ax.plot(history["epoch"], history["val_map"], color=colour(name), label=name)
+        ours = any(marker in name for marker in OURS_MARKERS)  # a variant of ours: marked, not only darker
+        map_ax.plot(history["epoch"], history["val_map"], color=colour(name), label=name,
+                    marker="o" if ours else None, markersize=4)
         if best_epochs and name in best_epochs:
             map_ax.axvline(best_epochs[name], color=colour(name), linestyle=":", alpha=0.7)
     loss_ax.set(xlabel="epoch", ylabel="weighted BCE", title="Loss (solid: training, dashed: validation)")
@@ -127,15 +129,16 @@ def per_genre_ap(results: dict[str, pd.DataFrame]):
     return ax
 
 
-def keyframe_strip(images: list, captions: list[str], per_row: int = 6):
-    """Keyframes side by side with a caption under each."""
+def keyframe_strip(images: list, captions: list[str], per_row: int = 4):
+    """Keyframes side by side with a caption under each, four to a row: at the text column's width each is
+    wide enough to see what it shows."""
     rows = max(1, -(-len(images) // per_row))
     fig, axes = plt.subplots(rows, per_row, figsize=(2.2 * per_row, 2.1 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, caption in zip(axes.flat, images, captions, strict=False):
         ax.imshow(image)
-        ax.set_title(caption, fontsize=8)
+        ax.set_title(caption, fontsize=12)
     fig.tight_layout()
     return fig
 
@@ -146,8 +149,9 @@ def frame_count_curves(table: pd.DataFrame, ax=None, references: dict[str, float
     ax = ax or plt.subplots(figsize=(7, 4))[1]
     for j, (name, value) in enumerate((references or {}).items()):
         ax.axhline(value, color="grey", linestyle=(0, (1, 1 + j)), linewidth=1)
-        ax.annotate(f"{name} {value:.1f}", (1.0, value), xycoords=("axes fraction", "data"), fontsize=8,
-                    color="grey", ha="right", va="bottom")
+        # labels sit in the margin right of the axes, where no data marker can cover them
+        ax.annotate(f"{name} {value:.1f}", (1.01, value), xycoords=("axes fraction", "data"), fontsize=9,
+                    color="grey", ha="left", va="center", annotation_clip=False)
     for model, rows in table.groupby("model"):
         stats = rows.groupby("frames")["mAP"].agg(["mean", "std"]).fillna(0.0)
         ax.plot(stats.index, stats["mean"], marker="o", color=colour(model), label=model)
@@ -160,7 +164,7 @@ def frame_count_curves(table: pd.DataFrame, ax=None, references: dict[str, float
     ax.set(xlabel="frames per video", ylabel="test mAP (%)",
            title=f"mAP vs number of frames ({table['seed'].nunique()} seeds; band: ±1 std)")
     legend_below(ax.figure, ax, columns=2)
-    ax.figure.tight_layout(rect=(0, 0.08, 1, 1))
+    ax.figure.tight_layout(rect=(0, 0.08, 0.8 if references else 1, 1))  # room for the reference labels
     return ax
 
 
@@ -195,11 +199,13 @@ def build_vs_paper(scores: pd.DataFrame):
     positions = np.arange(len(scores))[::-1]
     for ax, metric in zip(axes, metrics_, strict=True):
         low, high = scores.get(f"{metric} low"), scores.get(f"{metric} high")
-        errors = None
-        if low is not None:
-            errors = np.vstack([(scores[metric] - low).fillna(0).clip(lower=0),
-                                (high - scores[metric]).fillna(0).clip(lower=0)])
-        ax.barh(positions, scores[metric], color=colours, xerr=errors, capsize=2, error_kw={"linewidth": 0.8})
+        ax.barh(positions, scores[metric], color=colours)
+        if low is not None:  # intervals on this build's bars only: the paper prints none
+            ours = ~paper_rows.to_numpy() & low.notna().to_numpy()
+            errors = np.vstack([(scores[metric] - low)[ours].clip(lower=0),
+                                (high - scores[metric])[ours].clip(lower=0)])
+            ax.errorbar(scores[metric][ours], positions[ours], xerr=errors, fmt="none", ecolor="black", capsize=2,
+                        linewidth=0.8)
         ax.set(title=metric, xlim=(0, 100), xlabel="% (bars: 95 % interval)")
     labels = [name.removeprefix("paper (MovieNet): ") + (" [paper]" if printed else f" [{source}]")
               for name, source, printed in zip(scores.index, scores["source"], paper_rows, strict=True)]
