@@ -148,6 +148,33 @@ def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, c
     return pd.DataFrame(rows), first_seed
 
 
+def attention_on_evidence(model, store: FeatureStore, modality: str = "clip",
+                          planted_frames: dict[str, list[int]] | None = None,
+                          split: str = "tst") -> tuple[pd.DataFrame, list[np.ndarray]]:
+    """Where a multi-transformer's <CLS> looks on a planted store: per test video, the share of its last
+    layer's attention over the frames (:meth:`~genrelib.models.MultiTransformer.frame_attention`) that lands
+    on the frames carrying evidence (``planted_frames``, else what the store recorded), against the share
+    those frames have of the video (what attention spread evenly would give). Returns the means over the
+    split's videos (one row: ``share on planted``, ``share by chance``, ``test videos``) and each video's
+    attention over its frames."""
+    from . import planted
+    from .batches import make_batch
+
+    planted_frames = planted_frames or planted.evidence_frames(store)
+    model.eval()
+    shares, chances, weights = [], [], []
+    for index in store.indices(split):
+        batch, _ = make_batch(store, [int(index)], [modality], scaling=model.scaling)
+        attention = model.frame_attention(batch, modality)[0].numpy()
+        marked = planted_frames[store.videos[index]]
+        shares.append(attention[marked].sum() / attention.sum())
+        chances.append(len(marked) / len(attention))
+        weights.append(attention)
+    table = pd.DataFrame({"share on planted": [float(np.mean(shares))], "share by chance": [float(np.mean(chances))],
+                          "test videos": [len(shares)]}, index=pd.Index([model.kind], name="model"))
+    return table, weights
+
+
 def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainConfig, planted_options: dict,
                    held_out: dict[str, int], modality: str = "clip", progress: bool = False) -> pd.DataFrame:
     """Where attention's advantage holds: test mAP of each model kind, and of the planted store's reference
@@ -194,4 +221,5 @@ def summarize_seeds(table: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["paper_feature_sets", "feature_sets", "ablation_study", "option_study", "evidence_sweep",
+           "attention_on_evidence",
            "frame_count_study", "oracle_maps", "advantage", "summarize_seeds"]

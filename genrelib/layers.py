@@ -209,6 +209,22 @@ class EncoderLayer(nn.Module):
             out = torch.bmm(weights, v).mul_(self.attention_dropout.scale()).view(batch, self.heads, queries, -1)
         return self.self_attn.out_proj(out.transpose(1, 2).reshape(batch, out.shape[2], width))
 
+    def first_token_attention(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """The attention weights of the first token's (<CLS>) query over every token, per head: (batch, heads,
+        tokens), each row summing to 1 over the tokens ``keep`` marks. Scaled dot-product attention,
+
+            softmax((x_0 W_q)(x W_k)^T / sqrt(d / heads)) per head,
+
+        computed from the same projection weights as :meth:`attend` (no dropout: what the model reads in
+        evaluation), so that a reader can see where a prediction looks."""
+        batch, tokens, width = x.shape
+        weight, bias, per_head = self.self_attn.in_proj_weight, self.self_attn.in_proj_bias, width // self.heads
+        q = F.linear(x[:, :1], weight[:width], bias[:width]).view(batch, 1, self.heads, per_head).transpose(1, 2)
+        k = F.linear(x, weight[width:2 * width], bias[width:2 * width]).view(batch, tokens, self.heads, per_head)
+        scores = torch.einsum("bhqd,bthd->bhqt", q, k) * per_head ** -0.5
+        scores = scores.masked_fill(~keep[:, None, None, :], -math.inf)
+        return scores.softmax(-1)[:, :, 0]
+
     def forward(self, x: torch.Tensor, keep: torch.Tensor, first_only: bool = False) -> torch.Tensor:
         attended = self.attend(x, keep, first_only)
         x = self.norm1((x[:, :1] if first_only else x) + self.dropout1(attended))
@@ -232,6 +248,14 @@ class Encoder(nn.Module):
             x = layer(x, keep, first_only=number == len(self.layers) - 1)
         return self.norm(x[:, 0])
 
+    @torch.no_grad()
+    def cls_attention(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """The last layer's <CLS> attention over the tokens of ``x``, averaged over heads: (batch, tokens). The
+        earlier layers run as in :meth:`forward`; the last layer's query is the one the classifier reads."""
+        for layer in self.layers[:-1]:
+            x = layer(x, keep)
+        return self.layers[-1].first_token_attention(x, keep).mean(1)
+
 
 def _prepend(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor):
     """Put a learned token before a padded sequence; the token is always attended to."""
@@ -254,3 +278,8 @@ def _pack(tokens: torch.Tensor, mask: torch.Tensor) -> tuple[torch.Tensor, torch
     order = torch.argsort((~mask).to(torch.uint8), dim=1, stable=True)[:, :longest]
     packed = tokens.gather(1, order.unsqueeze(-1).expand(-1, -1, tokens.shape[-1]))
     return packed, torch.arange(longest, device=mask.device) < lengths.unsqueeze(1)
+
+
+def _uniform_token(width: int) -> nn.Parameter:
+    """A learned <SEP> or <CLS> vector, drawn as the authors' ``torch.rand((1, 1, d))``."""
+    return nn.Parameter(torch.rand(1, 1, width))

@@ -45,7 +45,7 @@ import torch
 from torch import nn
 
 from .evidence import AUTHORS
-from .layers import Dropout, Encoder, Positions, _pack, _prepend, masked_mean
+from .layers import Dropout, Encoder, Positions, _pack, _prepend, _uniform_token, masked_mean
 from .paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORMER, TRAIN_LENGTHS
 
 N_GENRES = 21
@@ -165,11 +165,6 @@ def _reach(name: str) -> int:
     return TRAIN_LENGTHS.get(name, OTHER_MODALITY_LENGTH) + 1
 
 
-def _uniform_token(width: int) -> nn.Parameter:
-    """A learned <SEP> or <CLS> vector, drawn as the authors' ``torch.rand((1, 1, d))``."""
-    return nn.Parameter(torch.rand(1, 1, width))
-
-
 class SingleTransformer(FeatureClassifier):
     """One transformer over all modalities: <CLS>, then each modality's tokens after its own <SEP>.
 
@@ -252,6 +247,19 @@ class MultiTransformer(FeatureClassifier):
 
     def _projection(self, dim: int, width: int) -> nn.Module:
         return nn.Linear(dim, width)
+
+    @torch.no_grad()
+    def frame_attention(self, batch: dict[str, Padded], modality: str) -> torch.Tensor:
+        """Where the <CLS> of ``modality``'s encoder looks: its last layer's attention over that modality's
+        frames, averaged over heads, (batch, frames); the share left on the <CLS> itself is dropped, so a row
+        sums to at most 1."""
+        if modality not in self.encoders:
+            raise ValueError(f"{modality!r} has no encoder in this {self.kind} (encoded: {sorted(self.encoders)})")
+        x, mask = batch[modality]  # built as for the forward pass (batches.make_batch, the model's scaling)
+        if modality in self.project:
+            x = self.project[modality](x)
+        tokens, keep = _prepend(self.cls[modality], x, mask)
+        return self.encoders[modality].cls_attention(self.positions[modality](tokens, keep), keep)[:, 1:]
 
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
         outputs = []

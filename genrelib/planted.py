@@ -11,12 +11,16 @@ best single frame). Labels are made up: nothing here says anything about MovieNe
 
 from __future__ import annotations
 
+import json
 import os
+from pathlib import Path
 
 import numpy as np
 
 from .labels import GENRES
 from .store import FeatureStore, Modality, StoreWriter
+
+EVIDENCE = "planted_frames.json"  # beside the store's own files: which frames carry evidence
 
 
 def directions(dim: int, seed: int = 0) -> np.ndarray:
@@ -37,6 +41,7 @@ def write_store(path: str | os.PathLike, videos_per_split: dict[str, int], dim: 
     """
     rng = np.random.default_rng(seed)
     genre_directions = directions(dim, seed)
+    planted = {}
     modalities = [Modality(modality, dim, "synthetic", "genrelib.planted.write_store",
                            f"strength={strength}, evidence_frames={evidence_frames}")]
     description = (f"planted evidence (seed {seed}): {evidence_frames} frame(s) per genre of strength {strength} "
@@ -49,11 +54,25 @@ def write_store(path: str | os.PathLike, videos_per_split: dict[str, int], dim: 
                                     replace=False)
                 labels[genres] = 1
                 sequence = rng.standard_normal((rng.integers(frames[0], frames[1] + 1), dim))
+                video, frames_with_evidence = f"planted-{split}-{number:05d}", set()
                 for genre in genres:
                     chosen = rng.choice(len(sequence), min(evidence_frames, len(sequence)), replace=False)
                     sequence[chosen] += strength * genre_directions[genre]
-                writer.add(f"planted-{split}-{number:05d}", {modality: sequence}, labels, split)
+                    frames_with_evidence.update(int(t) for t in chosen)
+                writer.add(video, {modality: sequence}, labels, split)
+                planted[video] = sorted(frames_with_evidence)
+    (Path(path) / EVIDENCE).write_text(json.dumps(planted))
     return FeatureStore(path)
+
+
+def evidence_frames(store: FeatureStore) -> dict[str, list[int]]:
+    """Each video of a planted store -> the frames that carry evidence of any of its genres, as
+    :func:`write_store` recorded them beside the store."""
+    recorded = store.path / EVIDENCE
+    if not recorded.is_file():
+        raise FileNotFoundError(f"{recorded}: this store records no planted frames; it was written by an older "
+                                "genrelib or is no planted store: delete the folder to have it written again")
+    return json.loads(recorded.read_text())
 
 
 def oracle_scores(store: FeatureStore, genre_directions: np.ndarray, split: str = "tst",

@@ -250,3 +250,23 @@ def evidence_sweep(table: pd.DataFrame):
     fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=10, frameon=False)
     fig.tight_layout(rect=(0, 0.16, 1, 1))
     return fig
+
+
+def cls_attention(weights: list[np.ndarray], planted: list[list[int]], names: list[str]):
+    """The <CLS> token's attention over the frames of a few videos, one panel each; the frames that carry
+    planted evidence in red, the others grey, and the even share (1 / frames) as a dotted line."""
+    fig, axes = plt.subplots(len(weights), 1, figsize=(9, 1.5 * len(weights) + 0.8), sharex=True, squeeze=False)
+    for ax, attention, marked, name in zip(axes[:, 0], weights, planted, names, strict=True):
+        shown = attention / attention.sum()
+        colours = ["#d62728" if t in set(marked) else "#bbbbbb" for t in range(len(shown))]
+        ax.bar(np.arange(len(shown)), shown, color=colours, width=0.9)
+        ax.axhline(1 / len(shown), color="black", linestyle=":", linewidth=1)
+        ax.set_ylabel("attention", fontsize=9)
+        ax.set_title(name, fontsize=10, loc="left")
+    axes[-1, 0].set_xlabel("frame")
+    fig.legend(handles=[plt.Rectangle((0, 0), 1, 1, color="#d62728"), plt.Rectangle((0, 0), 1, 1, color="#bbbbbb"),
+                        plt.Line2D([], [], color="black", linestyle=":")],
+               labels=["planted frame", "noise frame", "even share"], loc="lower center", ncol=3, frameon=False,
+               fontsize=11)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig

@@ -350,3 +350,33 @@ def test_rows_past_the_training_sequences_get_no_gradient_and_stay_as_drawn():
     longer = torch.ones(1, 20, dtype=torch.bool)  # a longer sequence reads, and trains, the rest too
     positions(torch.zeros(1, 20, 4), longer).sum().backward()
     assert positions.tail.grad is not None and positions.tail.grad[:14].abs().sum() > 0
+
+
+def test_first_token_attention_is_torchs_multihead_attention_on_the_same_weights():
+    torch.manual_seed(0)
+    layer = layers.EncoderLayer(16, 4, 32, 0.5).eval()
+    x = torch.randn(3, 7, 16)
+    keep = torch.ones(3, 7, dtype=torch.bool)
+    keep[1, 5:] = False  # a padded video: its last frames are never read
+    ours = layer.first_token_attention(x, keep)
+    _, theirs = layer.self_attn(x[:, :1].transpose(0, 1), x.transpose(0, 1), x.transpose(0, 1),
+                                key_padding_mask=~keep, need_weights=True, average_attn_weights=False)
+    torch.testing.assert_close(ours, theirs[:, :, 0], rtol=1e-5, atol=1e-6)
+    assert torch.all(ours[1, :, 5:] == 0) and torch.allclose(ours.sum(-1), torch.ones(3, 4))
+
+
+def test_frame_attention_reads_the_last_layers_cls_query_over_one_modality(tiny_store):
+    from genrelib import batches
+
+    dims = {n: m.dim for n, m in tiny_store.modalities.items()}
+    model = models.build_model("multi-transformer", dims, d_model=16, heads=4, layers=2).eval()
+    videos = tiny_store.indices("tst")[:4]
+    batch, _ = batches.make_batch(tiny_store, videos, dims)
+    weights = model.frame_attention(batch, "clip")
+    lengths = tiny_store.lengths("clip")[videos]
+    assert weights.shape == (4, lengths.max())
+    assert torch.all(weights[torch.arange(lengths.max()) >= torch.as_tensor(lengths)[:, None]] == 0)
+    assert torch.all(weights.sum(1) <= 1 + 1e-6) and torch.all(weights.sum(1) > 0)
+    with pytest.raises(ValueError, match="has no encoder"):
+        models.build_model("multi-transformer", dims, d_model=16, heads=4, averaged=("ocr",)).frame_attention(
+            batch, "ocr")

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from genrelib import experiments, paths, planted, sources
 
@@ -12,6 +13,29 @@ def test_planted_store_puts_each_genre_in_the_asked_number_of_frames(tmp_path):
         projections = store.frames(int(i), "clip") @ directions.T
         for genre in np.flatnonzero(store.labels[i]):  # strength 9 stands far above unit noise
             assert (projections[:, genre] > 4.5).sum() == 2
+    recorded = planted.evidence_frames(store)
+    for i, video in enumerate(store.videos):  # the recorded frames are exactly those that stand out
+        projections = store.frames(i, "clip") @ directions.T
+        standing_out = np.flatnonzero((projections[:, np.flatnonzero(store.labels[i])] > 4.5).any(1))
+        assert recorded[video] == standing_out.tolist()
+
+
+def test_attention_on_planted_frames_against_chance(tmp_path):
+
+    from genrelib import models
+
+    store = planted.write_store(tmp_path / "p", {"trn": 4, "tst": 6}, dim=16, frames=(8, 8), evidence_frames=2)
+    model = models.build_model("multi-transformer", {"clip": 16}, d_model=16, heads=4).eval()
+    table, weights = experiments.attention_on_evidence(model, store, "clip")
+    assert table.loc["multi-transformer", "test videos"] == 6
+    recorded = planted.evidence_frames(store)
+    chance = np.mean([len(recorded[store.videos[i]]) / 8 for i in store.indices("tst")])
+    assert table.loc["multi-transformer", "share by chance"] == pytest.approx(chance)
+    assert len(weights) == 6 and all(w.shape == (8,) and 0 < w.sum() <= 1 + 1e-6 for w in weights)
+    # with every frame counted as planted, all the attention on frames lands on planted ones, as by chance
+    everything, _ = experiments.attention_on_evidence(model, store, "clip", {v: list(range(8)) for v in store.videos})
+    assert np.isclose(everything.loc["multi-transformer", "share on planted"], 1.0)
+    assert everything.loc["multi-transformer", "share by chance"] == 1.0
 
 
 def test_oracles_order_prior_mean_and_best_frame(tmp_path):
