@@ -1,4 +1,4 @@
-"""Training stage: batches from a feature store, the paper's training loop, and inference.
+"""Training stage: the paper's training loop and inference, over batches that :mod:`genrelib.batches` builds.
 
 The paper trains on fixed-length sequences (CLIP 216 frames, OCR 64, ASR 86, Audiotag 140, Musicnet 18):
 longer ones truncated, shorter ones padded with zero vectors (§3.2.6); it tests one video at a time on its full
