@@ -1,5 +1,5 @@
 # `make book`: set up, execute the chapters on the default data, render the HTML book. A chapter whose recorded
-# run still holds (nothing it depends on changed: genrelib.book) is reused; FORCE=1 executes every chapter.
+# run still holds (nothing it depends on changed: bookbuild) is reused; FORCE=1 executes every chapter.
 # `make test`: unit tests, every chapter executed afresh with params/ci.yaml, and the book build.
 VENV ?= .venv
 PYTHON ?= python3
@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 EXECUTED := book/executed
 BOOK_BUILD := $(VENV)/bin/jupyter-book build . -W -n --keep-going
-BOOK_CHECK := $(PY) -m genrelib.book --check-html _build/html
+BOOK_CHECK := $(PY) -m bookbuild --check-html _build/html
 MATHJAX := book/_mathjax/mathjax
 
 .PHONY: setup movienet book notebooks test unit notebooks-ci benchmark lint clean verify-sources
@@ -30,7 +30,7 @@ movienet: setup
 	$(PY) -m genrelib.cli download-movienet --if-missing
 
 notebooks: movienet
-	$(PY) -m genrelib.book --params params/default.yaml --out $(EXECUTED) $(if $(FORCE),--force)
+	$(PY) -m bookbuild --params params/default.yaml --out $(EXECUTED) $(if $(FORCE),--force)
 
 book: notebooks
 	$(BOOK_BUILD)
@@ -41,7 +41,7 @@ unit: setup
 	$(PY) -m pytest
 
 notebooks-ci: movienet
-	$(PY) -m genrelib.book --params params/ci.yaml --out $(EXECUTED) --force
+	$(PY) -m bookbuild --params params/ci.yaml --out $(EXECUTED) --force
 
 test: unit notebooks-ci
 	$(BOOK_BUILD)

@@ -1,7 +1,7 @@
 """Our training step against the authors' classes, on the same model, weights and batches.
 
 The reference is the authors' architecture rebuilt from torch's own ``nn.TransformerEncoder`` /
-``nn.Linear`` (:mod:`benchmarks.authors_layout`, the classes the architecture tests compare with),
+``nn.Linear`` (:mod:`genrelib.testing`, the classes the architecture tests compare with),
 trained as their ``train.py`` trains it: ``torch.optim.Adam``, ``BCEWithLogitsLoss`` with the positive
 weight, gradients clipped for the transformers. Ours is genrelib's model in the paper configuration with
 the same weights, trained by ``genrelib.training.train_epoch`` (fused Adam). Every batch is 32 videos at
@@ -23,8 +23,8 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from benchmarks.authors_layout import ReferenceMLP, ReferenceMulti, ReferenceSingle
 from genrelib import models, paper, release, training
+from genrelib.testing import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
 TARGETS = {"mlp": 1.0, "single-transformer": 1.5, "multi-transformer": 1.5}  # issue 32, per full-length step
 

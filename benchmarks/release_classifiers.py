@@ -1,9 +1,9 @@
 """Time and peak memory of `genrelib evaluate-release-classifiers` on the release's full test split.
 
 A synthetic release of the published format holds the 5,282 test trailers of MovieNet's split (real ids,
-lengths following each trailer's duration, as :func:`genrelib.release.write_synthetic` writes them); it is
+lengths following each trailer's duration, as :func:`genrelib.testing.write_synthetic_release` writes them); it is
 imported, three classifiers are written in the authors' exact layout with random weights
-(:func:`genrelib.release.write_synthetic_classifiers`, widths of their ``config.py``'s defaults unless
+(:func:`genrelib.testing.write_synthetic_classifiers`, widths of their ``config.py``'s defaults unless
 ``--d-model`` says otherwise), and the command scores them in a child process whose time and peak resident
 memory are read, once per protocol. Random weights cost the same arithmetic as trained ones.
 
@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from genrelib import labels, release
+from genrelib import labels, release, testing
 
 LENGTHS = {"asr_sentiment": 1, "beats": 144, "clip": 160, "face_emotion": 80, "ocr_sentiment": 1}  # config.py's
 
@@ -33,12 +33,12 @@ def main() -> None:
     movienet, splits = labels.load_labels(), labels.load_splits()
     with tempfile.TemporaryDirectory() as folder:
         folder = Path(folder)
-        pickle_path = release.write_synthetic(folder / "features.pkl", movienet, splits,
+        pickle_path = testing.write_synthetic_release(folder / "features.pkl", movienet, splits,
                                               {"trn": 32, "val": 8, "tst": args.test_videos})
         store = release.import_authors_features(pickle_path, folder / "store", splits, trust_pickle=True)
         pickle_path.unlink()
         dims = {name: m.dim for name, m in store.modalities.items()}
-        release.write_synthetic_classifiers(folder / "release", dims, LENGTHS,
+        testing.write_synthetic_classifiers(folder / "release", dims, LENGTHS,
                                             widths={"single_transformer": args.d_model,
                                                     "multi_transformer": args.d_model})
         print(f"{len(store.indices('tst')):,} test trailers of a synthetic release; transformers of width "

@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from genrelib import labels, release
+from genrelib import labels, testing
 
 FULL = 26_412
 
@@ -30,7 +30,7 @@ def measure(fraction: float, movienet, splits) -> tuple[int, float, float, float
     """(trailers, pickle GiB, import seconds, peak RSS GiB) for a synthetic release of ``fraction`` of MovieNet."""
     counts = {name: round(len(ids) * fraction) for name, ids in splits.items()}
     with tempfile.TemporaryDirectory() as folder:
-        pickle_path = release.write_synthetic(Path(folder) / "features.pkl", movienet, splits, counts)
+        pickle_path = testing.write_synthetic_release(Path(folder) / "features.pkl", movienet, splits, counts)
         start = time.perf_counter()
         child = subprocess.Popen([sys.executable, "-m", "genrelib.cli", "import-features", str(pickle_path), "--out",
                                   f"{folder}/store", "--trust-pickle"], stdout=subprocess.DEVNULL)

@@ -7,13 +7,25 @@ import pandas as pd
 
 from . import media, paper
 from .batches import upper_whisker
-from .book import markdown_table
 from .evidence import cite
 from .extractors import widths
 from .labels import SPLIT_NAMES
 from .metrics import Scores, confidence_interval, paired_difference
 from .models import MODELS, FeatureClassifier, build_model, count_parameters
 from .training import TrainConfig
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A table of prose as a Markdown table (its index first), so a page wraps long cells instead of
+    truncating them as a DataFrame's display does."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+    header = [table.index.name or "", *table.columns]
+    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(cell, [index, *row])) + " |" for index, row in zip(table.index, table.values,
+                                                                                      strict=True)]
+    return "\n".join(lines)
 
 
 def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFrame) -> pd.DataFrame:
@@ -327,7 +339,7 @@ def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
 def parameters_table(chapter: str, namespace: dict) -> pd.DataFrame:
     """The parameters a chapter ran with: each name its ``parameters`` cell declares, the value it had when this
     was called (a parameter file's or ``-p``'s where one was given) and the chapter's default."""
-    from .book import NOTEBOOK_DIR, declared_parameters
+    from .chapters import NOTEBOOK_DIR, declared_parameters
 
     declared = declared_parameters(NOTEBOOK_DIR / f"{chapter}.md")
     rows = [{"parameter": name, "value this run": repr(namespace[name]), "chapter default": repr(default),

@@ -299,11 +299,11 @@ SENTIMENT = ("asr_sentiment", "ocr_sentiment")
     ("mlp", {"layers": 2}),
 ])
 def test_our_classifiers_are_the_authors_classes_same_start_same_logits(kind, options):
-    """The authors' classes rebuilt from torch's own modules (benchmarks/authors_layout.py): a seed draws the same
+    """The authors' classes rebuilt from torch's own modules (genrelib/testing.py): a seed draws the same
     initial weights in both (mapped by name), and the two give the same logits, dropout off. Their
     multi-transformer sends the one-vector sentiment features past its transformers: ours averages them."""
-    from benchmarks.authors_layout import ReferenceMLP, ReferenceMulti, ReferenceSingle
     from genrelib import release
+    from genrelib.testing import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
     dims = {n: d for n, d in {"asr_sentiment": 24, "beats": 16, "clip": 32, "ocr_sentiment": 24}.items()
             if n in options.get("features", ("asr_sentiment", "beats", "clip", "ocr_sentiment"))}

@@ -103,10 +103,10 @@ def test_a_prediction_says_what_the_model_learned_from_and_warns_for_the_demo_co
 
 
 def test_a_released_classifier_of_features_this_project_cannot_extract_says_which(tmp_path, capsys):
-    from genrelib import release
+    from genrelib import testing
 
     video = three_scene_video(tmp_path / "v.mp4")
-    release.write_synthetic_classifiers(tmp_path, {"beats": 16, "clip": 512}, {"beats": 8, "clip": 8})
+    testing.write_synthetic_classifiers(tmp_path, {"beats": 16, "clip": 512}, {"beats": 8, "clip": 8})
     code = cli.main(["predict", str(video), "--checkpoint", str(tmp_path / "mlp.pt"), "--release-config",
                      str(tmp_path / "mlp_config.pt"), "--backend", "paper"])
     assert code == 1 and "cannot extract ['beats']" in capsys.readouterr().err
@@ -114,11 +114,11 @@ def test_a_released_classifier_of_features_this_project_cannot_extract_says_whic
 
 @pytest.mark.paper
 def test_a_released_clip_only_classifier_predicts_a_video(tmp_path, capsys):
-    from genrelib import release
+    from genrelib import testing
     from genrelib.extractors import stand_ins
 
     video = three_scene_video(tmp_path / "v.mp4")
-    release.write_synthetic_classifiers(tmp_path, {"clip": 512}, {"clip": 8})
+    testing.write_synthetic_classifiers(tmp_path, {"clip": 512}, {"clip": 8})
     with stand_ins.random_stand_ins():  # CLIP ViT-B/32 with random weights, where downloaded ones would go
         code = cli.main(["predict", str(video), "--checkpoint", str(tmp_path / "multi_transformer.pt"),
                          "--release-config", str(tmp_path / "multi_transformer_config.pt"), "--backend", "paper"])

@@ -5,7 +5,7 @@ import pytest
 import torch
 from http_fixtures import serving
 
-from genrelib import batches, cli, labels, models, release, sources
+from genrelib import batches, cli, labels, models, release, sources, testing
 
 
 def test_download_records_the_checksum_and_every_later_use_checks_it(tmp_path):
@@ -36,7 +36,7 @@ def test_download_offline_says_one_clear_line_and_leaves_nothing(tmp_path, capsy
 
 def test_a_synthetic_release_imports_with_the_label_order_mapped(tmp_path, tiny_movienet):
     movienet, splits = labels.load_labels(tiny_movienet), labels.load_splits(tiny_movienet)
-    path = release.write_synthetic(tmp_path / "features.pkl", movienet, splits, {"trn": 20, "val": 5, "tst": 5})
+    path = testing.write_synthetic_release(tmp_path / "features.pkl", movienet, splits, {"trn": 20, "val": 5, "tst": 5})
     imported = release.import_authors_features(path, tmp_path / "authors", splits, trust_pickle=True)
     assert sorted(imported.modalities) == sorted(release.FEATURE_SHAPES)
     assert len(imported) == 30 and imported.modalities["clip"].dim == 512
@@ -51,21 +51,22 @@ def test_every_chapter_of_the_authors_parameters_runs_on_a_synthetic_release(rea
     reads only the label files, as in every other run.)"""
     import nbformat
 
-    from genrelib import book, paths
+    from bookbuild import cli as bookbuild
+    from genrelib import paths
 
     where = paths.default_paths()  # the artifacts folder of this test (conftest)
     movienet, splits = labels.load_labels(real_movienet), labels.load_splits(real_movienet)
-    pickle_path = release.write_synthetic(tmp_path / "features.pkl", movienet, splits,
+    pickle_path = testing.write_synthetic_release(tmp_path / "features.pkl", movienet, splits,
                                           {"trn": 32, "val": 8, "tst": 12}, signal=1.5)
     assert cli.main(["import-features", str(pickle_path), "--trust-pickle"]) == 0
     imported = sources.open_store("authors", where)
     assert len(imported) == 52
     dims = {name: m.dim for name, m in imported.modalities.items()}
-    release.write_synthetic_classifiers(where.artifacts / "release-ci", dims,  # authors-ci.yaml's release_dir
+    testing.write_synthetic_classifiers(where.artifacts / "release-ci", dims,  # authors-ci.yaml's release_dir
                                         {"asr_sentiment": 1, "beats": 32, "clip": 32, "face_emotion": 16,
                                          "ocr_sentiment": 1})
     chapters = ["03_mlp", "04_transformers", "05_baseline", "06_ablations", "07_frame_count", "08_results"]
-    assert book.main(["--params", str(book.REPO_ROOT / "params" / "authors-ci.yaml"), "--only", *chapters,
+    assert bookbuild.main(["--params", str(paths.REPO_ROOT / "params" / "authors-ci.yaml"), "--only", *chapters,
                       "--out", str(tmp_path / "executed")]) == 0
     results = nbformat.read(tmp_path / "executed" / "08_results.ipynb", as_version=4)
     shown = "\n".join(str(output.get("data", {}).get("text/markdown", "")) for cell in results.cells
@@ -80,8 +81,8 @@ FEATURE_LENGTHS = {"asr_sentiment": 1, "beats": 12, "clip": 10, "face_emotion": 
 
 
 def reference_for(config):
-    """The authors' class that their init_model(config) builds, rebuilt from torch modules (authors_layout)."""
-    from benchmarks.authors_layout import ReferenceMLP, ReferenceMulti, ReferenceSingle
+    """The authors' class that their init_model(config) builds, rebuilt from torch modules (genrelib.testing)."""
+    from genrelib.testing import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
     dims, lengths = config["feature_dims"], config["feature_lengths"]
     if config["model"] == "mlp":
@@ -102,7 +103,7 @@ def full_length_inputs(lengths, seed=0):
 @pytest.mark.parametrize("kind, d_model", [("mlp", 256), ("single_transformer", 64), ("multi_transformer", 32),
                                            ("multi_transformer", -1)])
 def test_a_checkpoint_in_the_authors_layout_loads_and_gives_their_classes_logits(tmp_path, kind, d_model):
-    config = release.authors_config(kind, FEATURE_DIMS, FEATURE_LENGTHS, d_model=d_model,
+    config = testing.authors_config(kind, FEATURE_DIMS, FEATURE_LENGTHS, d_model=d_model,
                                     n_layers=2 if kind == "single_transformer" else 1)
     torch.manual_seed(0)
     reference = reference_for(config).eval()
@@ -121,7 +122,7 @@ def test_a_checkpoint_in_the_authors_layout_loads_and_gives_their_classes_logits
 
 
 def test_the_synthetic_classifiers_are_in_the_authors_exact_layout(tmp_path):
-    release.write_synthetic_classifiers(tmp_path, FEATURE_DIMS, FEATURE_LENGTHS)
+    testing.write_synthetic_classifiers(tmp_path, FEATURE_DIMS, FEATURE_LENGTHS)
     for kind in release.CLASSIFIERS:
         config = release.read_config(tmp_path / f"{kind}_config.pt")
         reference_for(config).load_state_dict(torch.load(tmp_path / f"{kind}.pt", weights_only=True))  # strict
@@ -130,14 +131,14 @@ def test_the_synthetic_classifiers_are_in_the_authors_exact_layout(tmp_path):
 def test_a_config_holding_another_type_is_refused_by_name(tmp_path):
     import fractions
 
-    config = release.authors_config("mlp", FEATURE_DIMS, FEATURE_LENGTHS, d_model=256, n_layers=1)
+    config = testing.authors_config("mlp", FEATURE_DIMS, FEATURE_LENGTHS, d_model=256, n_layers=1)
     torch.save({**config, "lr": fractions.Fraction(1, 100_000)}, tmp_path / "mlp_config.pt")
     with pytest.raises(release.ReleaseError, match="holds a fractions.Fraction object.*refused"):
         release.read_config(tmp_path / "mlp_config.pt")
 
 
 def test_a_state_dict_that_does_not_fit_names_the_keys(tmp_path):
-    release.write_synthetic_classifiers(tmp_path, FEATURE_DIMS, FEATURE_LENGTHS)
+    testing.write_synthetic_classifiers(tmp_path, FEATURE_DIMS, FEATURE_LENGTHS)
     state = torch.load(tmp_path / "multi_transformer.pt", weights_only=True)
     del state["cls_vectors.clip"]
     state["decoder.weight"] = state["decoder.weight"][:, :5]
@@ -151,8 +152,7 @@ def test_a_state_dict_that_does_not_fit_names_the_keys(tmp_path):
 
 
 def test_standardised_inputs_use_the_release_statistics_on_real_frames_before_zero_padding(tmp_path):
-
-    config = release.authors_config("mlp", {"clip": 4}, {"clip": 6}, d_model=256, n_layers=1, standardize=True)
+    config = testing.authors_config("mlp", {"clip": 4}, {"clip": 6}, d_model=256, n_layers=1, standardize=True)
     torch.manual_seed(0)
     reference = reference_for(config).eval()
     torch.save(reference.state_dict(), tmp_path / "mlp.pt")
@@ -171,10 +171,11 @@ def test_standardised_inputs_use_the_release_statistics_on_real_frames_before_ze
 
 def test_evaluate_release_classifiers_scores_the_three_under_both_protocols(tmp_path, tiny_movienet, capsys):
     movienet, splits = labels.load_labels(tiny_movienet), labels.load_splits(tiny_movienet)
-    pickle_path = release.write_synthetic(tmp_path / "features.pkl", movienet, splits, {"trn": 8, "val": 4, "tst": 12})
+    pickle_path = testing.write_synthetic_release(tmp_path / "features.pkl", movienet, splits,
+                                                  {"trn": 8, "val": 4, "tst": 12})
     imported = release.import_authors_features(pickle_path, tmp_path / "store", splits, trust_pickle=True)
     dims = {name: m.dim for name, m in imported.modalities.items()}
-    release.write_synthetic_classifiers(tmp_path / "release", dims, {"asr_sentiment": 1, "beats": 20, "clip": 16,
+    testing.write_synthetic_classifiers(tmp_path / "release", dims, {"asr_sentiment": 1, "beats": 20, "clip": 16,
                                                                      "face_emotion": 8, "ocr_sentiment": 1})
     results = {protocol: release.evaluate_classifiers(tmp_path / "release", imported, protocol)
                for protocol in release.PROTOCOLS}

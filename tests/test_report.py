@@ -183,9 +183,9 @@ def test_the_recipe_table_flags_exactly_what_differs_from_the_paper_configuratio
 
 
 def test_the_parameters_a_chapter_ran_with_are_its_declared_ones_with_their_values_and_defaults():
-    from genrelib import book
+    from genrelib import chapters
 
-    declared = book.declared_parameters(book.NOTEBOOK_DIR / "03_mlp.md")
+    declared = chapters.declared_parameters(chapters.NOTEBOOK_DIR / "03_mlp.md")
     namespace = {**declared, "learning_rate": 1e-3, "unrelated": 1}
     table = report.parameters_table("03_mlp", namespace)
     assert table.index.tolist() == list(declared)  # only the chapter's parameters, in its order

@@ -1,5 +1,5 @@
 """What genrelib code a module, or a chapter's code, depends on: the library's import graph, and the
-definitions code reaches through it.
+definitions code reaches through it (read here, by the build; genrelib itself never imports this).
 
 Both are read from the source with ``ast``, lazy imports inside functions included, so they hold every
 module and definition that code can run.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent
+PACKAGE = Path(__file__).resolve().parents[1] / "genrelib"  # the library, read from its source
 WHOLE, IMPORT_TIME = "*", ""  # unit names for a whole module and for its import-time statements
 
 

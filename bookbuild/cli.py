@@ -1,0 +1,110 @@
+"""The book's build: execute the chapter sources headless with validated parameters, reuse what still holds.
+
+Chapters live in ``notebooks/NN_name.md`` (MyST markdown, paired by jupytext); a parameter file
+(``params/*.yaml``) maps a chapter's stem to the values that override its ``parameters`` cell
+(:mod:`bookbuild.parameters`). A chapter runs again only when something it depends on changed
+(:mod:`bookbuild.cache`); otherwise its executed notebook of an earlier build is reused. Each build writes
+``status.ipynb`` beside the executed chapters (:mod:`bookbuild.status`).
+
+    python -m bookbuild --params params/ci.yaml --out book/executed [--only 01_data]
+
+One chapter with papermill's habits: ``-p NAME VALUE`` (repeatable) and ``-f FILE`` (a flat YAML mapping
+of that chapter's parameters), on top of ``--params`` when given:
+
+    python -m bookbuild --only 03_mlp -p learning_rate 1e-5 -f my_mlp.yaml
+
+The rendered book is checked with ``python -m bookbuild --check-html _build/html`` (:mod:`bookbuild.html`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+from genrelib.chapters import NOTEBOOK_DIR, ParameterError
+from genrelib.paths import REPO_ROOT, Paths, artifacts_dir
+
+from .cache import Digests, cache_dir, read_entry, run_chapter, use_cache
+from .html import check_built_html
+from .parameters import chapter_overrides, chapters, load_parameter_file
+from .status import STATUS_PAGE, status_page
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--params", type=Path, default=None, help="parameter file, e.g. params/ci.yaml "
+                        "(required unless -p/-f name one chapter's parameters)")
+    parser.add_argument("--out", type=Path, default=REPO_ROOT / "book" / "executed")
+    parser.add_argument("--notebooks", type=Path, default=NOTEBOOK_DIR, help="the folder of chapter sources")
+    parser.add_argument("--only", nargs="*", default=None, help="chapter stems to run (default: all)")
+    parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
+                        help="one parameter of the one chapter named by --only (papermill's -p)")
+    parser.add_argument("-f", "--parameters-file", type=Path, default=None,
+                        help="a flat YAML file of that chapter's parameters (papermill's -f)")
+    parser.add_argument("--force", action="store_true",
+                        help="execute every chapter, even those whose recorded run still holds")
+    parser.add_argument("--check-html", type=Path, default=None, metavar="HTML_DIR",
+                        help="check the built book instead of running chapters (see check_built_html)")
+    args = parser.parse_args(argv)
+    if args.check_html:
+        problems = check_built_html(args.check_html)
+        for problem in problems:
+            print(f"error: {problem}", file=sys.stderr)
+        print(f"checked the built book in {args.check_html}: {len(problems)} problem(s)")
+        return 1 if problems else 0
+    sources = chapters(args.notebooks)
+    try:
+        unknown = set(args.only or ()) - {s.stem for s in sources}
+        if unknown:
+            raise ParameterError(f"--only names no chapter {sorted(unknown)}; chapters are {[s.stem for s in sources]}")
+        one_chapter = args.parameter or args.parameters_file
+        if one_chapter and len(args.only or ()) != 1:
+            raise ParameterError("-p and -f set one chapter's parameters: name it with --only, e.g. --only 03_mlp")
+        if not one_chapter and args.params is None:
+            raise ParameterError("give --params FILE, or -p/-f with --only CHAPTER")
+        parameters = load_parameter_file(args.params, sources) if args.params else {}
+        if one_chapter:
+            [chapter] = [s for s in sources if s.stem == args.only[0]]
+            parameters[chapter.stem] = {**parameters.get(chapter.stem, {}),
+                                        **chapter_overrides(chapter, args.parameter, args.parameters_file)}
+    except (ParameterError, OSError, yaml.YAMLError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    build(sources, parameters, args.out, use_cache(args.force), only=args.only, params_file=args.params)
+    return 0
+
+
+def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse: bool = True,
+          only: list[str] | None = None, params_file: Path | None = None, library: Path | None = None) -> dict:
+    """Make every chapter (those in ``only``), each executed or reused (:func:`bookbuild.cache.run_chapter`),
+    then the status page (:data:`STATUS_PAGE`) beside them; returns how each was made."""
+    import nbformat
+
+    results = Path(os.path.realpath(Paths(REPO_ROOT, artifacts_dir()).results))
+    if not only:  # a full build: only results that a reusable recorded run wrote may reach chapter 8
+        kept = {file for s in sources if reuse and (entry := read_entry(s.stem)) for file in entry["written"]}
+        for file in results.glob("*") if results.is_dir() else []:
+            if str(file) not in kept:
+                file.unlink()
+    digests = Digests(cache_dir() / "digests.json")
+    made, start = {}, time.perf_counter()
+    for source in sources:
+        if only and source.stem not in only:
+            continue
+        print(f"{source.name} with {parameters.get(source.stem, {})}", flush=True)
+        try:
+            made[source.stem] = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests,
+                                            results, library)
+        finally:
+            digests.save()
+        how = made[source.stem]
+        print(f"  {how['this build']} in {how['seconds']:.1f} s" +
+              (f" ({how['why']})" if how["this build"] == "executed" else ""), flush=True)
+    nbformat.write(status_page(out_dir, made, time.perf_counter() - start, params_file), out_dir / STATUS_PAGE)
+    return made
+

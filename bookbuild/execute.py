@@ -1,0 +1,57 @@
+"""Run one chapter headless: jupytext reads the MyST source, papermill executes it with its parameters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+INJECTED_TAG = "injected-parameters"
+TRACE_TAG = "genrelib-trace"
+# The first cell of a traced chapter, removed from the executed notebook: the kernel, and every process it
+# starts that imports genrelib, logs the data it reads, writes and lists (genrelib.trace).
+TRACE_CELL = """\
+from genrelib.trace import install as _install
+
+_install({log!r}, {folders!r}, {ignored!r})
+del _install
+"""
+
+
+def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1800,
+            trace: tuple[Path, list[Path], list[Path]] | None = None) -> Path:
+    """Run one chapter with papermill into ``out_dir/<stem>.ipynb``.
+
+    The injected-parameters cell is tagged ``hide-cell`` so the book shows it
+    folded: readers see which values produced the page without it leading it.
+    With ``trace`` (log file, data folders, folders to leave out), the chapter's
+    processes log the data they read and write there (:data:`TRACE_CELL`).
+    """
+    import jupytext
+    import nbformat
+    import papermill
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / f"{source.stem}.ipynb"
+    unexecuted = out_dir / f".{source.stem}.input.ipynb"
+    notebook = jupytext.read(source)
+    if trace is not None:
+        log, folders, ignored = trace
+        code = TRACE_CELL.format(log=str(log), folders=[str(f) for f in folders], ignored=[str(f) for f in ignored])
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(code, metadata={"tags": [TRACE_TAG]}))
+    nbformat.write(notebook, unexecuted)
+    try:
+        papermill.execute_notebook(str(unexecuted), str(target), parameters=parameters, kernel_name="python3",
+                                   cwd=str(source.parent), execution_timeout=cell_timeout, progress_bar=False)
+    finally:
+        unexecuted.unlink(missing_ok=True)
+    executed = nbformat.read(target, as_version=4)
+    if trace is not None:  # the page as if the chapter had run without it, execution counts included
+        executed.cells = [c for c in executed.cells if TRACE_TAG not in c.metadata.get("tags", [])]
+        for cell in executed.cells:
+            if cell.get("execution_count"):
+                cell.execution_count -= 1
+    for cell in executed.cells:
+        tags = cell.metadata.get("tags", [])
+        if INJECTED_TAG in tags and "hide-cell" not in tags:
+            cell.metadata["tags"] = tags + ["hide-cell"]
+    nbformat.write(executed, target)
+    return target
