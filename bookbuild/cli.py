@@ -13,6 +13,8 @@ of that chapter's parameters), on top of ``--params`` when given:
 
     python -m bookbuild --only 03_mlp -p learning_rate 1e-5 -f my_mlp.yaml
 
+``--notebooks DIR`` takes the chapter sources from another folder (the tests build small books so).
+
 The rendered book is checked with ``python -m bookbuild --check-html _build/html`` (:mod:`bookbuild.html`).
 """
 

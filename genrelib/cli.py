@@ -13,9 +13,6 @@ from .paths import default_paths
 from .release import import_authors_features
 from .store import StoreError
 
-# The multi-transformer that chapter 4 trains on the demo corpus.
-DEFAULT_CHECKPOINT = default_paths().checkpoint("multi-transformer", "demo-offline")
-
 
 def _download_movienet(args) -> None:
     found = labels.default_movienet_dir()
@@ -117,7 +114,10 @@ def _extract(args) -> None:
 def _predict(args) -> None:
     from .predict import predict_video  # loads torch and the extractors: only for this command
 
-    prediction = predict_video(args.video, args.checkpoint, args.backend, args.top, release_config=args.release_config)
+    # by default the multi-transformer that chapter 4 trains on the demo corpus, looked up when asked for: importing
+    # this module must not make folders in the artifacts
+    checkpoint = args.checkpoint or default_paths().checkpoint("multi-transformer", "demo-offline")
+    prediction = predict_video(args.video, checkpoint, args.backend, args.top, release_config=args.release_config)
     print(prediction.report())
 
 
@@ -207,8 +207,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser("predict", help="the 21 genre probabilities of a video file, with the "
                                   "modalities and moments that drove the top genres")
     predict.add_argument("video", type=Path)
-    predict.add_argument("--checkpoint", type=Path, default=DEFAULT_CHECKPOINT,
-                         help="a model trained by chapter 3 or 4 (default: %(default)s)")
+    predict.add_argument("--checkpoint", type=Path, default=None, help="a model trained by chapter 3 or 4 "
+                         "(default: chapter 4's multi-transformer on the demo corpus, in the artifacts folder)")
     predict.add_argument("--backend", default="offline", help="extractors the model was trained on")
     predict.add_argument("--top", type=int, default=3, help="how many top genres to explain")
     predict.add_argument("--release-config", type=Path, default=None, metavar="CONFIG_PT",

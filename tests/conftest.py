@@ -57,6 +57,24 @@ def tiny_store(tiny_movienet, tmp_path_factory):
                                  modalities=modalities, signal=2.0, seed=0)
 
 
+@pytest.fixture(scope="session")
+def paper_stand_ins(tmp_path_factory) -> Path:
+    """Random weights of the paper backend's exact architectures (stand_ins.save_random), made once: the
+    paper-backend tests and the prediction test read the same folder."""
+    from genrelib.extractors import stand_ins
+
+    return stand_ins.save_random(tmp_path_factory.mktemp("paper-weights"))
+
+
+@pytest.fixture
+def paper_weights(paper_stand_ins, monkeypatch) -> Path:
+    """The paper backend reads :func:`paper_stand_ins` for this test."""
+    from genrelib.extractors import weights
+
+    monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(paper_stand_ins))
+    return paper_stand_ins
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item, call):
     """Under CI a skipped ``paper`` test is a failure: the paper backend must run there."""

@@ -41,3 +41,33 @@ def raw_video_stream(path, frames=75, fps=25):
                                                                    format="rgb24")))
         container.mux(stream.encode(None))
     return path
+
+
+def excerpt(source, out, start, end):
+    """``source`` from its first video keyframe at or after ``start`` seconds to its first at or after ``end``,
+    the packets copied as they are (no re-encoding: the frames are the original's). The video stops, in
+    decoding order, at that second keyframe, so no frame kept refers to one left out."""
+    import av
+
+    with av.open(str(source)) as given:
+        video = given.streams.video[0]
+        keyframes = [p.pts for p in given.demux(video) if p.is_keyframe and p.pts is not None]
+    first = next(pts for pts in keyframes if pts * video.time_base >= start)
+    last = next(pts for pts in keyframes if pts * video.time_base >= end)
+    begin, stop = float(first * video.time_base), float(last * video.time_base)
+    with av.open(str(source)) as given, av.open(str(out), "w") as taken:
+        streams = {s.index: taken.add_stream_from_template(s) for s in given.streams if s.type in ("video", "audio")}
+        ended = False
+        for packet in given.demux(*(given.streams[i] for i in streams)):
+            if packet.pts is None:
+                continue
+            seconds, is_video = float(packet.pts * packet.time_base), packet.stream.type == "video"
+            ended = ended or (is_video and packet.pts == last)
+            if seconds < begin or (ended if is_video else seconds >= stop):
+                continue
+            shift = round(begin / packet.time_base)
+            packet.pts -= shift
+            packet.dts = None if packet.dts is None else packet.dts - shift
+            packet.stream = streams[packet.stream.index]
+            taken.mux(packet)
+    return out

@@ -88,3 +88,17 @@ def test_tests_and_benchmarks_import_neither_each_other(folder, other):
     others = {other} | {p.stem for p in (REPO_ROOT / other).glob("*.py")} - {"__init__"}
     found = {path: names & others for path, names in imports_of_folder(folder).items() if names & others}
     assert not found, f"{folder} import {other}: {found}"
+
+
+def test_importing_the_library_makes_nothing_in_the_artifacts_folder(tmp_path):
+    """An import that wrote there (a default path made at import time) would touch `make book`'s artifacts from
+    `make test`, whose unit tests import the library before any test sets the folder."""
+    import os
+    import subprocess
+    import sys
+
+    artifacts = tmp_path / "artifacts"
+    code = f"import importlib\nfor name in {sorted(import_graph())!r}:\n    importlib.import_module(name)\n"
+    subprocess.run([sys.executable, "-c", code], env={**os.environ, "GENRELIB_ARTIFACTS": str(artifacts)},
+                   cwd=REPO_ROOT, check=True, capture_output=True)
+    assert not artifacts.exists()

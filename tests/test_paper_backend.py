@@ -14,7 +14,7 @@ import types
 import numpy as np
 import pytest
 import torch
-from media_fixtures import RATE
+from media_fixtures import RATE, excerpt
 
 from genrelib import compose, media, sources
 from genrelib.extractors import WeightsMissing, audio, build_extractors, image, stand_ins, text, weights
@@ -24,17 +24,13 @@ pytestmark = pytest.mark.paper
 
 
 @pytest.fixture(scope="module")
-def random_weights():
-    with stand_ins.random_stand_ins() as folder:
-        yield folder
-
-
-@pytest.fixture(scope="module")
-def trailer():
+def trailer(tmp_path_factory):
+    """Half a minute of the real trailer (10-41 s of 55: four scenes, a title card, two music chunks), as
+    encoded: the same checks as on the whole of it, at about half the extractors' time."""
     path = sources.sample_trailer()
     if path is None:
         pytest.skip(f"{sources.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
-    return Trailer(path)
+    return Trailer(excerpt(path, tmp_path_factory.mktemp("trailer") / "bbb_10-41s.mp4", 10, 41))
 
 
 def panns_models(monkeypatch):
@@ -73,7 +69,7 @@ def test_cnn14_port_matches_panns_inference(tmp_path, monkeypatch):
     assert not (tmp_path / "panns_data").exists()  # nothing was downloaded or written
 
 
-def test_paper_backend_runs_on_a_real_trailer(random_weights, trailer, record_property):
+def test_paper_backend_runs_on_a_real_trailer(paper_weights, trailer, record_property):
     extractors = {e.modality: e for e in build_extractors("paper")}
     features, seconds = {}, {}
     for name, extractor in extractors.items():
@@ -101,7 +97,7 @@ def test_paper_backend_runs_on_a_real_trailer(random_weights, trailer, record_pr
     assert "Whisper small" in extractors["asr"].model and "distilbert-base-uncased" in extractors["asr"].model
 
 
-def test_paper_asr_runs_whisper_small_on_speech(random_weights, tmp_path):
+def test_paper_asr_runs_whisper_small_on_speech(paper_weights, tmp_path):
     quiet = np.zeros(RATE, np.float32)
     speech = np.concatenate([quiet, compose.speech("nobody leaves this town tonight", RATE), quiet])
     video = compose.write_video(tmp_path / "spoken.mp4", [(np.zeros((64, 64, 3), np.uint8), len(speech) / RATE)],
@@ -111,7 +107,7 @@ def test_paper_asr_runs_whisper_small_on_speech(random_weights, tmp_path):
     assert features.shape == (len(starts), 768) and len(starts) >= 1  # the voice found; its words are noise
 
 
-def test_clip_embedding_does_not_depend_on_the_batch(random_weights):
+def test_clip_embedding_does_not_depend_on_the_batch(paper_weights):
     rng = np.random.default_rng(0)
     images = [rng.integers(0, 255, (180, 320, 3), dtype=np.uint8) for _ in range(3)]
     clip = image.Clip(batch_size=2)
@@ -121,7 +117,7 @@ def test_clip_embedding_does_not_depend_on_the_batch(random_weights):
     assert together.shape == (3, 512)
 
 
-def test_distilbert_is_uncased_and_gives_one_768_wide_vector_per_token(random_weights):
+def test_distilbert_is_uncased_and_gives_one_768_wide_vector_per_token(paper_weights):
     upper, lower, other = text.distilbert().encode_tokens(["A Night In Paris", "a night in paris", "zombies attack"])
     assert upper.shape == (4, 768) and other.shape[1] == 768  # four words, one token each; no [CLS] or [SEP]
     np.testing.assert_allclose(upper, lower, atol=1e-6)
@@ -150,7 +146,7 @@ def test_random_stand_ins_leave_no_trace(tmp_path, monkeypatch):
     assert weights.paper_folder() == tmp_path and not folder.exists()
 
 
-def test_download_fetches_resumes_and_each_model_loads_from_where_it_was_written(random_weights, tmp_path,
+def test_download_fetches_resumes_and_each_model_loads_from_where_it_was_written(paper_weights, tmp_path,
                                                                                  monkeypatch):
     """The Cnn14 checkpoint comes over HTTP from a local server that drops the first transfer halfway; the
     hub downloads (CLIP, DistilBERT, Whisper small) are served from the stand-in folder. Then every paper
@@ -167,19 +163,19 @@ def test_download_fetches_resumes_and_each_model_loads_from_where_it_was_written
         def load(name, *args, **kwargs):
             asked.append(name)
             local = {"openai/clip-vit-base-patch32": weights.CLIP}.get(name, name)
-            return original(random_weights / local, *args, **kwargs)
+            return original(paper_weights / local, *args, **kwargs)
         return load
 
     def download_model(size, output_dir):
         asked.append(f"whisper {size}")
-        shutil.copytree(random_weights / weights.WHISPER, output_dir)
+        shutil.copytree(paper_weights / weights.WHISPER, output_dir)
 
     for name in ("CLIPVisionModelWithProjection", "AutoModel", "AutoTokenizer"):
         cls = getattr(transformers, name)
         monkeypatch.setattr(cls, "from_pretrained", from_hub(cls.from_pretrained))
     monkeypatch.setattr(faster_whisper, "download_model", download_model)
     target = tmp_path / "downloaded"
-    with serving(random_weights, cut_first_transfer=True) as (url, ranges):
+    with serving(paper_weights, cut_first_transfer=True) as (url, ranges):
         assert weights.download(target, cnn14_url=f"{url}/{weights.CNN14}",
                                 music_fcn_url=f"{url}/{weights.MUSIC_FCN}") == target
     assert asked == ["openai/clip-vit-base-patch32", "distilbert-base-uncased", "distilbert-base-uncased",
@@ -187,13 +183,13 @@ def test_download_fetches_resumes_and_each_model_loads_from_where_it_was_written
     # Cnn14 resumed (not restarted) after the cut, then the music tagger in one go
     assert ranges[0] is None and ranges[1].startswith("bytes=") and ranges[2:] == [None]
     for name in (weights.CNN14, weights.MUSIC_FCN):
-        assert (target / name).read_bytes() == (random_weights / name).read_bytes()
+        assert (target / name).read_bytes() == (paper_weights / name).read_bytes()
     monkeypatch.undo()
     monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(target))
     extractors = build_extractors("paper")
     assert [e.modality for e in extractors] == ["clip", "audiotag", "musicnet", "ocr", "asr"]
     probe = audio.Panns().network.fc_audioset.weight
-    torch.testing.assert_close(probe, torch.load(random_weights / weights.CNN14, weights_only=True)["model"][
+    torch.testing.assert_close(probe, torch.load(paper_weights / weights.CNN14, weights_only=True)["model"][
         "fc_audioset.weight"])  # the downloaded checkpoint is the one the model reads
 
 
@@ -241,7 +237,7 @@ def test_keyframes_at_full_resolution_are_the_downscaled_ones_before_downscaling
     assert trailer.full_resolution_keyframes() is trailer.keyframes.full
 
 
-def test_distilbert_token_states_do_not_depend_on_padding(random_weights):
+def test_distilbert_token_states_do_not_depend_on_padding(paper_weights):
     """Encoded together (padded to the longest) each text gets the model's own states of its tokens, the
     special [CLS] and [SEP] left out, as when it is encoded alone."""
     from transformers import AutoModel, AutoTokenizer

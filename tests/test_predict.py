@@ -113,14 +113,13 @@ def test_a_released_classifier_of_features_this_project_cannot_extract_says_whic
 
 
 @pytest.mark.paper
-def test_a_released_clip_only_classifier_predicts_a_video(tmp_path, capsys):
+def test_a_released_clip_only_classifier_predicts_a_video(tmp_path, capsys, paper_weights):
     from genrelib import testing
-    from genrelib.extractors import stand_ins
 
     video = three_scene_video(tmp_path / "v.mp4")
     testing.write_synthetic_classifiers(tmp_path, {"clip": 512}, {"clip": 8})
-    with stand_ins.random_stand_ins():  # CLIP ViT-B/32 with random weights, where downloaded ones would go
-        code = cli.main(["predict", str(video), "--checkpoint", str(tmp_path / "multi_transformer.pt"),
-                         "--release-config", str(tmp_path / "multi_transformer_config.pt"), "--backend", "paper"])
+    # CLIP ViT-B/32 with random weights, where downloaded ones would go
+    code = cli.main(["predict", str(video), "--checkpoint", str(tmp_path / "multi_transformer.pt"),
+                     "--release-config", str(tmp_path / "multi_transformer_config.pt"), "--backend", "paper"])
     out = capsys.readouterr().out
     assert code == 0 and out.startswith("Model trained on: the authors' released MovieNet features")
