@@ -133,6 +133,12 @@ def test_spelling_correction_known_answers(raw, corrected):
     assert text.SpellingCorrector()(raw) == corrected
 
 
+def test_the_spelling_dictionary_is_built_once_per_process():
+    first, second = text.SpellingCorrector(), text.SpellingCorrector()  # e.g. two backends' OCR extractors
+    assert first("the detectve") == second("the detectve") == "the detective"
+    assert text._symspell.cache_info().currsize == 1 and text._symspell() is text._symspell()
+
+
 def test_language_filter_replaces_non_english_text():
     assert text.language_filter("Guten Tag", "de") == "German language"
     assert text.language_filter("hello there", "en") == "hello there"
