@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from .extractors import build_extractors, modality_names
-from .extractors.base import Trailer
+from .extractors.base import Trailer, reuse_freed_memory
 from .media import SCENE_THRESHOLD, MediaError
 from .progress import progress as progress_bar
 from .store import FeatureStore, Modality, StoreWriter, write_atomically
@@ -203,7 +203,9 @@ def _run(jobs: list[VideoJob], workers: int, dask_address: str | None):
 
 
 def _start_worker(parent: int) -> None:
-    """One thread per worker, and an exit as soon as the parent is gone (killed, even with SIGKILL)."""
+    """Malloc tuned for the extractors, one thread per worker, and an exit as soon as the parent is gone
+    (killed, even with SIGKILL)."""
+    reuse_freed_memory()  # first, before any thread of the extractors has an arena of its own
     import torch
 
     torch.set_num_threads(1)

@@ -28,7 +28,7 @@ from __future__ import annotations
 from functools import cache
 
 from . import audio, image, music, text, weights
-from .base import Extractor, Trailer
+from .base import Extractor, Trailer, reuse_freed_memory
 from .weights import WeightsMissing
 
 
@@ -72,12 +72,16 @@ def modality_names(backend: str = "offline") -> list[str]:
 
 
 def build_extractors(backend: str = "offline", modalities: list[str] | None = None) -> list[Extractor]:
-    """The extractors of one backend family, for the named modalities (default: all it has)."""
+    """The extractors of one backend family, for the named modalities (default: all it has).
+
+    Tunes this process's malloc for them first (:func:`.base.reuse_freed_memory`), before their threads start.
+    """
     table, text_encoder = _family(backend)
     wanted = list(table) if modalities is None else list(modalities)
     unknown = set(wanted) - set(table)
     if unknown:
         raise ValueError(f"the {backend} backend has no extractor for {sorted(unknown)}; it has {sorted(table)}")
+    reuse_freed_memory()
     encoder = cache(text_encoder)  # loaded only when a text modality is wanted, once for both
     return [table[name](encoder()) if name in TEXT_MODALITIES else table[name]() for name in wanted]
 
