@@ -104,9 +104,10 @@ def reuse_freed_memory() -> bool:
     By default glibc serves a block over 32 MB with its own ``mmap`` and unmaps it when freed, so memory
     that an extractor allocates afresh on every call (Whisper base's attention scores, 72 MB a layer, in
     CTranslate2; musicnn's activations) is page-faulted in again each time: 135,000 minor faults and about
-    a quarter of Whisper's encoder time per 30 s window. Served from the heap and kept there, the same
-    memory is reused. One arena for all threads, because CTranslate2 computes in a thread of its own, and
-    a thread's own arena grows only to 64 MB. Only where memory comes from changes, not what is computed.
+    a quarter of Whisper's encoder time per 30 s window (2-3 % of chapter 2 in all: benchmarks/README.md).
+    Served from the heap and kept there, the same memory is reused, for some 150 MB more per process.
+    One arena for all threads, because CTranslate2 computes in a thread of its own, and a thread's own
+    arena grows only to 64 MB. Only where memory comes from changes, not what is computed.
     Returns False (and changes nothing) where the C library is not glibc.
     """
     try:
