@@ -64,6 +64,9 @@ CLAIMS = {
     "more frames help, the transformer more than the MLP": Claim(
         "more_frames_help", "Figure 6 (an image: no values in the text)", 1,
         "yes, in principle: chapter 7 plants the evidence, a controlled test of the mechanism"),
+    "the single-transformer sees correspondences in time, the multi-transformer only globally": Claim(
+        "temporal_level", "§3.2.2 and §3.2.3 argue it from the designs; no experiment of the paper measures it", 1,
+        "not on this build's data: only in chapter 7's controlled test"),
     "the multi-transformer beats the single-transformer": Claim(
         "table_1", f"Table 1: {_map('multi-transformer')} against {_map('single-transformer')} mAP", 1,
         "on this build's data only"),
@@ -112,13 +115,32 @@ def agrees_with_paper(low: float, high: float, expected_sign: float) -> str:
     return "yes" if (low > 0) == (expected_sign > 0) else "reversed"
 
 
+CONTROLLED = "controlled test (chapter 7): on / off"
+
+
+def controlled_summary(table: pd.DataFrame) -> dict[str, str]:
+    """Per claim, the saved ``controlled_tests`` result in a line: the paired difference with its interval and
+    whether it is what the claim predicts, with the mechanism on and off (:func:`genrelib.controlled.headline`)."""
+    from .controlled import headline
+
+    lines = {}
+    for claim, (on, off) in headline(table).items():
+        said = [f"{row['mechanism']}: {_number(row['difference'])} [{_number(row['low'])}, {_number(row['high'])}]"
+                f" ({row['agrees_with_paper']})" for row in (on, off)]
+        lines[claim] = f"{on['a']} − {on['b']}; " + "; ".join(said) + f" ({on['setting']})"
+    return lines
+
+
 def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
     """One row per comparison of this build that speaks to one of the paper's claims (in the paper's
     configuration, and with our options where a chapter compares them too): the claim, what the paper measured,
     this build's paired difference in test mAP with its interval and data source, whether it is distinguishable
-    from zero, how many test videos would tell a difference the size of the paper's, and whether this build's
-    data can test the claim at all."""
+    from zero, how many test videos would tell a difference the size of the paper's, whether this build's
+    data can test the claim at all, and the claim's controlled test on a planted store (chapter 7), with the
+    mechanism on and off; a claim with only a controlled test gets a row of its own."""
     sources = {description: label for label, description in data_sources(results)["data and extractors"].items()}
+    controlled = (controlled_summary(results["controlled_tests"].table.reset_index())
+                  if "controlled_tests" in results else {})
     rows = []
     for name, result in results.items():
         table = result.table
@@ -141,11 +163,19 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
                 "agrees with the paper's sign?": agrees_with_paper(row["mAP difference low"],
                                                                     row["mAP difference high"], expected),
                 "test videos to tell the paper's": _number(needed, 0),
-                "can this build test it?": said.testable})
+                "can this build test it?": said.testable, CONTROLLED: controlled.get(claim, "")})
+    compared = {row["claim"] for row in rows}
+    for claim, line in controlled.items():
+        said = CLAIMS[claim]
+        if f"{claim} ({cite(said.evidence)})" not in compared:
+            rows.append({"claim": f"{claim} ({cite(said.evidence)})", "the paper": said.paper,
+                         "this build: paired difference in test mAP": "", "agrees with the paper's sign?": "",
+                         "test videos to tell the paper's": "", "can this build test it?": said.testable,
+                         CONTROLLED: line})
     order = {f"{claim} ({cite(said.evidence)})": i for i, (claim, said) in enumerate(CLAIMS.items())}
     table = pd.DataFrame(rows, columns=["claim", "the paper", "this build: paired difference in test mAP",
                                         "agrees with the paper's sign?", "test videos to tell the paper's",
-                                        "can this build test it?"])
+                                        "can this build test it?", CONTROLLED])
     return table.sort_values("claim", key=lambda c: c.map(order), kind="stable").set_index("claim")
 
 
@@ -154,6 +184,6 @@ def for_page(table: pd.DataFrame) -> pd.DataFrame:
     written once, on the first of the rows that share them (the table is sorted by claim)."""
     flat = table.reset_index()
     repeated = flat["claim"].eq(flat["claim"].shift())
-    for column in ("claim", "the paper", "can this build test it?"):
+    for column in ("claim", "the paper", "can this build test it?", CONTROLLED):
         flat.loc[repeated & flat[column].eq(flat[column].shift()), column] = ""
     return flat.set_index("claim")

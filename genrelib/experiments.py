@@ -148,6 +148,16 @@ def frame_count_study(store: FeatureStore, counts, seeds, config: TrainConfig, c
     return pd.DataFrame(rows), first_seed
 
 
+def frame_attention(model, store: FeatureStore, index: int, modality: str = "clip") -> np.ndarray:
+    """A multi-transformer's <CLS> attention over one video's frames of ``modality``, full length, as its
+    last layer computes it (:meth:`~genrelib.models.MultiTransformer.frame_attention`)."""
+    from .batches import make_batch
+
+    model.eval()
+    batch, _ = make_batch(store, [index], [modality], scaling=model.scaling)
+    return model.frame_attention(batch, modality)[0].numpy()
+
+
 def attention_on_evidence(model, store: FeatureStore, modality: str = "clip",
                           planted_frames: dict[str, list[int]] | None = None,
                           split: str = "tst") -> tuple[pd.DataFrame, list[np.ndarray]]:
@@ -157,15 +167,10 @@ def attention_on_evidence(model, store: FeatureStore, modality: str = "clip",
     those frames have of the video (what attention spread evenly would give). Returns the means over the
     split's videos (one row: ``share on planted``, ``share by chance``, ``test videos``) and each video's
     attention over its frames."""
-    from . import planted
-    from .batches import make_batch
-
     planted_frames = planted_frames or planted.evidence_frames(store)
-    model.eval()
     shares, chances, weights = [], [], []
     for index in store.indices(split):
-        batch, _ = make_batch(store, [int(index)], [modality], scaling=model.scaling)
-        attention = model.frame_attention(batch, modality)[0].numpy()
+        attention = frame_attention(model, store, int(index), modality)
         marked = planted_frames[store.videos[index]]
         shares.append(attention[marked].sum() / attention.sum())
         chances.append(len(marked) / len(attention))
@@ -179,7 +184,8 @@ def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainCo
                    held_out: dict[str, int], modality: str = "clip", progress: bool = False) -> pd.DataFrame:
     """Where attention's advantage holds: test mAP of each model kind, and of the planted store's reference
     rules, on planted stores of each evidence strength (with the first count of training videos) and of each
-    count of training videos (at the first strength), per seed. ``held_out`` gives the val and tst sizes."""
+    count of training videos (at the first strength), per seed. ``held_out`` gives the val and tst sizes.
+    A model of ours trains with its own options (``training_options``), the paper's with ``config``."""
     grid = dict.fromkeys([(float(s), int(train_videos[0])) for s in strengths]
                          + [(float(strengths[0]), int(n)) for n in train_videos[1:]])
     rows = []
@@ -193,8 +199,9 @@ def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainCo
             for kind in kinds:
                 session.seed_everything(seed)
                 model = build_model(kind, {modality: store.modalities[modality].dim})
-                run = train_and_test(model, store, replace(config, seed=seed), paths.checkpoint(
-                    f"sweep-{kind}-s{strength}-n{videos}-seed{seed}", store.path.name), progress=progress)
+                checkpoint = paths.checkpoint(f"sweep-{kind}-s{strength}-n{videos}-seed{seed}", store.path.name)
+                run = train_and_test(model, store, replace(config, seed=seed, **model.training_options), checkpoint,
+                                     progress=progress)
                 rows.append({**point, "model": kind, "mAP": run.test_scores.map})
     return pd.DataFrame(rows)
 
@@ -221,5 +228,5 @@ def summarize_seeds(table: pd.DataFrame) -> pd.DataFrame:
 
 
 __all__ = ["paper_feature_sets", "feature_sets", "ablation_study", "option_study", "evidence_sweep",
-           "attention_on_evidence",
+           "attention_on_evidence", "frame_attention",
            "frame_count_study", "oracle_maps", "advantage", "summarize_seeds"]

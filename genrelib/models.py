@@ -88,6 +88,7 @@ class FeatureClassifier(nn.Module):
     kind: str
     reads_only_temporal_means = False  # True: training may hand the model each sequence's mean, computed once
     clips_gradients = True  # the paper clips the transformers' gradients at norm 1, not the MLP's
+    training_options: dict = {}  # TrainConfig fields a model of ours trains with by default (none: the paper's)
 
     def __init__(self, dims: dict[str, int], standardize: bool = False, **hyper):
         super().__init__()
@@ -288,6 +289,7 @@ class GenreAttention(FeatureClassifier):
     """
 
     kind = "genre-attention"
+    training_options = {"padding": "masked"}  # ours, so it reads no padding zeros as frames (training.OURS)
 
     def __init__(self, dims: dict[str, int], d_model: int = 64, dropout: float = 0.1, standardize: bool = True):
         super().__init__(dims, standardize, d_model=d_model, dropout=dropout)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import zlib
 
 import matplotlib.pyplot as plt
@@ -269,4 +270,34 @@ def cls_attention(weights: list[np.ndarray], planted: list[list[int]], names: li
                labels=["planted frame", "noise frame", "even share"], loc="lower center", ncol=3, frameon=False,
                fontsize=11)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def controlled_tests(table: pd.DataFrame):
+    """One panel per controlled test (:func:`genrelib.controlled.controlled_tests`): the models' paired
+    difference in test mAP with its 95 % interval against the knob's setting, the mechanism on (dark) and off
+    (light), and the oracles' difference for the same store as a hollow diamond; the first seed."""
+    table = table[table["seed"] == table["seed"].min()]
+    tests = list(dict.fromkeys(table["claim"]))
+    fig, axes = plt.subplots(1, len(tests), figsize=(4.2 * len(tests), 4.4), squeeze=False)
+    styles = {"on": "#1f4e79", "off": "#9ecae1"}
+    for ax, claim in zip(axes[0], tests, strict=True):
+        rows = table[table["claim"] == claim]
+        settings = list(dict.fromkeys(rows["setting"]))
+        for offset, (mechanism, group) in zip((-0.12, 0.12), rows.groupby("mechanism", sort=False), strict=False):
+            where = np.array([settings.index(s) for s in group["setting"]]) + offset
+            errors = np.vstack([group["difference"] - group["low"], group["high"] - group["difference"]])
+            ax.errorbar(where, group["difference"], yerr=errors, fmt="o", color=styles[mechanism], capsize=3,
+                        label=f"models, mechanism {mechanism}")
+            ax.scatter(where, group["oracle_difference"], marker="D", facecolors="none", edgecolors=styles[mechanism],
+                       s=45, label=f"oracles, mechanism {mechanism}", zorder=3)
+        ax.axhline(0, color="black", linewidth=0.8)
+        knob = settings[0].rsplit(" ", 1)[0]
+        ax.set_xticks(range(len(settings)), [s.rsplit(" ", 1)[1] for s in settings])
+        first = rows.iloc[0]
+        ax.set(xlabel=knob, ylabel=f"{first['a']} − {first['b']}\n(test mAP points)")
+        ax.set_title("\n".join(textwrap.wrap(claim, 34)), fontsize=10)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=10, frameon=False)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
     return fig

@@ -117,7 +117,7 @@ def authors_store_path(paths: Paths) -> Path:
     return paths.artifacts / "stores" / "authors"
 
 
-def _open_or_write(kind: str, write, folder: Path, videos_per_split: dict[str, int], seed: int,
+def open_or_write(kind: str, write, folder: Path, videos_per_split: dict[str, int], seed: int,
                    **options) -> FeatureStore:
     """Open the ``kind`` store for these settings under ``folder``, writing it first with ``write`` if absent."""
     key = "-".join(f"{s}{n}" for s, n in sorted(videos_per_split.items()))
@@ -148,11 +148,11 @@ def open_store(store: str, paths: Paths, movienet_dir=None, synthetic_videos: di
         raise ValueError(f"store={store!r} needs synthetic_videos, e.g. {{'trn': 600, 'val': 150, 'tst': 300}}")
     if store == "synthetic":
         movienet, splits = labels.load_labels(movienet_dir), labels.load_splits(movienet_dir)
-        return _open_or_write("synthetic", lambda path, **kw: synthetic.write_store(path, movienet, splits, **kw),
+        return open_or_write("synthetic", lambda path, **kw: synthetic.write_store(path, movienet, splits, **kw),
                               paths.artifacts / "stores", synthetic_videos, seed)
     if store == "planted":
         options = {k: tuple(v) if isinstance(v, list) else v for k, v in (planted_options or {}).items()}
-        return _open_or_write("planted", planted.write_store, paths.artifacts / "stores", synthetic_videos, seed,
+        return open_or_write("planted", planted.write_store, paths.artifacts / "stores", synthetic_videos, seed,
                               **options)
     return FeatureStore(Path(store).expanduser())
 

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from genrelib import experiments, paths, planted, sources
+from genrelib import experiments, metrics, paths, planted, sources
 
 
 def test_planted_store_puts_each_genre_in_the_asked_number_of_frames(tmp_path):
@@ -52,3 +52,76 @@ def test_open_store_builds_the_planted_store_once(tmp_path):
     again = sources.open_store("planted", where, None, {"trn": 4, "val": 2, "tst": 2}, 0, options)
     assert first.path == again.path and "planted evidence" in sources.describe(first)
     assert first.lengths("clip").min() >= 5 and first.lengths("clip").max() <= 9
+
+
+def _oracle_maps(store, scores):
+    truth = store.labels[store.indices("tst")]
+    return {rule: metrics.evaluate(truth, s).map for rule, s in scores.items()}
+
+
+def test_spreading_the_evidence_keeps_the_temporal_mean_and_removes_the_frames_that_stand_out(tmp_path):
+    sizes = {"trn": 5, "tst": 400}
+    few = planted.write_store(tmp_path / "few", sizes, frames=(32, 32), strength=4.0, genres=4,
+                              genres_per_video=(1, 2))
+    spread = planted.write_store(tmp_path / "spread", sizes, frames=(32, 32), strength=4.0, genres=4,
+                                 genres_per_video=(1, 2), placement="spread")
+    assert (few.labels == spread.labels).all()  # the same videos' genres, drawn before any frame
+    assert set(np.flatnonzero(few.labels.sum(0))) <= set(range(4))
+    on, off = (_oracle_maps(s, planted.oracle_scores(s, planted.directions(64, 0))) for s in (few, spread))
+    assert abs(on["temporal mean"] - off["temporal mean"]) < 5  # the mean sees the same evidence either way
+    assert on["best frame"] - on["temporal mean"] > 25 and off["best frame"] < off["temporal mean"]
+    assert all(len(frames) == 0 for frames in planted.evidence_frames(spread).values())
+    with pytest.raises(ValueError, match="placement"):
+        planted.write_store(tmp_path / "bad", sizes, placement="everywhere")
+
+
+def test_correspondence_store_hides_the_genre_from_each_modality_alone(tmp_path):
+    store = planted.write_correspondence_store(tmp_path / "on", {"trn": 5, "tst": 60}, dim=256, frames=10,
+                                               strength=9.0, genres=4)
+    image, audio = planted.directions(256, 0)[:4], planted.directions(256, 0, stream=1)[:4]
+    for i in store.indices():
+        seen = store.frames(int(i), "clip") @ image.T > 4.5  # strength 9 stands far above unit noise
+        heard = store.frames(int(i), "audiotag") @ audio.T > 4.5
+        assert (seen.sum(0) == 1).all() and (heard.sum(0) == 1).all()  # every genre's events, once each
+        assert seen.sum(1).max() == 1 and heard.sum(1).max() == 1  # a frame of its own for each event
+        meet = (seen & heard).any(0)
+        assert (meet == store.labels[i, :4].astype(bool)).all()  # they meet exactly for the video's genres
+    off_store = planted.write_correspondence_store(tmp_path / "off", {"trn": 5, "tst": 400}, aligned=False)
+    on_store = planted.write_correspondence_store(tmp_path / "on64", {"trn": 5, "tst": 400})
+    on, off = (_oracle_maps(s, planted.correspondence_oracles(s)) for s in (on_store, off_store))
+    assert on["same moment"] - on["each alone"] > 30 and off["same moment"] < off["each alone"]
+    with pytest.raises(ValueError, match="twice genres"):
+        planted.write_correspondence_store(tmp_path / "short", {"trn": 1}, frames=6, genres=4)
+
+
+def test_text_store_replaces_the_asked_share_of_tokens_and_averaging_wins_only_then(tmp_path):
+    sizes = {"trn": 5, "tst": 400}
+    clean = planted.write_text_store(tmp_path / "clean", sizes)
+    noisy = planted.write_text_store(tmp_path / "noisy", sizes, corrupted=0.25)
+    assert (clean.labels == noisy.labels).all() and set(noisy.modalities) == {"ocr"}
+    recorded_clean, recorded_noisy = planted.evidence_frames(clean), planted.evidence_frames(noisy)
+    # 1-2 genres x 4 evidence tokens each, some of them misread in the noisy store
+    assert all(4 <= len(frames) <= 8 for frames in recorded_clean.values())
+    assert np.mean([len(f) for f in recorded_noisy.values()]) < np.mean([len(f) for f in recorded_clean.values()])
+    off, on = (_oracle_maps(s, planted.text_oracles(s)) for s in (clean, noisy))
+    assert off["token mean"] < off["best token"] and on["token mean"] - on["best token"] > 10
+    with pytest.raises(ValueError, match="share of tokens"):
+        planted.write_text_store(tmp_path / "bad", sizes, corrupted=1.5)
+
+
+def test_a_controlled_test_reports_both_stores_beside_their_oracles(tmp_path):
+    from genrelib import controlled, training
+
+    where = paths.Paths(repo=paths.REPO_ROOT, artifacts=tmp_path)
+    config = training.TrainConfig(learning_rate=1e-3, max_epochs=1, patience=1)
+    table, scores = controlled.run_test("averaged text", where, [0.25], {"trn": 16, "val": 8, "tst": 12}, config,
+                                        resamples=20)
+    assert list(table["mechanism"]) == ["on", "off"] and list(table["setting"]) == ["corrupted share 0.25",
+                                                                                   "corrupted share 0.0"]
+    assert (table["test_videos"] == 12).all() and (table["low"] <= table["difference"]).all()
+    assert np.allclose(table["difference"], table["a mAP"] - table["b mAP"])
+    assert set(scores[("on", 0.25, 0)]) == {"multi-transformer, text averaged", "multi-transformer"}
+    assert controlled.agrees_with_paper("on", 1.0, 3.0) == "yes"
+    assert controlled.agrees_with_paper("on", -3.0, -1.0) == "reversed"
+    assert controlled.agrees_with_paper("off", -1.0, 2.0) == "yes"
+    assert controlled.agrees_with_paper("off", 1.0, 2.0).startswith("no")

@@ -275,3 +275,38 @@ def test_counts_show_as_whole_numbers():
     shown = report.show(table)
     assert shown["test videos"].tolist() == ["50", "\u2013"] and shown["positives"].tolist() == ["8", "3"]
     assert shown["mAP"].tolist() == ["50.0", "12.3"] and shown["seconds per video"].tolist() == ["3.0", "4.5"]
+
+
+def test_the_claims_table_adds_each_claims_controlled_test_on_and_off(tmp_path):
+    from genrelib import controlled
+
+    good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
+    compared = report.comparisons({"multi-transformer, ocr+asr averaged": good, "multi-transformer": weak},
+                                  [("multi-transformer, ocr+asr averaged", "multi-transformer")], resamples=100)
+    results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
+    frames, text = controlled.TESTS["frames"], controlled.TESTS["correspondence"]
+    row = {"seed": 0, "a mAP": 50.0, "b mAP": 40.0, "oracle_difference": 30.0, "test_videos": 1000}
+    tests = pd.DataFrame([
+        {**row, "claim": frames.claim, "mechanism": "on", "setting": "frames per video 8", "a": "multi-transformer",
+         "b": "mlp", "difference": 2.0, "low": 1.0, "high": 3.0, "agrees_with_paper": "yes"},
+        {**row, "claim": frames.claim, "mechanism": "on", "setting": "frames per video 32", "a": "multi-transformer",
+         "b": "mlp", "difference": 9.0, "low": 7.0, "high": 11.0, "agrees_with_paper": "yes"},
+        {**row, "claim": frames.claim, "mechanism": "off", "setting": "frames per video 8", "a": "multi-transformer",
+         "b": "mlp", "difference": 4.0, "low": 3.0, "high": 5.0, "agrees_with_paper": "no"},
+        {**row, "claim": frames.claim, "mechanism": "off", "setting": "frames per video 32", "a": "multi-transformer",
+         "b": "mlp", "difference": 0.5, "low": -1.0, "high": 2.0, "agrees_with_paper": "yes"},
+        {**row, "claim": text.claim, "mechanism": "on", "setting": "frames per video 16", "a": "single-transformer",
+         "b": "multi-transformer", "difference": 0.0, "low": -1.0, "high": 1.0, "agrees_with_paper": "not told apart"},
+        {**row, "claim": text.claim, "mechanism": "off", "setting": "frames per video 16", "a": "single-transformer",
+         "b": "multi-transformer", "difference": -2.0, "low": -3.0, "high": -1.0, "agrees_with_paper": "yes"}])
+    results.save_result(tmp_path, "controlled_tests", tests.set_index("claim"), "controlled", "planted")
+    table = claims.claims_table(results.load_results(tmp_path))
+    column = claims.CONTROLLED
+    # a claim compared on the demo data and tested under control: the controlled line on its row
+    assert table.loc["averaging the text streams helps (§4)", column] == ""
+    # the claim with only a controlled test gets a row of its own; the line states the largest setting
+    frames_row = table.loc[f"{frames.claim} (§4)"]
+    assert frames_row[column] == ("multi-transformer − mlp; on: 9.0 [7.0, 11.0] (yes); off: 0.5 [-1.0, 2.0] (yes) "
+                                  "(frames per video 32)")
+    assert frames_row["this build: paired difference in test mAP"] == ""
+    assert table.loc[f"{text.claim} (§3.2.2)", column].startswith("single-transformer − multi-transformer; on: 0.0")

@@ -1,0 +1,108 @@
+"""The order chapters run in: each after the chapters whose files it reads, several at once where they can.
+
+A chapter declares the chapters it reads from in its front matter, beside jupytext's own keys:
+
+    bookbuild:
+      after: [02_extraction, 03_mlp]   # [] for none
+
+A chapter that declares nothing runs after every chapter before it, as a sequential build would. With
+``jobs`` > 1 the build starts ready chapters in reading order, up to ``jobs`` at a time; each kernel gets
+``cores // jobs`` threads (torch and OpenMP read ``OMP_NUM_THREADS``): the small models of the training
+chapters use a second thread poorly (a transformer's epoch takes 0.9 of the time on two threads for 1.4 times
+the CPU), so two chapters on one thread each get more done. After the build, :func:`undeclared_reads`
+checks the declarations against what each chapter's processes were seen to read (:mod:`bookbuild.cache`).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from pathlib import Path
+
+import yaml
+
+
+def front_matter(source: Path) -> dict:
+    """The YAML block at the top of a MyST chapter (empty when there is none)."""
+    text = source.read_text()
+    if not text.startswith("---\n"):
+        return {}
+    end = text.find("\n---", 4)
+    return yaml.safe_load(text[4:end]) or {} if end > 0 else {}
+
+
+def after(source: Path, sources: list[Path]) -> tuple[str, ...]:
+    """The chapters ``source`` waits for (the module's docstring): every earlier one when it declares none."""
+    declared = front_matter(source).get("bookbuild") or {}
+    stems = [s.stem for s in sources]
+    earlier = stems[:stems.index(source.stem)]
+    after = declared.get("after", earlier)
+    unknown = set(after) - set(earlier)
+    if unknown:
+        raise ValueError(f"{source}: bookbuild.after names {sorted(unknown)}, which are not chapters before it "
+                         f"({earlier}); a chapter can only wait for earlier ones")
+    return tuple(after)
+
+
+def ancestors(stem: str, declared: dict[str, tuple[str, ...]]) -> set[str]:
+    """Every chapter ``stem`` waits for, directly or through another."""
+    found, todo = set(), list(declared[stem])
+    while todo:
+        other = todo.pop()
+        if other not in found:
+            found.add(other)
+            todo += declared.get(other, ())
+    return found
+
+
+def declarations(sources: list[Path]) -> tuple[dict[str, Path], dict[str, tuple[str, ...]]]:
+    """Every chapter of the folder ``sources`` come from (``--only`` still sees what they wait for), and
+    what each waits for."""
+    folder = sources[0].parent if sources else Path(".")
+    everything = {s.stem: s for s in sorted(folder.glob("[0-9][0-9]_*.md"))} | {s.stem: s for s in sources}
+    return everything, {stem: after(source, list(everything.values())) for stem, source in everything.items()}
+
+
+def run_in_order(sources: list[Path], run: Callable[[Path], dict], jobs: int = 1) -> dict[str, dict]:
+    """``run`` each chapter once the chapters it waits for are done, up to ``jobs`` at a time, ready ones in
+    reading order; the result of each, by stem, in reading order. A chapter it waits for that is not among
+    ``sources`` (``--only``) counts as done."""
+    everything, declared = declarations(sources)
+    chosen = [s.stem for s in sources]
+    waiting, running, done = list(chosen), {}, {}
+    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+        while waiting or running:
+            for stem in [s for s in waiting if all(o in done or o not in chosen for o in declared[s])]:
+                if len(running) == max(jobs, 1):
+                    break
+                waiting.remove(stem)
+                running[pool.submit(run, everything[stem])] = stem
+            if not running:
+                raise RuntimeError(f"chapters {waiting} wait for each other")
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for future in finished:
+                done[running.pop(future)] = future.result()
+    return {stem: done[stem] for stem in chosen}
+
+
+def threads_per_kernel(jobs: int) -> int:
+    """Each kernel's share of the machine's cores when ``jobs`` chapters run side by side."""
+    return max(1, (os.cpu_count() or 1) // max(jobs, 1))
+
+
+def undeclared_reads(sources: list[Path], entries: dict[str, dict]) -> list[str]:
+    """Files a chapter read that another chapter wrote without being among those it waits for: with chapters
+    running side by side, it may have read them before they were written. ``entries`` are the chapters'
+    recorded runs (:func:`bookbuild.cache.read_entry`)."""
+    everything, declared = declarations(sources)
+    writers = {file: stem for stem, entry in entries.items() for file in entry.get("written", [])}
+    problems = []
+    for stem, entry in entries.items():
+        waits_for = ancestors(stem, declared)
+        for file in sorted(set(entry.get("files", {})) - set(entry.get("written", []))):
+            writer = writers.get(file)
+            if writer is not None and writer != stem and writer not in waits_for:
+                problems.append(f"{stem} read {file}, which {writer} writes, but does not wait for it: add "
+                                f"{writer} to bookbuild.after in the front matter of {everything[stem].name}")
+    return problems
