@@ -15,7 +15,8 @@ of that chapter's parameters), on top of ``--params`` when given:
 
 Such a rerun goes to a folder of its own, ``runs/<name>/`` (``--run NAME``; by default named after the chapter
 and the values), which reads what the book computed and leaves the book's pages and artifacts as they were
-(:mod:`bookbuild.runs`); ``--into-book`` (or ``--out DIR``) runs it into the book instead.
+(:mod:`bookbuild.runs`); ``--into-book`` (or ``--out DIR``) runs it into the book instead. Chapters rerun with
+one ``--run NAME`` read each other's results there, as the book's do.
 
 ``--notebooks DIR`` takes the chapter sources from another folder (the tests build small books so).
 
@@ -56,8 +57,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="one parameter of the one chapter named by --only (papermill's -p)")
     parser.add_argument("-f", "--parameters-file", type=Path, default=None,
                         help="a flat YAML file of that chapter's parameters (papermill's -f)")
-    parser.add_argument("--run", default=None, metavar="NAME", help="the folder of runs/ a rerun with -p/-f "
-                        "goes to (default: named after the chapter and the values)")
+    parser.add_argument("--run", default=None, metavar="NAME", help="the folder of runs/ a rerun of the chapter "
+                        "named by --only goes to (default for -p/-f: named after the chapter and the values)")
     parser.add_argument("--into-book", action="store_true", help="run a rerun with -p/-f into book/executed "
                         "and the book's artifacts, replacing the book's page, checkpoints and results")
     parser.add_argument("--force", action="store_true",
@@ -76,13 +77,11 @@ def main(argv: list[str] | None = None) -> int:
         unknown = set(args.only or ()) - {s.stem for s in sources}
         if unknown:
             raise ParameterError(f"--only names no chapter {sorted(unknown)}; chapters are {[s.stem for s in sources]}")
-        one_chapter = args.parameter or args.parameters_file
+        one_chapter = args.parameter or args.parameters_file or args.run is not None
         if one_chapter and len(args.only or ()) != 1:
-            raise ParameterError("-p and -f set one chapter's parameters: name it with --only, e.g. --only 03_mlp")
+            raise ParameterError("-p, -f and --run rerun one chapter: name it with --only, e.g. --only 03_mlp")
         if not one_chapter and args.params is None:
             raise ParameterError("give --params FILE, or -p/-f with --only CHAPTER")
-        if args.run is not None and not one_chapter:
-            raise ParameterError("--run names the folder of a rerun with -p/-f")
         if sum((args.run is not None, args.out is not None, args.into_book)) > 1:
             raise ParameterError("--run, --out and --into-book each say where the run goes: give one")
         parameters = load_parameter_file(args.params, sources) if args.params else {}

@@ -5,7 +5,9 @@ computed and writes nothing of the book's.
 ``runs/03_mlp-learning_rate=1e-05/executed/`` with ``runs/03_mlp-learning_rate=1e-05/artifacts`` as the
 artifacts folder of the build and of the chapter's kernel (``$GENRELIB_ARTIFACTS``): the checkpoints it
 trains, the results it saves and the build's record of the run (:func:`bookbuild.cache.cache_dir`) land
-there, while ``book/executed/`` and the book's artifacts stay as they were. ``--run NAME`` names the folder.
+there, while ``book/executed/`` and the book's artifacts stay as they were. ``--run NAME`` names the folder;
+chapters rerun into one folder read what the others made there (chapter 8 gathers the results of chapters 3
+and 4 rerun on another store), and the book's files where the run has none of its own.
 
 The run's artifacts folder holds a symbolic link to each file of the book's (:func:`link_book`), so the
 chapter reads the stores, clips and checkpoints the book made: chapter 3's exercise does not redo chapter

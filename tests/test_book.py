@@ -118,7 +118,7 @@ def test_papermill_style_values_are_read_as_papermill_reads_them():
     (["--only", "03_mlp", "-p", "learnig_rate", "1e-5"], r"03_mlp has no parameter\(s\) \['learnig_rate'\]"),
     (["--only", "03_mlp", "-p", "learning_rate", "fast"], "03_mlp's learning_rate = 'fast' is text"),
     ([], "give --params FILE"),
-    (["--params", "params/ci.yaml", "--run", "mine"], "--run names the folder of a rerun with -p/-f"),
+    (["--params", "params/ci.yaml", "--run", "mine"], "name it with --only"),
     (["--only", "03_mlp", "-p", "seed", "1", "--run", "mine"], "--run, --out and --into-book"),  # with --out
 ])
 def test_the_runner_refuses_bad_arguments_before_running_anything(argv, message, capsys, tmp_path):

@@ -44,7 +44,7 @@ from pathlib import Path
 
 store = Path(os.environ["GENRELIB_ARTIFACTS"]) / "stores" / "made"
 store.mkdir(parents=True, exist_ok=True)
-(store / "frames.txt").write_text("frames")
+(store / "frames.txt").write_text(f"frames {seed}")
 """)
 TRAIN = chapter("Train", "seed = 0", """import os
 from pathlib import Path
@@ -204,21 +204,23 @@ def files(*folders: Path) -> dict[Path, bytes]:
 def test_a_rerun_with_other_values_goes_to_a_folder_of_its_own_and_reads_what_the_book_made(small_book, tmp_path,
                                                                                             monkeypatch, capsys):
     """An exercise's -p rerun leaves the book's pages, checkpoints, results and cache as they were, writes under
-    runs/<name>/, reads the store an earlier chapter of the book made, and runs again when that store changes."""
+    runs/<name>/, reads the store an earlier chapter of the book made, and runs again when that store changes;
+    chapters rerun with one --run NAME read what the others made there."""
     import nbformat
 
     build = small_book({"01_store": STORE, "02_train": TRAIN})
     assert build() == {"01_store": "executed", "02_train": "executed"}
     book = files(build.out, build.artifacts)
     monkeypatch.setattr(runs, "RUNS_DIR", tmp_path / "runs")
-    rerun = ["--notebooks", str(build.notebooks), "--only", "02_train", "-p", "seed", "1"]
+    notebooks = ["--notebooks", str(build.notebooks)]
+    rerun = [*notebooks, "--only", "02_train", "-p", "seed", "1"]
     assert cli.main(rerun) == 0
     assert files(build.out, build.artifacts) == book
     run = tmp_path / "runs" / "02_train-seed=1"
     assert capsys.readouterr().out.endswith(f"executed notebook: {paths.shown(run / 'executed' / '02_train.ipynb')}; "
                                             f"artifacts: {paths.shown(run / 'artifacts')}\n")
     executed = nbformat.read(run / "executed" / "02_train.ipynb", as_version=4)
-    assert executed.cells[-1].outputs[0]["text"].strip() == "frames trained with seed 1"
+    assert executed.cells[-1].outputs[0]["text"].strip() == "frames 0 trained with seed 1"
     assert (run / "artifacts" / "stores" / "made" / "frames.txt").is_symlink()  # read where the book made it
     assert not (run / "artifacts" / "checkpoints" / "model.pt").is_symlink()  # what the chapter makes is its own
     assert (run / "artifacts" / "book-cache" / "02_train.json").is_file()
@@ -227,7 +229,13 @@ def test_a_rerun_with_other_values_goes_to_a_folder_of_its_own_and_reads_what_th
     (build.artifacts / "stores" / "made" / "frames.txt").write_text("new frames")  # the book's store changed
     assert cli.main(rerun) == 0 and "(frames.txt changed)" in capsys.readouterr().out
     assert (run / "artifacts" / "checkpoints" / "model.pt").read_text() == "new frames trained with seed 1"
-    assert cli.main([*rerun, "--run", "mine"]) == 0 and (tmp_path / "runs" / "mine" / "executed").is_dir()
+    book[build.artifacts / "stores" / "made" / "frames.txt"] = b"new frames"
+    # chapters rerun into one folder read what the others made there
+    assert cli.main([*notebooks, "--only", "01_store", "-p", "seed", "2", "--run", "both"]) == 0
+    assert cli.main([*notebooks, "--only", "02_train", "--run", "both"]) == 0
+    both = tmp_path / "runs" / "both" / "artifacts"
+    assert (both / "checkpoints" / "model.pt").read_text() == "frames 2 trained with seed 0"
+    assert files(build.out, build.artifacts) == book
 
 
 def test_a_run_rewrites_a_linked_store_or_checkpoint_in_its_own_folder_and_leaves_the_books(tmp_path):
