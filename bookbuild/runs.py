@@ -14,8 +14,9 @@ chapter reads the stores, clips and checkpoints the book made: chapter 3's exerc
 2's extraction. Its folders are its own, never links: genrelib writes a store, a feature-cache entry or a
 checkpoint under a temporary name in the target's folder and renames it over the target
 (:func:`genrelib.store.write_atomically`, :class:`genrelib.store.StoreWriter`), which replaces a link to a
-file and leaves the book's file as it was, whereas through a link to a folder the new store would have
-replaced the book's. Not linked are the build's cache and the files the chapter itself wrote in the book's
+file and leaves the book's file as it was, whereas through a linked ``stores/`` the new store would have
+replaced the book's (and a store folder that is itself a link makes ``StoreWriter`` fail to remove the
+old one). Not linked are the build's cache and the files the chapter itself wrote in the book's
 recorded run: the run makes its own from its values (chapter 2 with another scene threshold extracts
 afresh instead of reading features extracted at the old one, and result tables, which are written in
 place, never reach the book's through a link).
