@@ -19,8 +19,8 @@ MISSING_CELL = re.compile(r"<td>\s*(?:NaN|nan|&lt;NA&gt;|None|NaT)\s*</td>")
 PROGRESS_LINE = re.compile(r"\b\d+ done in \d\d:\d\d\b|\d+%\|")
 COLUMN_PX = 760  # the text column at a 1280 px window
 CHARACTER_PX, CELL_PADDING_PX = 7.2, 18  # a DataFrame cell's font and padding in the book's theme
-# the repr of an IPython display object printed as text instead of what it displays
-DISPLAY_REPR = re.compile(r"&lt;IPython\.(?:core\.)?display\.\w+ object")
+# the repr of a display object (IPython's, or a Matplotlib figure) printed as text instead of what it displays
+DISPLAY_REPR = re.compile(r"&lt;(?:IPython\.[\w.]+ object|Figure size \d+x\d+ with \d+ Axes)")
 WHOLE_NUMBER_AS_FLOAT = re.compile(r"-?[\d,]*\d\.0+")
 IMAGE_FILE_NAME = re.compile(r"\.(?:png|svg|jpe?g|gif|webp)$", flags=re.I)
 # display math as MyST-NB writes it for MathJax (the TeX source, after an equation number if any)
@@ -106,10 +106,11 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
     output that the book's Markdown renderer did not parse as a table), a page that shows an absolute path
     of the building machine (the repository, its parent folder, the home folder), the f-string source of
     prose above the prose, a table cell showing NaN or None, a DataFrame wider than the text column at
-    1280 px, a progress line, the repr of a display object (``<IPython.core.display.Markdown object>``)
-    instead of what it shows, a count printed as a float in a DataFrame's column of counts, an image whose
-    alt text is empty or a file name (what Sphinx writes when a figure has none), or display math wider
-    than a phone's column (:data:`PHONE_COLUMN_PX`) on a page whose stylesheets do not let it scroll.
+    1280 px, a progress line, the repr of a display object (``<IPython.core.display.Markdown object>``, a
+    figure's ``<Figure size 880x440 with 2 Axes>``) instead of what it shows, a count printed as a float in
+    a DataFrame's column of counts, an image whose alt text is empty or a file name (what Sphinx writes
+    when a figure has none), or display math wider than a phone's column (:data:`PHONE_COLUMN_PX`) on a
+    page whose stylesheets do not let it scroll.
 
     Display math cannot wrap: MathJax sets each equation on one line per ``\\\\``, so on a 390 px phone a
     long one runs past the screen's edge, where the reader cannot reach it, unless its box scrolls. The
@@ -154,8 +155,8 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
         for line in PROGRESS_LINE.findall(text)[:1]:
             problems.append(f"{name}: shows a progress line ({line!r}); run the chapter with progress off")
         for found in DISPLAY_REPR.findall(html)[:1]:
-            problems.append(f"{name}: shows the repr {unescape(found)!r}...> instead of what it displays; "
-                            "display() it, or end the cell with it alone")
+            problems.append(f"{name}: shows {unescape(found) + '...>'!r}, the repr of a display object instead "
+                            "of what it displays; display() it, or end the cell with it alone")
         for image in re.findall(r'<img\b[^>]*src="[^"]*_images/[^"]*"[^>]*>', html):
             alt = unescape((re.search(r'\balt="([^"]*)"', image) or ["", ""])[1])
             if not alt.strip() or IMAGE_FILE_NAME.search(alt):
