@@ -49,22 +49,27 @@ def table_width(table_html: str) -> float:
 
 
 def count_shown_as_float(table_html: str) -> tuple[str, str] | None:
-    """The first column of counts (by its header: :func:`genrelib.report.is_count_column`) that shows a whole
-    number with decimals, as (header, value); None when every count reads as a whole number."""
+    """The first column of counts (by its header: :func:`genrelib.report.is_count_column`) whose values are all
+    whole numbers shown with decimals, as (header, first value); None when there is none. A column whose
+    header names a count but holds other numbers too (a mean over seeds) is left alone."""
     from genrelib.report import is_count_column
 
     headers: list[str] = []  # by column position, the lowest header row that names it
+    # the values by column counted from the right: they fill the rightmost columns, as row labels may span rows
+    columns: dict[int, list[str]] = {}
     for row in re.findall(r"<tr.*?</tr>", table_html, flags=re.S):
         values = [_text(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
         if not values:  # a header row: a cell spanning columns names each of them
             named = [_text(cell).strip() for attributes, cell in re.findall(r"<th([^>]*)>(.*?)</th>", row, flags=re.S)
                      for _ in range(int((re.search(r'colspan="(\d+)"', attributes) or [0, 1])[1]))]
             headers = [new or old for old, new in zip_longest(headers, named, fillvalue="")]
-            continue
-        # the values fill the rightmost columns: the row labels before them may span several rows
-        for header, value in zip(reversed(headers), reversed(values), strict=False):
-            if is_count_column(header) and WHOLE_NUMBER_AS_FLOAT.fullmatch(value):
-                return header, value
+        for position, value in enumerate(reversed(values)):
+            columns.setdefault(position, []).append(value)
+    for position, values in sorted(columns.items(), reverse=True):
+        header = headers[-1 - position] if position < len(headers) else ""
+        shown = [value for value in values if value not in ("", "\u2013")]  # report.show's dash: missing
+        if is_count_column(header) and shown and all(WHOLE_NUMBER_AS_FLOAT.fullmatch(v) for v in shown):
+            return header, shown[0]
     return None
 
 

@@ -236,18 +236,20 @@ def test_the_html_check_finds_the_repr_of_a_display_object(tmp_path):
 
 
 def test_the_html_check_finds_a_count_printed_as_a_float(tmp_path):
-    def table(rows: str) -> str:  # as pandas writes a table with a named index, test videos a count
+    def table(rows: str) -> str:  # as pandas writes a table with a named index; test videos are a count
         return ('<table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th>'
-                '<th>test mAP</th><th>test videos</th></tr><tr><th>model</th><th></th><th></th></tr></thead>'
-                f"<tbody>{rows}</tbody></table>")
+                '<th>test mAP</th><th>test videos</th><th>mAP, mean over seeds</th></tr><tr><th>model</th>'
+                f"<th></th><th></th><th></th></tr></thead><tbody>{rows}</tbody></table>")
 
-    found = check_pages(tmp_path, {"float.html": table("<tr><th>mlp</th><td>43.0</td><td>50</td></tr>"
-                                                      "<tr><th>transformer</th><td>44.5</td><td>50.0</td></tr>"),
-                                   "whole.html": table("<tr><th>mlp</th><td>43.0</td><td>1,050</td></tr>")})
-    assert list(found) == ["float.html"]  # 43.0 is a score, not a count
+    found = check_pages(tmp_path, {"float.html": table("<tr><th>mlp</th><td>43.0</td><td>50.0</td><td>2.5</td></tr>"
+                                                      "<tr><th>mean</th><td>44.5</td><td>\u2013</td><td>3.0</td></tr>"),
+                                   "whole.html": table("<tr><th>mlp</th><td>43.0</td><td>1,050</td><td>3.0</td></tr>"
+                                                       "<tr><th>mean</th><td>44.5</td><td>50</td><td>2.5</td></tr>")})
+    assert list(found) == ["float.html"]  # 43.0 is a score; a mean over seeds may be whole
     assert "column of counts 'test videos' shows '50.0'" in found["float.html"]
     spanned = ('<table class="dataframe"><tr><th></th><th colspan="2">test</th></tr><tr><th></th><th>mAP</th>'
-               '<th>positives</th></tr><tr><th rowspan="2">drama</th><td>40.1</td><td>7.0</td></tr></table>')
+               '<th>positives</th></tr><tr><th rowspan="2">drama</th><th>a</th><td>40.1</td><td>7.0</td></tr>'
+               '<tr><th>b</th><td>40.0</td><td>12.0</td></tr></table>')
     assert html.count_shown_as_float(spanned) == ("positives", "7.0")  # MultiIndex columns and rows
 
 
