@@ -25,8 +25,10 @@ WHOLE_NUMBER_AS_FLOAT = re.compile(r"-?[\d,]*\d\.0+")
 IMAGE_FILE_NAME = re.compile(r"\.(?:png|svg|jpe?g|gif|webp)$", flags=re.I)
 # display math as MyST-NB writes it for MathJax (the TeX source, after an equation number if any)
 DISPLAY_MATH = re.compile(r'<div class="math notranslate nohighlight"[^>]*>(.*?)</div>', flags=re.S)
-PHONE_COLUMN_PX = 358  # the text column at a 390 px phone: the theme's 16 px margin each side
-MATH_SYMBOL_PX = 12  # a symbol of display math as MathJax sets it in the book's font, spacing around it included
+# Measured in headless Chromium on a built book at a 390 px window: the text column is 343 px, an equation
+# beside its number has 288 px, and a symbol of the book's display math took 10 to 13 px, spacing included;
+# the least, so that an equation estimated to fit does.
+PHONE_COLUMN_PX, MATH_SYMBOL_PX = 288, 10
 # TeX commands that print nothing of their own (fonts, sizes, thin spaces), and the wide spaces
 INVISIBLE_COMMANDS = {"left", "right", "big", "Big", "bigg", "Bigg", "mathrm", "mathbf", "mathcal", "mathbb",
                       "mathit", "text", "operatorname", "displaystyle", ",", ";", ":", "!", " "}
@@ -114,14 +116,15 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
     1280 px, a progress line, the repr of a display object (``<IPython.core.display.Markdown object>``, a
     figure's ``<Figure size 880x440 with 2 Axes>``) instead of what it shows, a count printed as a float in
     a DataFrame's column of counts, an image whose alt text is empty or a file name (what Sphinx writes
-    when a figure has none), or display math wider than a phone's column (:data:`PHONE_COLUMN_PX`) on a
+    when a figure has none), or display math wider than it has on a phone (:data:`PHONE_COLUMN_PX`) on a
     page whose stylesheets do not let it scroll.
 
     Display math cannot wrap: MathJax sets each equation on one line per ``\\\\``, so on a 390 px phone a
-    long one runs past the screen's edge, where the reader cannot reach it, unless its box scrolls. The
-    width is estimated from the TeX (:func:`display_math_width`) rather than measured in a browser, which
-    would take seconds a page; the estimate only decides which equations need the stylesheet's scroll
-    (:func:`math_scrolls`), so an equation it overrates costs nothing on a page that has it."""
+    long one is cut at the column's edge (the theme hides its overflow), where the reader cannot reach it,
+    unless its box scrolls. The width is estimated from the TeX (:func:`display_math_width`) rather than
+    measured in a browser, which takes about 2 s a page; the estimate only decides which equations need
+    the stylesheet's scroll (:func:`math_scrolls`), so an equation it overrates costs nothing on a page
+    that has it."""
     if forbidden is None:
         forbidden = tuple(dict.fromkeys(str(p) + "/" for p in (REPO_ROOT, REPO_ROOT.parent, Path.home())))
     pages = sorted(p for p in Path(html_dir).rglob("*.html") if "_static" not in p.parts
@@ -170,8 +173,8 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
         for tex in DISPLAY_MATH.findall(html):
             width = display_math_width(unescape(re.sub(r'<span class="eqno">.*?</span>', "", tex, flags=re.S)))
             if width > PHONE_COLUMN_PX and not any(math_scrolls(css) for css in stylesheets(page, html)):
-                problems.append(f"{name}: display math about {width:.0f} px wide runs past a phone's "
-                                f"{PHONE_COLUMN_PX} px column and no stylesheet lets div.math scroll")
+                problems.append(f"{name}: display math about {width:.0f} px wide is cut on a phone, where it has "
+                                f"{PHONE_COLUMN_PX} px, and no stylesheet lets div.math scroll")
                 break
     return problems
 
