@@ -86,9 +86,11 @@ def apart(name: str, stem: str) -> Iterator[Path]:
     (run / "artifacts").mkdir(parents=True, exist_ok=True)
     for link in [path for path in (run / "artifacts").rglob("*") if path.is_symlink()]:
         link.unlink()  # the links of an earlier run are made again, so that they follow the book
-    if recorded is None:  # what the chapter writes is unknown: a link could lead a write into the book
-        print(f"note: the book's build in {shown(book)} has no recorded run of {stem} (`make book` records "
-              "one), so this run reads nothing of the book's artifacts", flush=True)
+    # a record whose files are gone (the artifacts moved, or were cleaned) no longer says what the chapter writes
+    if recorded is None or not all(os.path.exists(file) for file in recorded["written"]):
+        print(f"note: the book's build in {shown(book)} has no recorded run of {stem} that matches its artifacts "
+              "(`make book` records one), so this run reads nothing of the book's artifacts: a link could lead "
+              "a write of the chapter into the book", flush=True)
     else:
         link_book(book, run / "artifacts", {os.path.realpath(cache_dir()), *recorded["written"]})
     saved = {variable: os.environ.get(variable) for variable in (ARTIFACTS_ENV_VAR, BOOK_ARTIFACTS_ENV_VAR)}

@@ -205,7 +205,8 @@ def test_a_rerun_with_other_values_goes_to_a_folder_of_its_own_and_reads_what_th
                                                                                             monkeypatch, capsys):
     """An exercise's -p rerun leaves the book's pages, checkpoints, results and cache as they were, writes under
     runs/<name>/, reads the store an earlier chapter of the book made, and runs again when that store changes;
-    chapters rerun with one --run NAME read what the others made there."""
+    chapters rerun with one --run NAME read what the others made there; without a record of what the chapter
+    writes in the book, the run links nothing."""
     import nbformat
 
     build = small_book({"01_store": STORE, "02_train": TRAIN})
@@ -236,6 +237,11 @@ def test_a_rerun_with_other_values_goes_to_a_folder_of_its_own_and_reads_what_th
     both = tmp_path / "runs" / "both" / "artifacts"
     assert (both / "checkpoints" / "model.pt").read_text() == "frames 2 trained with seed 0"
     assert files(build.out, build.artifacts) == book
+
+    (build.artifacts / "stores" / "made" / "frames.txt").unlink()  # the book's record of 01_store no longer holds
+    assert cli.main([*notebooks, "--only", "01_store", "--run", "unknown"]) == 0
+    assert "reads nothing of the book's artifacts" in capsys.readouterr().out
+    assert not any(path.is_symlink() for path in (tmp_path / "runs" / "unknown").rglob("*"))
 
 
 def test_a_run_rewrites_a_linked_store_or_checkpoint_in_its_own_folder_and_leaves_the_books(tmp_path):
