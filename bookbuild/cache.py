@@ -34,8 +34,9 @@ def use_cache(force: bool = False) -> bool:
 
 
 def cache_dir() -> Path:
-    """Where each chapter's latest run is recorded: beside the artifacts it depends on (``make test`` has its
-    own artifacts folder, so its runs never replace those of ``make book``)."""
+    """Where each chapter's latest run is recorded: beside the artifacts it depends on (``make test`` and an
+    exercise's rerun, :mod:`bookbuild.runs`, have artifacts folders of their own, so their runs never replace
+    those of ``make book``)."""
     return artifacts_dir() / "book-cache"
 
 

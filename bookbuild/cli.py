@@ -13,6 +13,11 @@ of that chapter's parameters), on top of ``--params`` when given:
 
     python -m bookbuild --only 03_mlp -p learning_rate 1e-5 -f my_mlp.yaml
 
+Such a rerun goes to a folder of its own, ``runs/<name>/`` (``--run NAME``; by default named after the chapter
+and the values), which reads what the book computed and leaves the book's pages and artifacts as they were
+(:mod:`bookbuild.runs`); ``--into-book`` (or ``--out DIR``) runs it into the book instead. Chapters rerun with
+one ``--run NAME`` read each other's results there, as the book's do.
+
 ``--notebooks DIR`` takes the chapter sources from another folder (the tests build small books so).
 
 The rendered book is checked with ``python -m bookbuild --check-html _build/html`` (:mod:`bookbuild.html`).
@@ -29,25 +34,33 @@ from pathlib import Path
 import yaml
 
 from genrelib.chapters import NOTEBOOK_DIR, ParameterError
-from genrelib.paths import REPO_ROOT, Paths, artifacts_dir
+from genrelib.paths import REPO_ROOT, Paths, artifacts_dir, shown
 
+from . import runs
 from .cache import Digests, cache_dir, read_entry, run_chapter, use_cache
 from .html import check_built_html
 from .parameters import chapter_overrides, chapters, load_parameter_file
 from .status import STATUS_PAGE, status_page
+
+BOOK_EXECUTED = REPO_ROOT / "book" / "executed"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, default=None, help="parameter file, e.g. params/ci.yaml "
                         "(required unless -p/-f name one chapter's parameters)")
-    parser.add_argument("--out", type=Path, default=REPO_ROOT / "book" / "executed")
+    parser.add_argument("--out", type=Path, default=None, help="where the executed chapters go (default: "
+                        "book/executed, or runs/NAME/executed for a rerun with -p/-f)")
     parser.add_argument("--notebooks", type=Path, default=NOTEBOOK_DIR, help="the folder of chapter sources")
     parser.add_argument("--only", nargs="*", default=None, help="chapter stems to run (default: all)")
     parser.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                         help="one parameter of the one chapter named by --only (papermill's -p)")
     parser.add_argument("-f", "--parameters-file", type=Path, default=None,
                         help="a flat YAML file of that chapter's parameters (papermill's -f)")
+    parser.add_argument("--run", default=None, metavar="NAME", help="the folder of runs/ a rerun of the chapter "
+                        "named by --only goes to (default for -p/-f: named after the chapter and the values)")
+    parser.add_argument("--into-book", action="store_true", help="run a rerun with -p/-f into book/executed "
+                        "and the book's artifacts, replacing the book's page, checkpoints and results")
     parser.add_argument("--force", action="store_true",
                         help="execute every chapter, even those whose recorded run still holds")
     parser.add_argument("--check-html", type=Path, default=None, metavar="HTML_DIR",
@@ -64,20 +77,30 @@ def main(argv: list[str] | None = None) -> int:
         unknown = set(args.only or ()) - {s.stem for s in sources}
         if unknown:
             raise ParameterError(f"--only names no chapter {sorted(unknown)}; chapters are {[s.stem for s in sources]}")
-        one_chapter = args.parameter or args.parameters_file
+        one_chapter = args.parameter or args.parameters_file or args.run is not None
         if one_chapter and len(args.only or ()) != 1:
-            raise ParameterError("-p and -f set one chapter's parameters: name it with --only, e.g. --only 03_mlp")
+            raise ParameterError("-p, -f and --run rerun one chapter: name it with --only, e.g. --only 03_mlp")
         if not one_chapter and args.params is None:
             raise ParameterError("give --params FILE, or -p/-f with --only CHAPTER")
+        if sum((args.run is not None, args.out is not None, args.into_book)) > 1:
+            raise ParameterError("--run, --out and --into-book each say where the run goes: give one")
         parameters = load_parameter_file(args.params, sources) if args.params else {}
         if one_chapter:
             [chapter] = [s for s in sources if s.stem == args.only[0]]
-            parameters[chapter.stem] = {**parameters.get(chapter.stem, {}),
-                                        **chapter_overrides(chapter, args.parameter, args.parameters_file)}
+            overrides = chapter_overrides(chapter, args.parameter, args.parameters_file)
+            parameters[chapter.stem] = {**parameters.get(chapter.stem, {}), **overrides}
+            name = runs.check_run_name(args.run or runs.run_name(chapter.stem, overrides))
     except (ParameterError, OSError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    build(sources, parameters, args.out, use_cache(args.force), only=args.only, params_file=args.params)
+    if not one_chapter or args.out or args.into_book:
+        build(sources, parameters, args.out or BOOK_EXECUTED, use_cache(args.force), only=args.only,
+              params_file=args.params)
+        return 0
+    with runs.apart(name, chapter.stem) as run:
+        build(sources, parameters, run / "executed", use_cache(args.force), only=args.only, params_file=args.params)
+    print(f"executed notebook: {shown(run / 'executed' / f'{chapter.stem}.ipynb')}; "
+          f"artifacts: {shown(run / 'artifacts')}")
     return 0
 
 

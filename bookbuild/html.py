@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from html import unescape
+from itertools import zip_longest
 from pathlib import Path
 
 from genrelib.paths import REPO_ROOT
@@ -17,6 +19,20 @@ MISSING_CELL = re.compile(r"<td>\s*(?:NaN|nan|&lt;NA&gt;|None|NaT)\s*</td>")
 PROGRESS_LINE = re.compile(r"\b\d+ done in \d\d:\d\d\b|\d+%\|")
 COLUMN_PX = 760  # the text column at a 1280 px window
 CHARACTER_PX, CELL_PADDING_PX = 7.2, 18  # a DataFrame cell's font and padding in the book's theme
+# the repr of a display object (IPython's, or a Matplotlib figure) printed as text instead of what it displays
+DISPLAY_REPR = re.compile(r"&lt;(?:IPython\.[\w.]+ object|Figure size \d+x\d+ with \d+ Axes)")
+WHOLE_NUMBER_AS_FLOAT = re.compile(r"-?[\d,]*\d\.0+")
+IMAGE_FILE_NAME = re.compile(r"\.(?:png|svg|jpe?g|gif|webp)$", flags=re.I)
+# display math as MyST-NB writes it for MathJax (the TeX source, after an equation number if any)
+DISPLAY_MATH = re.compile(r'<div class="math notranslate nohighlight"[^>]*>(.*?)</div>', flags=re.S)
+# Measured in headless Chromium on a built book at a 390 px window: the text column is 343 px, an equation
+# beside its number has 288 px, and a symbol of the book's display math took 10 to 13 px, spacing included;
+# the least, so that an equation estimated to fit does.
+PHONE_COLUMN_PX, MATH_SYMBOL_PX = 288, 10
+# TeX commands that print nothing of their own (fonts, sizes, thin spaces), and the wide spaces
+INVISIBLE_COMMANDS = {"left", "right", "big", "Big", "bigg", "Bigg", "mathrm", "mathbf", "mathcal", "mathbb",
+                      "mathit", "text", "operatorname", "displaystyle", ",", ";", ":", "!", " "}
+SPACE_SYMBOLS = {"quad": 2, "qquad": 4}
 
 
 def _text(html: str) -> str:
@@ -34,13 +50,81 @@ def table_width(table_html: str) -> float:
     return sum(CHARACTER_PX * w + CELL_PADDING_PX for w in widths.values())
 
 
+def count_shown_as_float(table_html: str) -> tuple[str, str] | None:
+    """The first column of counts (by its header: :func:`genrelib.report.is_count_column`) whose values are all
+    whole numbers shown with decimals, as (header, first value); None when there is none. A column whose
+    header names a count but holds other numbers too (a mean over seeds) is left alone."""
+    from genrelib.report import is_count_column
+
+    headers: list[str] = []  # by column position, the lowest header row that names it
+    # the values by column counted from the right: they fill the rightmost columns, as row labels may span rows
+    columns: dict[int, list[str]] = {}
+    for row in re.findall(r"<tr.*?</tr>", table_html, flags=re.S):
+        values = [_text(cell).strip() for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, flags=re.S)]
+        if not values:  # a header row: a cell spanning columns names each of them
+            named = [_text(cell).strip() for attributes, cell in re.findall(r"<th([^>]*)>(.*?)</th>", row, flags=re.S)
+                     for _ in range(int((re.search(r'colspan="(\d+)"', attributes) or [0, 1])[1]))]
+            headers = [new or old for old, new in zip_longest(headers, named, fillvalue="")]
+        for position, value in enumerate(reversed(values)):
+            columns.setdefault(position, []).append(value)
+    for position, values in sorted(columns.items(), reverse=True):
+        header = headers[-1 - position] if position < len(headers) else ""
+        shown = [value for value in values if value not in ("", "\u2013")]  # report.show's dash: missing
+        if is_count_column(header) and shown and all(WHOLE_NUMBER_AS_FLOAT.fullmatch(v) for v in shown):
+            return header, shown[0]
+    return None
+
+
+def display_math_width(tex: str) -> float:
+    """The width in pixels a display equation needs, roughly: its widest line (lines end at ``\\\\``) in
+    symbols times :data:`MATH_SYMBOL_PX`, where a letter, a digit, an operator and a command such as ``\\sum``
+    are one symbol each, a fraction is as wide as its wider part, and font, size and thin-space commands,
+    braces, sub- and superscript marks and alignment points are none."""
+    tex = re.sub(r"^\s*\\\[|\\\]\s*$|\\(?:begin|end)\{[^{}]*\}|\\label\{[^{}]*\}", "", tex)
+    while (fraction := re.search(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", tex)):
+        tex = tex[:fraction.start()] + max(fraction.groups(), key=len) + tex[fraction.end():]
+
+    def symbols(line: str) -> int:
+        return sum(SPACE_SYMBOLS.get(command, command not in INVISIBLE_COMMANDS) if command else 1
+                   for command, _ in re.findall(r"\\([A-Za-z]+|.)|([^\s{}^_&])", line))
+
+    return MATH_SYMBOL_PX * max(symbols(line) for line in re.split(r"\\\\", tex))
+
+
+def math_scrolls(stylesheet: Path) -> bool:
+    """Whether a stylesheet gives display math's box horizontal scroll: a rule that sets ``overflow-x`` (or
+    ``overflow``) to ``auto`` or ``scroll`` on ``div.math`` or on MathJax 2's ``.MathJax_Display`` inside it."""
+    css = re.sub(r"/\*.*?\*/", "", stylesheet.read_text(errors="replace"), flags=re.S)
+    return any(re.search(r"overflow(?:-x)?\s*:\s*(?:auto|scroll)", body) and
+               any(re.search(r"(?:^|[\s>])(?:div)?\.(?:math|MathJax_Display)$", selector.strip())
+                   for selector in selectors.split(","))
+               for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css))
+
+
+def stylesheets(page: Path, html: str) -> list[Path]:
+    """The built stylesheets a page links."""
+    links = re.findall(r'<link[^>]*href="([^":?]+\.css)(?:\?[^"]*)?"', html)
+    return [path for path in ((page.parent / link).resolve() for link in links) if path.is_file()]
+
+
 def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -> list[str]:
     """Problems a reader would meet in the built book: a page without the stylesheet that lets wide tables and
     code scroll inside their cell (book/_static/book.css), a Markdown table printed as its raw text (an
     output that the book's Markdown renderer did not parse as a table), a page that shows an absolute path
     of the building machine (the repository, its parent folder, the home folder), the f-string source of
     prose above the prose, a table cell showing NaN or None, a DataFrame wider than the text column at
-    1280 px, or a progress line."""
+    1280 px, a progress line, the repr of a display object (``<IPython.core.display.Markdown object>``, a
+    figure's ``<Figure size 880x440 with 2 Axes>``) instead of what it shows, a count printed as a float in
+    a DataFrame's column of counts, an image whose alt text is empty or a file name (what Sphinx writes
+    when a figure has none), or display math wider than it has on a phone (:data:`PHONE_COLUMN_PX`) on a
+    page whose stylesheets do not let it scroll.
+
+    Display math cannot wrap: MathJax sets each equation on one line per ``\\\\``, so on a 390 px phone a
+    long one is cut at the column's edge (the theme hides its overflow), where the reader cannot reach it,
+    unless its box scrolls. The width is estimated from the TeX (:func:`display_math_width`) rather than
+    measured in a browser, which takes about 2 s a page; the estimate only decides which equations need
+    the stylesheet's scroll (:func:`math_scrolls`), so an equation it overrates costs nothing on a page
+    that has it."""
     if forbidden is None:
         forbidden = tuple(dict.fromkeys(str(p) + "/" for p in (REPO_ROOT, REPO_ROOT.parent, Path.home())))
     pages = sorted(p for p in Path(html_dir).rglob("*.html") if "_static" not in p.parts
@@ -73,7 +157,24 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
                 header = _text(re.search(r"<tr.*?</tr>", table, flags=re.S).group(0)).split()
                 problems.append(f"{name}: a table about {table_width(table):.0f} px wide overflows the "
                                 f"{COLUMN_PX} px column: {' '.join(header)[:80]!r}...")
+            if found := count_shown_as_float(table):
+                problems.append(f"{name}: the column of counts {found[0]!r} shows {found[1]!r}; print counts as "
+                                "whole numbers (report.show)")
         for line in PROGRESS_LINE.findall(text)[:1]:
             problems.append(f"{name}: shows a progress line ({line!r}); run the chapter with progress off")
+        for found in DISPLAY_REPR.findall(html)[:1]:
+            problems.append(f"{name}: shows {unescape(found) + '...>'!r}, the repr of a display object instead "
+                            "of what it displays; display() it, or end the cell with it alone")
+        for image in re.findall(r'<img\b[^>]*src="[^"]*_images/[^"]*"[^>]*>', html):
+            alt = unescape((re.search(r'\balt="([^"]*)"', image) or ["", ""])[1])
+            if not alt.strip() or IMAGE_FILE_NAME.search(alt):
+                problems.append(f"{name}: an image's alt text is {alt!r}, not what it shows; give the figure "
+                                "alt text (plots.show or the figure's :alt:)")
+        for tex in DISPLAY_MATH.findall(html):
+            width = display_math_width(unescape(re.sub(r'<span class="eqno">.*?</span>', "", tex, flags=re.S)))
+            if width > PHONE_COLUMN_PX and not any(math_scrolls(css) for css in stylesheets(page, html)):
+                problems.append(f"{name}: display math about {width:.0f} px wide is cut on a phone, where it has "
+                                f"{PHONE_COLUMN_PX} px, and no stylesheet lets div.math scroll")
+                break
     return problems
 

@@ -118,6 +118,8 @@ def test_papermill_style_values_are_read_as_papermill_reads_them():
     (["--only", "03_mlp", "-p", "learnig_rate", "1e-5"], r"03_mlp has no parameter\(s\) \['learnig_rate'\]"),
     (["--only", "03_mlp", "-p", "learning_rate", "fast"], "03_mlp's learning_rate = 'fast' is text"),
     ([], "give --params FILE"),
+    (["--params", "params/ci.yaml", "--run", "mine"], "name it with --only"),
+    (["--only", "03_mlp", "-p", "seed", "1", "--run", "mine"], "--run, --out and --into-book"),  # with --out
 ])
 def test_the_runner_refuses_bad_arguments_before_running_anything(argv, message, capsys, tmp_path):
     assert cli.main([*argv, "--out", str(tmp_path)]) == 2
@@ -213,3 +215,68 @@ def test_the_html_check_finds_fstring_prose_missing_values_wide_tables_and_progr
     assert "f-string source" in found["prose.html"] and "'NaN'" in found["missing.html"]
     assert "overflows the 760 px column" in found["wide.html"] and "done in 00:02" in found["progress.html"]
     assert html.table_width(narrow) < html.COLUMN_PX < html.table_width(wide)
+
+
+def check_pages(folder: Path, pages: dict[str, str]) -> dict[str, str]:
+    """The HTML check's problems on pages written into ``folder`` (each linking book.css), by page."""
+    for name, body in pages.items():
+        (folder / name).write_text('<link href="_static/book.css">' + body)
+    problems = {}
+    for problem in html.check_built_html(folder, forbidden=()):
+        problems.setdefault(problem.split(":")[0], problem)
+    return problems
+
+
+def test_the_html_check_finds_the_repr_of_a_display_object(tmp_path):
+    found = check_pages(tmp_path, {"repr.html": "<pre>&lt;IPython.core.display.Markdown object&gt;</pre>",
+                                   "figure.html": "<pre>&lt;Figure size 880x440 with 2 Axes&gt;</pre>",
+                                   "shown.html": "<p>200 trailers read from <code>artifacts/demo</code>.</p>"})
+    assert sorted(found) == ["figure.html", "repr.html"]
+    assert "'<IPython.core.display.Markdown object...>'" in found["repr.html"]
+
+
+def test_the_html_check_finds_a_count_printed_as_a_float(tmp_path):
+    def table(rows: str) -> str:  # as pandas writes a table with a named index; test videos are a count
+        return ('<table border="1" class="dataframe"><thead><tr style="text-align: right;"><th></th>'
+                '<th>test mAP</th><th>test videos</th><th>mAP, mean over seeds</th></tr><tr><th>model</th>'
+                f"<th></th><th></th><th></th></tr></thead><tbody>{rows}</tbody></table>")
+
+    found = check_pages(tmp_path, {"float.html": table("<tr><th>mlp</th><td>43.0</td><td>50.0</td><td>2.5</td></tr>"
+                                                      "<tr><th>mean</th><td>44.5</td><td>\u2013</td><td>3.0</td></tr>"),
+                                   "whole.html": table("<tr><th>mlp</th><td>43.0</td><td>1,050</td><td>3.0</td></tr>"
+                                                       "<tr><th>mean</th><td>44.5</td><td>50</td><td>2.5</td></tr>")})
+    assert list(found) == ["float.html"]  # 43.0 is a score; a mean over seeds may be whole
+    assert "column of counts 'test videos' shows '50.0'" in found["float.html"]
+    spanned = ('<table class="dataframe"><tr><th></th><th colspan="2">test</th></tr><tr><th></th><th>mAP</th>'
+               '<th>positives</th></tr><tr><th rowspan="2">drama</th><th>a</th><td>40.1</td><td>7.0</td></tr>'
+               '<tr><th>b</th><td>40.0</td><td>12.0</td></tr></table>')
+    assert html.count_shown_as_float(spanned) == ("positives", "7.0")  # MultiIndex columns and rows
+
+
+def test_the_html_check_finds_an_image_whose_alt_text_is_a_file_name(tmp_path):
+    image = '<div class="cell_output"><img alt="{}" src="../_images/abc123.png" /></div>'
+    found = check_pages(tmp_path, {"file.html": image.format("../_images/abc123.png"), "empty.html": image.format(""),
+                                   "none.html": '<img src="_images/plot.svg">',
+                                   "said.html": image.format("Bar chart: trailers per genre, most frequent first."),
+                                   "theme.html": '<img src="_static/logo.png" alt="">'})  # not an output
+    assert sorted(found) == ["empty.html", "file.html", "none.html"]
+    assert "alt text is '../_images/abc123.png'" in found["file.html"] and "alt text is ''" in found["empty.html"]
+
+
+def test_the_html_check_finds_display_math_that_a_phone_cannot_scroll(tmp_path):
+    wide_tex = (r"\mathrm{AP}_g = \sum_k \big(R_g(k) - R_g(k-1)\big)\, P_g(k), \qquad "
+                r"\mathrm{mAP} = \frac{1}{|G^+|} \sum_{g \in G^+} \mathrm{AP}_g,")  # chapter 1's equation
+    narrow_tex = r"z = W \bar x + b,"
+    assert html.display_math_width(narrow_tex) < html.PHONE_COLUMN_PX < html.display_math_width(wide_tex)
+    wide = (r'<div class="math notranslate nohighlight"><span class="eqno">(1)<a href="#eq">#</a></span>'
+            rf"\[{wide_tex}\]</div>")
+    narrow = rf'<div class="math notranslate nohighlight">\[{narrow_tex}\]</div>'
+    static = tmp_path / "_static"
+    static.mkdir()
+    (static / "book.css").write_text("div.cell_output table.dataframe { overflow-x: auto; }")
+    assert list(check_pages(tmp_path, {"wide.html": wide, "narrow.html": narrow})) == ["wide.html"]
+    (static / "book.css").write_text("/* math scrolls */\ndiv.math, div.MathJax_Display { max-width: 100%; "
+                                     "overflow-x: auto; }")
+    assert check_pages(tmp_path, {"wide.html": wide, "narrow.html": narrow}) == {}
+    book_css = paths.REPO_ROOT / "book" / "_static" / "book.css"
+    assert html.math_scrolls(book_css)  # the book's own stylesheet lets display math scroll

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild import cache, cli, parameters, status
+from bookbuild import cache, cli, parameters, runs, status
 from bookbuild.imports import reached_definitions
 from genrelib import paths
 
@@ -38,6 +38,25 @@ from genrelib.labels import sha256_of
 data = os.path.join(os.environ["GENRELIB_ARTIFACTS"], "worker.txt")  # never opened by this kernel
 with multiprocessing.get_context("spawn").Pool(1) as pool:  # a fresh process, as extraction's workers are
     print(pool.apply(sha256_of, (data,))[:12])
+""")
+STORE = chapter("Store", "seed = 0", """import os
+from pathlib import Path
+
+store = Path(os.environ["GENRELIB_ARTIFACTS"]) / "stores" / "made"
+store.mkdir(parents=True, exist_ok=True)
+(store / "frames.txt").write_text(f"frames {seed}")
+""")
+TRAIN = chapter("Train", "seed = 0", """import os
+from pathlib import Path
+
+from genrelib.store import write_atomically
+
+artifacts = Path(os.environ["GENRELIB_ARTIFACTS"])
+frames = (artifacts / "stores" / "made" / "frames.txt").read_text()
+checkpoint = artifacts / "checkpoints" / "model.pt"
+checkpoint.parent.mkdir(exist_ok=True)
+write_atomically(checkpoint, lambda handle: handle.write(f"{frames} trained with seed {seed}".encode()))
+print(checkpoint.read_text())
 """)
 TOOLS = "def make(labels, seed):\n    return labels.upper() + str(seed)\n\n\ndef unused():\n    return 1\n"
 
@@ -176,3 +195,87 @@ def test_the_extraction_chapter_declares_the_extractors_weights_and_the_data_cha
     paper = Path(os.path.realpath(weights.paper_folder()))
     assert any(paper.is_relative_to(folder) for folder in declared["02_extraction"])
     assert declared["01_data"] == []
+
+
+def files(*folders: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for folder in folders for path in folder.rglob("*") if path.is_file()}
+
+
+def test_a_rerun_with_other_values_goes_to_a_folder_of_its_own_and_reads_what_the_book_made(small_book, tmp_path,
+                                                                                            monkeypatch, capsys):
+    """An exercise's -p rerun leaves the book's pages, checkpoints, results and cache as they were, writes under
+    runs/<name>/, reads the store an earlier chapter of the book made, and runs again when that store changes;
+    chapters rerun with one --run NAME read what the others made there; without a record of what the chapter
+    writes in the book, the run links nothing."""
+    import nbformat
+
+    build = small_book({"01_store": STORE, "02_train": TRAIN})
+    assert build() == {"01_store": "executed", "02_train": "executed"}
+    book = files(build.out, build.artifacts)
+    monkeypatch.setattr(runs, "RUNS_DIR", tmp_path / "runs")
+    notebooks = ["--notebooks", str(build.notebooks)]
+    rerun = [*notebooks, "--only", "02_train", "-p", "seed", "1"]
+    assert cli.main(rerun) == 0
+    assert files(build.out, build.artifacts) == book
+    run = tmp_path / "runs" / "02_train-seed=1"
+    assert capsys.readouterr().out.endswith(f"executed notebook: {paths.shown(run / 'executed' / '02_train.ipynb')}; "
+                                            f"artifacts: {paths.shown(run / 'artifacts')}\n")
+    executed = nbformat.read(run / "executed" / "02_train.ipynb", as_version=4)
+    assert executed.cells[-1].outputs[0]["text"].strip() == "frames 0 trained with seed 1"
+    assert (run / "artifacts" / "stores" / "made" / "frames.txt").is_symlink()  # read where the book made it
+    assert not (run / "artifacts" / "checkpoints" / "model.pt").is_symlink()  # what the chapter makes is its own
+    assert (run / "artifacts" / "book-cache" / "02_train.json").is_file()
+
+    assert cli.main(rerun) == 0 and "reused" in capsys.readouterr().out  # the run's own record holds
+    (build.artifacts / "stores" / "made" / "frames.txt").write_text("new frames")  # the book's store changed
+    assert cli.main(rerun) == 0 and "(frames.txt changed)" in capsys.readouterr().out
+    assert (run / "artifacts" / "checkpoints" / "model.pt").read_text() == "new frames trained with seed 1"
+    book[build.artifacts / "stores" / "made" / "frames.txt"] = b"new frames"
+    # chapters rerun into one folder read what the others made there
+    assert cli.main([*notebooks, "--only", "01_store", "-p", "seed", "2", "--run", "both"]) == 0
+    assert cli.main([*notebooks, "--only", "02_train", "--run", "both"]) == 0
+    both = tmp_path / "runs" / "both" / "artifacts"
+    assert (both / "checkpoints" / "model.pt").read_text() == "frames 2 trained with seed 0"
+    assert files(build.out, build.artifacts) == book
+
+    (build.artifacts / "stores" / "made" / "frames.txt").unlink()  # the book's record of 01_store no longer holds
+    assert cli.main([*notebooks, "--only", "01_store", "--run", "unknown"]) == 0
+    assert "reads nothing of the book's artifacts" in capsys.readouterr().out
+    assert not any(path.is_symlink() for path in (tmp_path / "runs" / "unknown").rglob("*"))
+
+
+def test_a_run_rewrites_a_linked_store_or_checkpoint_in_its_own_folder_and_leaves_the_books(tmp_path):
+    import numpy as np
+
+    from genrelib.store import FeatureStore, Modality, StoreWriter, write_atomically
+
+    def write_store(path: Path, frames: int) -> None:
+        with StoreWriter(path, [Modality("clip", 2, "synthetic", "none", "0")]) as writer:
+            writer.add("v1", {"clip": np.ones((frames, 2))}, np.zeros(21), "trn")
+
+    book, run = tmp_path / "book", tmp_path / "run"
+    write_store(book / "stores" / "demo", frames=3)
+    for folder in ("checkpoints", "book-cache"):
+        (book / folder).mkdir()
+    write_atomically(book / "checkpoints" / "mlp.pt", lambda handle: handle.write(b"the book's"))
+    (book / "book-cache" / "03_mlp.json").write_text("{}")
+    before = files(book)
+    runs.link_book(book, run, {os.path.realpath(book / "book-cache")})
+    assert (run / "stores" / "demo" / "manifest.json").is_symlink() and not (run / "book-cache").exists()
+    assert len(FeatureStore(run / "stores" / "demo").frames(0, "clip")) == 3  # the book's store, read
+    write_store(run / "stores" / "demo", frames=5)
+    write_atomically(run / "checkpoints" / "mlp.pt", lambda handle: handle.write(b"the run's"))
+    assert files(book) == before
+    assert len(FeatureStore(run / "stores" / "demo").frames(0, "clip")) == 5
+    assert not any(path.is_symlink() for path in run.rglob("*"))
+    assert (run / "checkpoints" / "mlp.pt").read_bytes() == b"the run's"
+
+
+def test_a_run_is_named_after_its_chapter_and_values():
+    assert runs.run_name("03_mlp", {"learning_rate": 1e-5}) == "03_mlp-learning_rate=1e-05"
+    assert runs.run_name("06_ablations", {"seeds": [0], "store": "~/my store"}) == "06_ablations-seeds=0-store=_mystore"
+    long = [runs.run_name("07_frame_count", {"frame_counts": list(range(n, 80))}) for n in (0, 1)]
+    assert len(set(long)) == 2 and all(len(name) == runs.LONGEST_NAME for name in long)
+    for bad in ("", ".hidden", "../up", "a/b"):
+        with pytest.raises(parameters.ParameterError, match="--run"):
+            runs.check_run_name(bad)
