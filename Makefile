@@ -46,7 +46,7 @@ movienet: setup
 
 notebooks: movienet
 	$(STAGE) "chapters: executed with params/default.yaml, or reused where nothing they depend on changed"
-	$(PY) -m bookbuild --params params/default.yaml --out $(EXECUTED) $(if $(FORCE),--force)
+	$(PY) -m bookbuild --params params/default.yaml --out $(EXECUTED) --jobs 2 $(if $(FORCE),--force)
 
 book: notebooks
 	$(STAGE) "the HTML book"

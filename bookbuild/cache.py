@@ -122,7 +122,7 @@ class Digests:
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.path.write_text(json.dumps(self.known))
+        self.path.write_text(json.dumps(dict(self.known)))  # a copy: chapters side by side add to it
 
 
 def listing(folder: Path, suffixes: set[str]) -> str | None:

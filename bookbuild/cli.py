@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -40,6 +41,7 @@ from . import runs
 from .cache import Digests, cache_dir, read_entry, run_chapter, use_cache
 from .html import check_built_html
 from .parameters import chapter_overrides, chapters, load_parameter_file
+from .schedule import run_in_order, threads_per_kernel, undeclared_reads
 from .status import STATUS_PAGE, status_page
 
 BOOK_EXECUTED = REPO_ROOT / "book" / "executed"
@@ -61,6 +63,8 @@ def main(argv: list[str] | None = None) -> int:
                         "named by --only goes to (default for -p/-f: named after the chapter and the values)")
     parser.add_argument("--into-book", action="store_true", help="run a rerun with -p/-f into book/executed "
                         "and the book's artifacts, replacing the book's page, checkpoints and results")
+    parser.add_argument("--jobs", type=int, default=1, help="chapters run side by side, each after those it "
+                        "reads from (default 1: one at a time, in reading order)")
     parser.add_argument("--force", action="store_true",
                         help="execute every chapter, even those whose recorded run still holds")
     parser.add_argument("--check-html", type=Path, default=None, metavar="HTML_DIR",
@@ -94,20 +98,36 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if not one_chapter or args.out or args.into_book:
-        build(sources, parameters, args.out or BOOK_EXECUTED, use_cache(args.force), only=args.only,
-              params_file=args.params)
-        return 0
+        return _built(sources, parameters, args.out or BOOK_EXECUTED, use_cache(args.force), only=args.only,
+                      params_file=args.params, jobs=args.jobs)
     with runs.apart(name, chapter.stem) as run:
-        build(sources, parameters, run / "executed", use_cache(args.force), only=args.only, params_file=args.params)
+        if _built(sources, parameters, run / "executed", use_cache(args.force), only=args.only,
+                  params_file=args.params):
+            return 1
     print(f"executed notebook: {shown(run / 'executed' / f'{chapter.stem}.ipynb')}; "
           f"artifacts: {shown(run / 'artifacts')}")
     return 0
 
 
+def _built(*args, **options) -> int:
+    """:func:`build`, as an exit status: 1, with each problem said, when a chapter read what another wrote
+    without waiting for it."""
+    try:
+        build(*args, **options)
+    except UndeclaredRead as exc:
+        for problem in str(exc).splitlines():
+            print(f"error: {problem}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse: bool = True,
-          only: list[str] | None = None, params_file: Path | None = None, library: Path | None = None) -> dict:
+          only: list[str] | None = None, params_file: Path | None = None, library: Path | None = None,
+          jobs: int = 1) -> dict:
     """Make every chapter (those in ``only``), each executed or reused (:func:`bookbuild.cache.run_chapter`),
-    then the status page (:data:`STATUS_PAGE`) beside them; returns how each was made."""
+    up to ``jobs`` at a time, each after the chapters it declares it reads from (:mod:`bookbuild.schedule`);
+    then the status page (:data:`STATUS_PAGE`) beside them; returns how each was made. Raises
+    :class:`UndeclaredRead` when a chapter read what another wrote without waiting for it."""
     import nbformat
 
     results = Path(os.path.realpath(Paths(REPO_ROOT, artifacts_dir()).results))
@@ -116,20 +136,34 @@ def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse
         for file in results.glob("*") if results.is_dir() else []:
             if str(file) not in kept:
                 file.unlink()
-    digests = Digests(cache_dir() / "digests.json")
-    made, start = {}, time.perf_counter()
-    for source in sources:
-        if only and source.stem not in only:
-            continue
-        print(f"{source.name} with {parameters.get(source.stem, {})}", flush=True)
+    digests, saving = Digests(cache_dir() / "digests.json"), threading.Lock()
+    start = time.perf_counter()
+    if jobs > 1:  # chapters side by side: each kernel its share of the cores (bookbuild.schedule)
+        os.environ.setdefault("OMP_NUM_THREADS", str(threads_per_kernel(jobs)))
+
+    def say(line: str) -> None:  # whole lines, though two chapters may finish at once
+        with saving:
+            print(line, flush=True)
+
+    def make(source: Path) -> dict:
+        say(f"{source.name} with {parameters.get(source.stem, {})}")
         try:
-            made[source.stem] = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests,
-                                            results, library)
+            how = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests, results, library)
         finally:
-            digests.save()
-        how = made[source.stem]
-        print(f"  {how['this build']} in {how['seconds']:.1f} s" +
-              (f" ({how['why']})" if how["this build"] == "executed" else ""), flush=True)
+            with saving:
+                digests.save()
+        say(f"  {source.stem} {how['this build']} in {how['seconds']:.1f} s" +
+            (f" ({how['why']})" if how["this build"] == "executed" else ""))
+        return how
+
+    made = run_in_order([s for s in sources if not only or s.stem in only], make, jobs)
     nbformat.write(status_page(out_dir, made, time.perf_counter() - start, params_file), out_dir / STATUS_PAGE)
+    undeclared = undeclared_reads(sources, {s.stem: entry for s in sources if (entry := read_entry(s.stem))})
+    if undeclared:
+        raise UndeclaredRead("\n".join(undeclared))
     return made
+
+
+class UndeclaredRead(RuntimeError):
+    """A chapter read what another wrote without waiting for it (:func:`bookbuild.schedule.undeclared_reads`)."""
 

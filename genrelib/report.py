@@ -146,10 +146,15 @@ def interval_note(table: pd.DataFrame) -> str:
 COUNT_WORDS = ("videos", "positives", "frames", "seeds", "epochs", "parameters", "clips", "count", "steps")
 
 
+NOT_COUNTS = ("per", "mean", "sd", "std", "difference", "share", "mAP")  # a rate or a statistic over a count
+
+
 def is_count_column(name) -> bool:
-    """Whether a column (its last level, for a MultiIndex) holds counts, by its name."""
-    label = str(name[-1] if isinstance(name, tuple) else name).lower()
-    return any(word in label for word in COUNT_WORDS) and "per" not in label.split()
+    """Whether a column (its last level, for a MultiIndex) holds counts, by its name: it names a count
+    ("test videos") and no rate or statistic of one ("frames per video", "mAP difference, mean over seeds")."""
+    label = str(name[-1] if isinstance(name, tuple) else name)
+    words = set(label.replace(",", " ").replace(":", " ").split())
+    return any(word in label.lower() for word in COUNT_WORDS) and not words & set(NOT_COUNTS)
 
 
 def show(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
