@@ -71,7 +71,7 @@ test-book:
 
 test: movienet
 	@rm -rf $(TEST_DIR)
-	@$(MAKE) --no-print-directory -j2 unit notebooks-ci TAG=1
+	@OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 unit notebooks-ci TAG=1  # a core and a thread each
 	@$(MAKE) --no-print-directory test-book
 
 benchmark: setup

@@ -20,7 +20,7 @@ PROGRESS_LINE = re.compile(r"\b\d+ done in \d\d:\d\d\b|\d+%\|")
 COLUMN_PX = 760  # the text column at a 1280 px window
 CHARACTER_PX, CELL_PADDING_PX = 7.2, 18  # a DataFrame cell's font and padding in the book's theme
 # the repr of a display object (IPython's, or a Matplotlib figure) printed as text instead of what it displays
-DISPLAY_REPR = re.compile(r"&lt;(?:IPython\.[\w.]+ object|Figure size \d+x\d+ with \d+ Axes)")
+DISPLAY_REPR = re.compile(r"&lt;(?:IPython\.[\w.]+ object|Figure size \d+x\d+ with \d+ Axes|Axes: )")
 WHOLE_NUMBER_AS_FLOAT = re.compile(r"-?[\d,]*\d\.0+")
 IMAGE_FILE_NAME = re.compile(r"\.(?:png|svg|jpe?g|gif|webp)$", flags=re.I)
 # display math as MyST-NB writes it for MathJax (the TeX source, after an equation number if any)
@@ -114,10 +114,10 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
     of the building machine (the repository, its parent folder, the home folder), the f-string source of
     prose above the prose, a table cell showing NaN or None, a DataFrame wider than the text column at
     1280 px, a progress line, the repr of a display object (``<IPython.core.display.Markdown object>``, a
-    figure's ``<Figure size 880x440 with 2 Axes>``) instead of what it shows, a count printed as a float in
-    a DataFrame's column of counts, an image whose alt text is empty or a file name (what Sphinx writes
-    when a figure has none), or display math wider than it has on a phone (:data:`PHONE_COLUMN_PX`) on a
-    page whose stylesheets do not let it scroll.
+    figure's ``<Figure size 880x440 with 2 Axes>``, a plot's ``<Axes: title=...>``) instead of what it shows,
+    a count printed as a float in a DataFrame's column of counts, an image whose alt text is empty or a file
+    name (what Sphinx writes when a figure has none), or display math wider than it has on a phone
+    (:data:`PHONE_COLUMN_PX`) on a page whose stylesheets do not let it scroll.
 
     Display math cannot wrap: MathJax sets each equation on one line per ``\\\\``, so on a 390 px phone a
     long one is cut at the column's edge (the theme hides its overflow), where the reader cannot reach it,

@@ -156,10 +156,11 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
             expected = said.sign if pd.isna(printed) else np.sign(printed)
             rows.append({
                 "claim": f"{claim} ({cite(said.evidence)})",
-                "the paper": said.paper + ("" if pd.isna(printed) else f" (difference {_number(printed)})"),
+                "the paper": said.paper,
                 "this build: paired difference in test mAP": f"{comparison}: {_number(row['mAP difference'])} "
                 f"[{_number(row['mAP difference low'])}, {_number(row['mAP difference high'])}] "
-                f"({sources[result.source]})",
+                f"({sources[result.source]})" + ("" if pd.isna(printed) else
+                                                 f"; the paper's, same pair: {_number(printed)}"),
                 "agrees with the paper's sign?": agrees_with_paper(row["mAP difference low"],
                                                                     row["mAP difference high"], expected),
                 "test videos to tell the paper's": _number(needed, 0),

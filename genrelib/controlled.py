@@ -41,8 +41,23 @@ class ControlledTest:
 
     def store(self, paths: Paths, name: str, videos: dict[str, int], seed: int, setting, on: bool) -> FeatureStore:
         """The planted store of one setting, written under the artifacts folder on first use."""
-        return open_or_write(f"controlled-{name}", self.write, paths.artifacts / "stores", videos, seed,
-                             setting=setting, mechanism="on" if on else "off")
+        return open_or_write(f"controlled-{name.replace(' ', '_')}", self.write, paths.artifacts / "stores",
+                             videos, seed, setting=setting, mechanism="on" if on else "off")
+
+
+def checkpoint(paths: Paths, model_name: str, store: FeatureStore):
+    """Where :func:`run_test` keeps a model it trained on a controlled store."""
+    return paths.checkpoint(f"controlled-{model_name}", store.path.name)
+
+
+def trained(paths: Paths, name: str, model_name: str, setting, videos: dict[str, int], seed: int = 0,
+            on: bool = True):
+    """A model that :func:`run_test` trained, with its store: e.g. the multi-transformer of the frames test at
+    32 frames with the mechanism on, to see where it looks."""
+    from .checkpoints import load_checkpoint
+
+    store = TESTS[name].store(paths, name, videos, seed, setting, on)
+    return load_checkpoint(checkpoint(paths, model_name, store))[0], store
 
 
 # The models compared, each in the paper's configuration over a store's modalities.
@@ -118,7 +133,7 @@ def run_test(name: str, paths: Paths, settings, videos: dict[str, int], config: 
         on = mechanism == "on"
         for setting in settings if on else test.off_settings(settings):
             for seed in seeds:
-                store = test.store(paths, name.replace(" ", "_"), videos, seed, setting, on)
+                store = test.store(paths, name, videos, seed, setting, on)
                 truth = store.labels[store.indices("tst")]
                 oracle = {rule: evaluate(truth, s).map for rule, s in test.oracle(store, seed).items()}
                 probabilities = {}
@@ -127,8 +142,8 @@ def run_test(name: str, paths: Paths, settings, videos: dict[str, int], config: 
                     model = MODELS[model_name]({m: d.dim for m, d in store.modalities.items()})
                     full_length = {m: int(store.lengths(m).max()) for m in store.modalities}  # nothing cut
                     run_config = replace(config, seed=seed, train_lengths=full_length)
-                    checkpoint = paths.checkpoint(f"controlled-{model_name}", store.path.name)
-                    probabilities[model_name] = train_and_test(model, store, run_config, checkpoint,
+                    probabilities[model_name] = train_and_test(model, store, run_config,
+                                                               checkpoint(paths, model_name, store),
                                                                progress=progress).test_probabilities
                 a, b = test.models
                 difference = paired_difference(truth, probabilities[a], probabilities[b], resamples=resamples,
@@ -199,4 +214,4 @@ def controlled_tests(paths: Paths, settings: dict[str, list], videos: dict[str, 
 
 
 __all__ = ["ControlledTest", "TESTS", "MODELS", "MECHANISMS", "agrees_with_paper", "run_test", "controlled_tests",
-           "describe_tests", "for_page", "source"]
+           "describe_tests", "for_page", "headline", "source", "checkpoint", "trained"]

@@ -32,9 +32,9 @@ and ASR averaged, with training-length tables. ``build_model("multi-transformer"
 count")`` builds it (:data:`CONFIGURATIONS`); the default is the text's 1 layer at d 128.
 
 **Our options** are named arguments whose defaults are the paper's (:data:`OURS` lists them):
-``positions="interpolated"`` (tables of training-length rows read linearly interpolated for longer test
-sequences, instead of rows never trained), ``standardize=True`` (inputs standardised with training statistics),
-``head_dropout`` and the MLP's ``input_dropout``.
+``positions="interpolated"`` (training-length tables read interpolated for longer test sequences, instead of
+rows never trained), ``standardize=True`` (inputs standardised with training statistics), ``head_dropout`` and
+the MLP's ``input_dropout``. Our own model, :class:`GenreAttention`, has our options by default.
 """
 
 from __future__ import annotations
@@ -53,9 +53,8 @@ PAPER_POSITION_ROWS = 5000  # inferred from the printed 8.56M: PositionalEncodin
 SINGLE_POSITION_DROPOUT = AUTHORS["single_position_dropout"].value  # the tables are built without a rate
 OTHER_MODALITY_LENGTH = 256  # training length assumed for a modality the paper does not name (interpolated tables)
 
-# Our options, not the paper's: the model arguments that turn each on (training's are training.OURS).
 OURS = {"interpolated positions": {"positions": "interpolated"}, "standardised inputs": {"standardize": True},
-        "dropout before the head": {"head_dropout": 0.5}}
+        "dropout before the head": {"head_dropout": 0.5}}  # our options: the arguments that turn each on
 
 
 class Padded(NamedTuple):

@@ -216,15 +216,18 @@ def comparisons(results: dict[str, Scores], pairs, paper_differences: dict | Non
 
 
 def threshold_note(scores: dict[str, Scores]) -> str:
-    """A sentence for each model whose P@0.5 and R@0.5 are 0 because no test probability reached 0.5, or one
-    saying that every model shown crossed 0.5 somewhere. With the paper's weight of 0.25 on positive labels
+    """One sentence naming the models whose P@0.5 and R@0.5 are 0 because no test probability reached 0.5,
+    or saying that every model shown crossed 0.5 somewhere. With the paper's weight of 0.25 on positive labels
     the loss favours low probabilities, so a weakly trained model can rank videos well (its mAP) while never
     crossing the threshold."""
-    notes = [f"**{name}**: no test probability reaches 0.5 (the highest is {result.scores.max():.2f}), so its "
-             "P@0.5 and R@0.5 are 0 by definition while its ranking, which mAP measures, can still be good."
-             for name, result in scores.items() if result.scores.max() < 0.5]
-    return "\n\n".join(notes) or ("Every model shown gives some test probability above 0.5, so its P@0.5 and R@0.5 "
-                                  "count real decisions.")
+    below = [f"**{name}** (highest {result.scores.max():.2f})" for name, result in scores.items()
+             if result.scores.max() < 0.5]
+    if not below:
+        return "Every model shown gives some test probability above 0.5, so its P@0.5 and R@0.5 count real decisions."
+    named = below[0] if len(below) == 1 else ", ".join(below[:-1]) + " and " + below[-1]
+    one = len(below) == 1
+    return (f"No test probability reaches 0.5 for {named}, so {'its' if one else 'their'} P@0.5 and R@0.5 are 0 by "
+            f"definition while {'its ranking' if one else 'their rankings'}, which mAP measures, can still be good.")
 
 
 def per_genre_table(results: dict[str, Scores], scores: tuple[str, ...] = ("AP",)) -> pd.DataFrame:

@@ -230,8 +230,9 @@ def check_pages(folder: Path, pages: dict[str, str]) -> dict[str, str]:
 def test_the_html_check_finds_the_repr_of_a_display_object(tmp_path):
     found = check_pages(tmp_path, {"repr.html": "<pre>&lt;IPython.core.display.Markdown object&gt;</pre>",
                                    "figure.html": "<pre>&lt;Figure size 880x440 with 2 Axes&gt;</pre>",
+                                   "axes.html": "<pre>&lt;Axes: title={'center': 'Durations'}&gt;</pre>",
                                    "shown.html": "<p>200 trailers read from <code>artifacts/demo</code>.</p>"})
-    assert sorted(found) == ["figure.html", "repr.html"]
+    assert sorted(found) == ["axes.html", "figure.html", "repr.html"]
     assert "'<IPython.core.display.Markdown object...>'" in found["repr.html"]
 
 
