@@ -35,6 +35,7 @@ class ControlledTest:
     models: tuple[str, str]  # (a, b): the difference is a - b; names of MODELS below
     oracles: tuple[str, str]  # the rules that stand for a and b
     knob: str  # the setting varied across stores
+    shown: str  # a setting as a page names it, e.g. "{} frames"
     write: Callable  # (path, videos_per_split, seed, setting, mechanism) -> FeatureStore
     oracle: Callable  # (store, seed) -> {rule: test scores}
     off_settings: Callable  # settings -> the settings of the store without the mechanism
@@ -97,19 +98,19 @@ TESTS = {
     "frames": ControlledTest(
         "more frames help, the transformer more than the MLP",
         "each genre in one frame among the video's frames", "the same evidence spread evenly over all frames",
-        ("multi-transformer", "mlp"), ("best frame", "temporal mean"), "frames per video",
+        ("multi-transformer", "mlp"), ("best frame", "temporal mean"), "frames per video", "{} frames",
         _frames_store, _frame_oracles, lambda settings: settings),
     "correspondence": ControlledTest(
         "the single-transformer sees correspondences in time, the multi-transformer only globally",
         "a genre shows only where an image and an audio event meet in the same frame",
         "each modality shows its genres' events on its own", ("single-transformer", "multi-transformer"),
-        ("same moment", "each alone"), "frames per video", _correspondence_store,
+        ("same moment", "each alone"), "frames per video", "{} frames", _correspondence_store,
         lambda store, seed: planted.correspondence_oracles(store, seed), lambda settings: settings),
     "averaged text": ControlledTest(
         "averaging the text streams helps",
         "a share of the tokens replaced by misread words that look like a random genre's evidence",
         "clean tokens, sparse evidence", ("multi-transformer, text averaged", "multi-transformer"),
-        ("token mean", "best token"), "corrupted share", _text_store,
+        ("token mean", "best token"), "corrupted share", "{:.0%} misread", _text_store,
         lambda store, seed: planted.text_oracles(store, seed), lambda settings: [0.0]),
 }
 
@@ -149,7 +150,7 @@ def run_test(name: str, paths: Paths, settings, videos: dict[str, int], config: 
                 difference = paired_difference(truth, probabilities[a], probabilities[b], resamples=resamples,
                                                seed=seed)
                 scores[(mechanism, setting, seed)] = {m: evaluate(truth, p).map for m, p in probabilities.items()}
-                rows.append({"claim": test.claim, "mechanism": mechanism, "setting": f"{test.knob} {setting}",
+                rows.append({"claim": test.claim, "mechanism": mechanism, "setting": test.shown.format(setting),
                              "seed": seed, "a": a, "b": b, "a mAP": scores[(mechanism, setting, seed)][a],
                              "b mAP": scores[(mechanism, setting, seed)][b], "difference": difference.difference,
                              "low": difference.low, "high": difference.high,

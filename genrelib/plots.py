@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 import zlib
 
 import matplotlib.pyplot as plt
@@ -276,17 +275,20 @@ def cls_attention(weights: list[np.ndarray], planted: list[list[int]], names: li
 
 
 def controlled_tests(table: pd.DataFrame):
-    """One panel per controlled test (:func:`genrelib.controlled.controlled_tests`): the models' paired
+    """One panel per controlled test (:func:`genrelib.controlled.controlled_tests`), stacked: the models' paired
     difference in test mAP with its 95 % interval against the knob's setting, the mechanism on (dark) and off
     (light), and the oracles' difference for the same store as a hollow diamond; the first seed."""
+    from .controlled import TESTS
+
     table = table[table["seed"] == table["seed"].min()]
+    names = {test.claim: name for name, test in TESTS.items()}
     tests = list(dict.fromkeys(table["claim"]))
-    fig, axes = plt.subplots(1, len(tests), figsize=(4.2 * len(tests), 4.4), squeeze=False)
+    fig, axes = plt.subplots(len(tests), 1, figsize=(8, 2.9 * len(tests) + 0.6), squeeze=False)
     styles = {"on": "#1f4e79", "off": "#9ecae1"}
-    for ax, claim in zip(axes[0], tests, strict=True):
+    for ax, claim in zip(axes[:, 0], tests, strict=True):
         rows = table[table["claim"] == claim]
         settings = list(dict.fromkeys(rows["setting"]))
-        for offset, (mechanism, group) in zip((-0.12, 0.12), rows.groupby("mechanism", sort=False), strict=False):
+        for offset, (mechanism, group) in zip((-0.1, 0.1), rows.groupby("mechanism", sort=False), strict=False):
             where = np.array([settings.index(s) for s in group["setting"]]) + offset
             errors = np.vstack([group["difference"] - group["low"], group["high"] - group["difference"]])
             ax.errorbar(where, group["difference"], yerr=errors, fmt="o", color=styles[mechanism], capsize=3,
@@ -294,12 +296,12 @@ def controlled_tests(table: pd.DataFrame):
             ax.scatter(where, group["oracle_difference"], marker="D", facecolors="none", edgecolors=styles[mechanism],
                        s=45, label=f"oracles, mechanism {mechanism}", zorder=3)
         ax.axhline(0, color="black", linewidth=0.8)
-        knob = settings[0].rsplit(" ", 1)[0]
-        ax.set_xticks(range(len(settings)), [s.rsplit(" ", 1)[1] for s in settings])
+        ax.set_xticks(range(len(settings)), settings)
+        ax.set_xlim(-0.5, len(settings) - 0.5)
         first = rows.iloc[0]
-        ax.set(xlabel=knob, ylabel=f"{first['a']} − {first['b']}\n(test mAP points)")
-        ax.set_title("\n".join(textwrap.wrap(claim, 34)), fontsize=10)
+        ax.set_ylabel("a − b (mAP points)")
+        ax.set_title(f"{names.get(claim, claim)}: a = {first['a']}, b = {first['b']}", fontsize=11, loc="left")
     handles, labels = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=10, frameon=False)
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=10, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig

@@ -116,8 +116,7 @@ def test_a_controlled_test_reports_both_stores_beside_their_oracles(tmp_path):
     config = training.TrainConfig(learning_rate=1e-3, max_epochs=1, patience=1)
     table, scores = controlled.run_test("averaged text", where, [0.25], {"trn": 16, "val": 8, "tst": 12}, config,
                                         resamples=20)
-    assert list(table["mechanism"]) == ["on", "off"] and list(table["setting"]) == ["corrupted share 0.25",
-                                                                                   "corrupted share 0.0"]
+    assert list(table["mechanism"]) == ["on", "off"] and list(table["setting"]) == ["25% misread", "0% misread"]
     assert (table["test_videos"] == 12).all() and (table["low"] <= table["difference"]).all()
     assert np.allclose(table["difference"], table["a mAP"] - table["b mAP"])
     assert set(scores[("on", 0.25, 0)]) == {"multi-transformer, text averaged", "multi-transformer"}
