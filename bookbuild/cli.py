@@ -35,7 +35,7 @@ from pathlib import Path
 import yaml
 
 from genrelib.chapters import NOTEBOOK_DIR, ParameterError
-from genrelib.paths import REPO_ROOT, Paths, artifacts_dir, shown
+from genrelib.paths import ARTIFACTS_ENV_VAR, REPO_ROOT, Paths, artifacts_dir, shown
 
 from . import runs
 from .cache import Digests, cache_dir, read_entry, run_chapter, use_cache
@@ -130,6 +130,10 @@ def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse
     :class:`UndeclaredRead` when a chapter read what another wrote without waiting for it."""
     import nbformat
 
+    # absolute paths throughout: kernels run side by side, and no path here may depend on the process's cwd
+    out_dir, sources = Path(out_dir).resolve(), [Path(s).resolve() for s in sources]
+    if ARTIFACTS_ENV_VAR in os.environ:
+        os.environ[ARTIFACTS_ENV_VAR] = os.path.abspath(os.environ[ARTIFACTS_ENV_VAR])
     results = Path(os.path.realpath(Paths(REPO_ROOT, artifacts_dir()).results))
     if not only:  # a full build: only results that a reusable recorded run wrote may reach chapter 8
         kept = {file for s in sources if reuse and (entry := read_entry(s.stem)) for file in entry["written"]}

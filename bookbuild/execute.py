@@ -29,6 +29,8 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
     import nbformat
     import papermill
 
+    # absolute paths: another chapter may be running in this process, and nothing here depends on its cwd
+    source, out_dir = Path(source).resolve(), Path(out_dir).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{source.stem}.ipynb"
     unexecuted = out_dir / f".{source.stem}.input.ipynb"
@@ -39,10 +41,13 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
         notebook.cells.insert(0, nbformat.v4.new_code_cell(code, metadata={"tags": [TRACE_TAG]}))
     nbformat.write(notebook, unexecuted)
     try:
-        # the kernel's log at ERROR: its warning that a local kernel talks over TCP unencrypted says nothing
-        # about the chapter, and nine of them bury what the build prints
+        # The kernel starts in the chapter's folder through nbclient's resources, not papermill's cwd=, which
+        # changes the whole process's directory while the chapter runs: with chapters side by side, the other's
+        # relative paths would move. Its log at ERROR: its warning that a local kernel talks over TCP
+        # unencrypted says nothing about the chapter, and nine of them bury what the build prints.
         papermill.execute_notebook(str(unexecuted), str(target), parameters=parameters, kernel_name="python3",
-                                   cwd=str(source.parent), execution_timeout=cell_timeout, progress_bar=False,
+                                   execution_timeout=cell_timeout, progress_bar=False,
+                                   resources={"metadata": {"path": str(source.parent)}},
                                    extra_arguments=["--IPKernelApp.log_level=ERROR"])
     finally:
         unexecuted.unlink(missing_ok=True)

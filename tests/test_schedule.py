@@ -3,6 +3,7 @@ chapter that reads another's output without waiting for it is named."""
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,22 @@ def test_a_read_of_another_chapters_output_without_waiting_for_it_is_named(tmp_p
     problems = schedule.undeclared_reads(sources, entries)
     assert len(problems) == 1 and problems[0].startswith("02_b read /x/store, which 01_a writes")
     assert "02_b.md" in problems[0]
+
+
+def test_chapters_side_by_side_run_in_their_folder_whatever_the_build_process_cwd(tmp_path, monkeypatch):
+    from bookbuild.cli import build
+
+    notebooks = tmp_path / "chapters"
+    notebooks.mkdir()
+    for stem in ("01_a", "02_b"):
+        (notebooks / f"{stem}.md").write_text(
+            "---\njupytext:\n  text_representation:\n    extension: .md\n    format_name: myst\nkernelspec:\n"
+            "  display_name: Python 3\n  language: python\n  name: python3\nbookbuild:\n  after: []\n---\n\n"
+            "```{code-cell} ipython3\n:tags: [parameters]\nseed = 0\n```\n\n"
+            "```{code-cell} ipython3\nimport os, time\ntime.sleep(1)\nprint('cwd', os.getcwd())\n```\n")
+    monkeypatch.chdir(tmp_path)  # the build gets relative paths, as make passes them
+    monkeypatch.setenv("GENRELIB_ARTIFACTS", "artifacts")
+    made = build(sorted(notebooks.glob("*.md")), {}, Path("executed"), reuse=False, jobs=2)
+    assert set(made) == {"01_a", "02_b"}
+    for stem in made:  # each page where it was asked for, each kernel in its chapter's folder
+        assert f"cwd {notebooks}" in (tmp_path / "executed" / f"{stem}.ipynb").read_text()
