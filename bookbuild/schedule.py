@@ -37,12 +37,12 @@ def after(source: Path, sources: list[Path]) -> tuple[str, ...]:
     declared = front_matter(source).get("bookbuild") or {}
     stems = [s.stem for s in sources]
     earlier = stems[:stems.index(source.stem)]
-    after = declared.get("after", earlier)
-    unknown = set(after) - set(earlier)
+    waits_for = declared.get("after", earlier)
+    unknown = set(waits_for) - set(earlier)
     if unknown:
         raise ValueError(f"{source}: bookbuild.after names {sorted(unknown)}, which are not chapters before it "
                          f"({earlier}); a chapter can only wait for earlier ones")
-    return tuple(after)
+    return tuple(waits_for)
 
 
 def ancestors(stem: str, declared: dict[str, tuple[str, ...]]) -> set[str]:

@@ -97,11 +97,18 @@ def counted(n: int, noun: str) -> str:
 
 def verdicts(by_name: dict[str, str]) -> str:
     """Several verdicts (:func:`verdict`) in one phrase, without repeating a shared one: "both ...", "all
-    three not distinguishable from zero", else each with its name."""
+    three not distinguishable from zero", else each verdict once with the names it holds for."""
     values = list(by_name.values())
     if len(set(values)) == 1:
         if len(values) <= 2:
             return values[0] if len(values) == 1 else f"both {values[0]}"
         return f"all {_SMALL.get(len(values), len(values))} {values[0]}"
-    parts = [f"{verdict} for the {name}" for name, verdict in by_name.items()]
-    return ", ".join(parts[:-1]) + " and " + parts[-1]
+    grouped: dict[str, list[str]] = {}
+    for name, verdict in by_name.items():  # each verdict once, with every name it holds for
+        grouped.setdefault(verdict, []).append(f"the {name}")
+    parts = [f"{verdict} for {_and(names)}" for verdict, names in grouped.items()]
+    return _and(parts, ", and " if any(len(names) > 1 for names in grouped.values()) else " and ")
+
+
+def _and(items: list[str], last: str = " and ") -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]

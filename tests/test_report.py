@@ -265,8 +265,9 @@ def test_prose_helpers_say_a_shared_verdict_once():
     same = {"a": "not distinguishable from zero", "b": "not distinguishable from zero"}
     assert pages.verdicts(same) == "both not distinguishable from zero"
     assert pages.verdicts({**same, "c": same["a"]}) == "all three not distinguishable from zero"
-    assert pages.verdicts({"a": "above", "b": "below", "c": "above"}) == "above for the a, below for the b and " \
-        "above for the c"
+    assert pages.verdicts({"a": "above", "b": "below"}) == "above for the a and below for the b"
+    assert pages.verdicts({"a": "above", "b": "below", "c": "above"}) == "above for the a and the c, and below " \
+        "for the b"
 
 
 def test_counts_show_as_whole_numbers():
