@@ -14,7 +14,7 @@ EXECUTED := book/executed
 MATHJAX := book/_mathjax/mathjax
 TEST_DIR := _build/test
 # the label files `make movienet` found or fetched, named for the test chapters, whose artifacts folder is another
-MOVIENET_DIR = $(shell $(PY) -c 'from genrelib.labels import default_movienet_dir; print(default_movienet_dir())')
+MOVIENET_DIR = $(shell $(PY) -c 'from genrelib.data.labels import default_movienet_dir; print(default_movienet_dir())')
 TEST_ENV = GENRELIB_ARTIFACTS=$(abspath $(TEST_DIR))/artifacts GENRELIB_MOVIENET_DIR=$(MOVIENET_DIR)
 # what the book is built from besides the executed chapters; `make test` builds a copy of it in $(TEST_DIR)
 BOOK_SOURCES = _config.yml _toc.yml $(filter-out $(EXECUTED),$(wildcard book/*))
@@ -85,7 +85,7 @@ benchmark: setup
 	$(PY) -m benchmarks.authors
 	$(PY) -m benchmarks.release_classifiers
 
-# The facts genrelib.evidence registers about the paper and the authors' code, checked against both sources:
+# The facts genrelib.sources.evidence registers about the paper and the authors' code, checked against both sources:
 # make verify-sources AUTHORS_REPO=path/to/trailer-genre-classification [PAPER_TEXT=path/to/sulun2024.md]
 PAPER_TEXT ?= ../shared/paper/sulun2024.md
 verify-sources: setup

@@ -13,8 +13,9 @@ import argparse
 import time
 from pathlib import Path
 
-from genrelib import media, metrics
-from genrelib.extractors import text
+from genrelib.data import media
+from genrelib.evaluation import metrics
+from genrelib.features.extractors import text
 
 
 def read_transcriptions(folder: Path) -> dict[str, str]:

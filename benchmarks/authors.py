@@ -1,10 +1,10 @@
 """Our training step against the authors' classes, on the same model, weights and batches.
 
 The reference is the authors' architecture rebuilt from torch's own ``nn.TransformerEncoder`` /
-``nn.Linear`` (:mod:`genrelib.testing`, the classes the architecture tests compare with),
+``nn.Linear`` (:mod:`genrelib.sources.release.reference`, the classes the architecture tests compare with),
 trained as their ``train.py`` trains it: ``torch.optim.Adam``, ``BCEWithLogitsLoss`` with the positive
 weight, gradients clipped for the transformers. Ours is genrelib's model in the paper configuration with
-the same weights, trained by ``genrelib.training.train_epoch`` (fused Adam). Every batch is 32 videos at
+the same weights, trained by ``genrelib.training.loop.train_epoch`` (fused Adam). Every batch is 32 videos at
 the paper's widths, each sequence at its full training length (CLIP 216, Audiotag 140, Musicnet 18, OCR 64,
 ASR 86): what the paper configuration's zero padding makes of every training batch, so both compute the
 same function. Rounds alternate ours and theirs in one process; the medians and the median of the paired
@@ -23,8 +23,9 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from genrelib import models, paper, release, training
-from genrelib.testing import ReferenceMLP, ReferenceMulti, ReferenceSingle
+from genrelib import models, training
+from genrelib.sources import paper, release
+from genrelib.sources.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
 TARGETS = {"mlp": 1.0, "single-transformer": 1.5, "multi-transformer": 1.5}  # issue 32, per full-length step
 

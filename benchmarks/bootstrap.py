@@ -16,8 +16,9 @@ import time
 
 import numpy as np
 
-from genrelib import metrics, paper
-from genrelib.labels import GENRES
+from genrelib.data.labels import GENRES
+from genrelib.evaluation import metrics
+from genrelib.sources import paper
 
 TARGET_SECONDS = 10.0
 

@@ -17,8 +17,9 @@ import time
 
 import torch
 
-from genrelib import models, paper
-from genrelib.training import TrainConfig, adam, gradient_clip, loss_function, train_epoch
+from genrelib import models
+from genrelib.sources import paper
+from genrelib.training.loop import TrainConfig, adam, gradient_clip, loss_function, train_epoch
 
 WARM_UP = 3  # untimed first calls: one-off allocations
 MIN_SECONDS = 2.0  # a fast model repeats its calls for at least this long, so that one hiccup cannot dominate

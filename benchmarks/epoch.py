@@ -1,10 +1,10 @@
 """One training epoch at MovieNet scale: samples per second and the time of an epoch over 18,488 trailers.
 
-The store is synthetic (:mod:`genrelib.synthetic`, the paper's five feature widths) over the first
+The store is synthetic (:mod:`genrelib.data.synthetic`, the paper's five feature widths) over the first
 ``--videos`` trailers of MovieNet's training split, so each modality's length follows that trailer's real
 duration; training caps them at the paper's training lengths (CLIP 216, OCR 64, ASR 86, Audiotag 140,
 Musicnet 18). Each transformer trains one epoch of the paper's recipe (batch 32, dropout 0.5) three ways:
-the authors' classes (:mod:`genrelib.testing`, torch's own layers and Adam) on their batches, every
+the authors' classes (:mod:`genrelib.sources.release.reference`, torch's own layers and Adam) on their batches, every
 video cut or zero-padded to the training length and batches drawn at random; genrelib's model in the paper
 configuration on the same batches; and genrelib's model with our options, masked padding and batches of
 similar length. Batch assembly from the store counts; the time per sample is extrapolated to the 18,488
@@ -26,8 +26,12 @@ import numpy as np
 import torch
 
 from benchmarks.authors import reference_for
-from genrelib import batches, labels, models, paper, session, synthetic, training
-from genrelib.store import FeatureStore
+from genrelib import models, training
+from genrelib.common import session
+from genrelib.data import labels, synthetic
+from genrelib.data.store import FeatureStore
+from genrelib.sources import paper
+from genrelib.training import batches
 
 EPOCH_VIDEOS = paper.SPLIT_SIZES["trn"]
 WAYS = {"authors' classes": {}, "ours, paper configuration": {}, "ours, our options": training.OURS[

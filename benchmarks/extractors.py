@@ -22,9 +22,11 @@ from pathlib import Path
 
 import torch
 
-from genrelib import media, paper, sources
-from genrelib.extractors import build_extractors, stand_ins
-from genrelib.timing import time_extractors
+from genrelib.data import media
+from genrelib.data import stores as sources
+from genrelib.features.extractors import build_extractors, stand_ins
+from genrelib.features.timing import time_extractors
+from genrelib.sources import paper
 
 # the paper's all-features runtime per video on a GPU (Table 3), for a trailer of about two minutes
 PAPER_SECONDS_PER_MINUTE = paper.SECONDS_PER_VIDEO_ALL_FEATURES / 2

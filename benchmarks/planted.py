@@ -16,7 +16,10 @@ import argparse
 import tempfile
 import time
 
-from genrelib import experiments, models, planted, session, training
+from genrelib import models, training
+from genrelib.common import session
+from genrelib.data import planted
+from genrelib.evaluation import experiments
 
 
 def main() -> None:

@@ -21,7 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from genrelib import labels, testing
+from genrelib.data import labels
+from genrelib.sources.release import reference as testing
 
 FULL = 26_412
 

@@ -4,7 +4,7 @@ What a chapter depends on is recorded when it runs: its source, its parameters, 
 code reaches (:func:`bookbuild.imports.reached_definitions`), the installed packages, the ``GENRELIB_*``
 settings, the content of every data file it read or wrote and every folder it listed under the data folders
 (:func:`data_folders`), as the audit events of its kernel and of the worker processes it started saw them
-(:mod:`genrelib.trace`), and the folders it declares (:data:`DECLARED`: the extractors' weights, which C code
+(:mod:`bookbuild.trace`), and the folders it declares (:data:`DECLARED`: the extractors' weights, which C code
 reads unseen). ``--force``, or ``CI`` set to true, runs every chapter.
 """
 
@@ -22,8 +22,8 @@ import time
 from functools import cache
 from pathlib import Path
 
-from genrelib.chapters import NOTEBOOK_DIR, declared_parameters
-from genrelib.paths import REPO_ROOT, artifacts_dir, shown
+from genrelib.book.chapters import NOTEBOOK_DIR, declared_parameters
+from genrelib.common.paths import REPO_ROOT, artifacts_dir, shown
 
 from .execute import execute
 
@@ -84,7 +84,7 @@ def data_folders(out_dir: Path, parameters: dict) -> tuple[list[Path], list[Path
 
 def weight_folders() -> list[Path]:
     """The extractors' weights: those assembled once (Whisper base) and the paper backend's folder."""
-    from genrelib.extractors import weights
+    from genrelib.features.extractors import weights
 
     folders = {Path(os.path.realpath(f)) for f in (weights.MODEL_CACHE, weights.paper_folder())}
     return sorted(f for f in folders if not any(f != other and f.is_relative_to(other) for other in folders))
@@ -93,7 +93,7 @@ def weight_folders() -> list[Path]:
 # Folders a chapter depends on as a whole when its code reaches definitions under a prefix: ONNX Runtime and
 # CTranslate2 read the weights in C, which raises no audit event, so swapping stand-in weights for real ones
 # would go unseen.
-DECLARED = {"genrelib.extractors.weights.": weight_folders}
+DECLARED = {"genrelib.features.extractors.weights.": weight_folders}
 
 
 def declared_folders(code: dict[str, str]) -> list[Path]:

@@ -34,8 +34,8 @@ from pathlib import Path
 
 import yaml
 
-from genrelib.chapters import NOTEBOOK_DIR, ParameterError
-from genrelib.paths import ARTIFACTS_ENV_VAR, REPO_ROOT, Paths, artifacts_dir, shown
+from genrelib.book.chapters import NOTEBOOK_DIR, ParameterError
+from genrelib.common.paths import ARTIFACTS_ENV_VAR, REPO_ROOT, Paths, artifacts_dir, shown
 
 from . import runs
 from .cache import Digests, cache_dir, read_entry, run_chapter, use_cache

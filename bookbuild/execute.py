@@ -7,9 +7,9 @@ from pathlib import Path
 INJECTED_TAG = "injected-parameters"
 TRACE_TAG = "genrelib-trace"
 # The first cell of a traced chapter, removed from the executed notebook: the kernel, and every process it
-# starts that imports genrelib, logs the data it reads, writes and lists (genrelib.trace).
+# starts that imports genrelib, logs the data it reads, writes and lists (bookbuild.trace).
 TRACE_CELL = """\
-from genrelib.trace import install as _install
+from bookbuild.trace import install as _install
 
 _install({log!r}, {folders!r}, {ignored!r})
 del _install

@@ -7,7 +7,7 @@ from html import unescape
 from itertools import zip_longest
 from pathlib import Path
 
-from genrelib.paths import REPO_ROOT
+from genrelib.common.paths import REPO_ROOT
 
 # a paragraph holding a table's header line, then its |---| line (dashes, or typeset as a dash)
 RAW_MARKDOWN_TABLE = re.compile(r"<p>\|[^<]*\n\|(?:-{3}|\u2014|\u2013)")
@@ -15,7 +15,7 @@ RAW_MARKDOWN_TABLE = re.compile(r"<p>\|[^<]*\n\|(?:-{3}|\u2014|\u2013)")
 FSTRING_PROSE = re.compile(r"Markdown\(\s*f[\"']")
 # a table cell that shows a missing value as the computer names it instead of a dash
 MISSING_CELL = re.compile(r"<td>\s*(?:NaN|nan|&lt;NA&gt;|None|NaT)\s*</td>")
-# a progress summary line (genrelib.progress) or a live tqdm bar
+# a progress summary line (genrelib.common.progress) or a live tqdm bar
 PROGRESS_LINE = re.compile(r"\b\d+ done in \d\d:\d\d\b|\d+%\|")
 COLUMN_PX = 760  # the text column at a 1280 px window
 CHARACTER_PX, CELL_PADDING_PX = 7.2, 18  # a DataFrame cell's font and padding in the book's theme
@@ -51,10 +51,10 @@ def table_width(table_html: str) -> float:
 
 
 def count_shown_as_float(table_html: str) -> tuple[str, str] | None:
-    """The first column of counts (by its header: :func:`genrelib.report.is_count_column`) whose values are all
+    """The first column of counts (by its header: :func:`genrelib.book.report.is_count_column`) whose values are all
     whole numbers shown with decimals, as (header, first value); None when there is none. A column whose
     header names a count but holds other numbers too (a mean over seeds) is left alone."""
-    from genrelib.report import is_count_column
+    from genrelib.book.report import is_count_column
 
     headers: list[str] = []  # by column position, the lowest header row that names it
     # the values by column counted from the right: they fill the rightmost columns, as row labels may span rows

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from genrelib.paths import shown
-from genrelib.report import markdown_table
+from genrelib.book.report import markdown_table
+from genrelib.common.paths import shown
 
 
 def status_table(executed_dir: Path, build: dict[str, dict] | None = None) -> pd.DataFrame:
@@ -48,7 +48,7 @@ KEY_PACKAGES = ("torch", "numpy", "pandas", "scikit-learn", "onnxruntime", "ctra
 
 def machine() -> pd.Series:
     """What this build ran on: Python, the key packages' versions, the CPU and its cores, the GPU."""
-    from genrelib.extractors.base import package_version
+    from genrelib.features.extractors.base import package_version
 
     cpu = platform.processor() or platform.machine()
     cpuinfo = Path("/proc/cpuinfo")

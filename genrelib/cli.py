@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import labels
-from .extractors import WeightsMissing, weights
-from .media import MediaError
-from .paths import default_paths
-from .release import import_authors_features
-from .store import StoreError
+from genrelib.common.paths import default_paths
+from genrelib.data import labels
+from genrelib.data.media import MediaError
+from genrelib.data.store import StoreError
+from genrelib.features.extractors import WeightsMissing, weights
+from genrelib.sources.release import import_authors_features
 
 
 def _download_movienet(args) -> None:
@@ -24,7 +24,7 @@ def _download_movienet(args) -> None:
 
 
 def _verify_sources(args) -> None:
-    from . import evidence
+    from genrelib.sources import evidence
 
     problems = []
     if args.paper_text:
@@ -46,14 +46,14 @@ def _download_paper_weights(args) -> None:
 
 
 def _download_authors_release(args) -> None:
-    from .release import download
+    from genrelib.sources.release import download
 
     for path in download(args.dest, args.classifiers, args.url_template):
         print(f"{path}  {path.stat().st_size:,} bytes  ok")
 
 
 def _import_features(args) -> None:
-    from .sources import authors_store_path
+    from genrelib.data.stores import authors_store_path
 
     store = import_authors_features(args.pickle, args.out or authors_store_path(default_paths()),
                                     labels.load_splits(args.movienet_dir), trust_pickle=args.trust_pickle)
@@ -61,9 +61,9 @@ def _import_features(args) -> None:
 
 
 def _evaluate_release_classifiers(args) -> None:
-    from .release import CLASSIFIERS, evaluate_classifiers
-    from .sources import authors_store_path, describe
-    from .store import FeatureStore
+    from genrelib.data.store import FeatureStore
+    from genrelib.data.stores import authors_store_path, describe
+    from genrelib.sources.release import CLASSIFIERS, evaluate_classifiers
 
     store = FeatureStore(args.store or authors_store_path(default_paths()))
     results = evaluate_classifiers(args.release, store, args.protocol, args.models or CLASSIFIERS)
@@ -78,7 +78,7 @@ def _evaluate_release_classifiers(args) -> None:
 
 
 def _download_trailers(args) -> None:
-    from .trailers import download_trailers
+    from genrelib.data.trailers import download_trailers
 
     if args.ids:
         ids = args.ids
@@ -94,8 +94,8 @@ def _download_trailers(args) -> None:
 
 
 def _extract(args) -> None:
-    from .extraction import compile_store, extract_videos, trailer_files
-    from .extractors import build_extractors
+    from genrelib.features.extraction import compile_store, extract_videos, trailer_files
+    from genrelib.features.extractors import build_extractors
 
     videos = trailer_files(args.trailers)
     report = extract_videos(videos, args.cache, args.backend, workers=args.workers, dask_address=args.dask)
@@ -112,7 +112,7 @@ def _extract(args) -> None:
 
 
 def _predict(args) -> None:
-    from .predict import predict_video  # loads torch and the extractors: only for this command
+    from genrelib.evaluation.predict import predict_video  # loads torch and the extractors: only for this command
 
     # by default the multi-transformer that chapter 4 trains on the demo corpus, looked up when asked for: importing
     # this module must not make folders in the artifacts
@@ -133,7 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "already holds the files")
     download.set_defaults(run=_download_movienet)
 
-    verify = commands.add_parser("verify-sources", help="check the facts genrelib.evidence registers against the "
+    verify = commands.add_parser("verify-sources", help="check the facts genrelib.sources.evidence registers against the "
                                  "paper's text and a git checkout of the authors' repository")
     verify.add_argument("--paper-text", type=Path, default=None, help="the paper as Markdown (sulun2024.md)")
     verify.add_argument("--authors-repo", type=Path, default=None,

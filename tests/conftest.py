@@ -4,7 +4,7 @@ from pathlib import Path
 import network_guard
 import pytest
 
-from genrelib import labels
+from genrelib.data import labels
 
 
 def pytest_configure(config):
@@ -49,7 +49,7 @@ def tiny_movienet(tmp_path_factory):
 @pytest.fixture(scope="session")
 def tiny_store(tiny_movienet, tmp_path_factory):
     """A synthetic store with strong, easy-to-learn genre evidence and short sequences."""
-    from genrelib import synthetic
+    from genrelib.data import synthetic
 
     modalities = (synthetic.SyntheticModality("clip", 16, 0.5, 0.5), synthetic.SyntheticModality("ocr", 8, 0.1, 0.5))
     return synthetic.write_store(tmp_path_factory.mktemp("stores") / "tiny", labels.load_labels(tiny_movienet),
@@ -61,7 +61,7 @@ def tiny_store(tiny_movienet, tmp_path_factory):
 def paper_stand_ins(tmp_path_factory) -> Path:
     """Random weights of the paper backend's exact architectures (stand_ins.save_random), made once: the
     paper-backend tests and the prediction test read the same folder."""
-    from genrelib.extractors import stand_ins
+    from genrelib.features.extractors import stand_ins
 
     return stand_ins.save_random(tmp_path_factory.mktemp("paper-weights"))
 
@@ -69,7 +69,7 @@ def paper_stand_ins(tmp_path_factory) -> Path:
 @pytest.fixture
 def paper_weights(paper_stand_ins, monkeypatch) -> Path:
     """The paper backend reads :func:`paper_stand_ins` for this test."""
-    from genrelib.extractors import weights
+    from genrelib.features.extractors import weights
 
     monkeypatch.setenv(weights.PAPER_ENV_VAR, os.fspath(paper_stand_ins))
     return paper_stand_ins

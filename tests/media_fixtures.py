@@ -1,9 +1,9 @@
-"""Small real media files with known content, written with genrelib.compose."""
+"""Small real media files with known content, written with genrelib.data.compose."""
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from genrelib import compose
+from genrelib.data import compose
 
 RATE = 16_000
 

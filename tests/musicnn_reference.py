@@ -1,6 +1,6 @@
 """Writes data/musicnn_mtt_vgg_reference.npy: musicnn's own TensorFlow MTT_vgg taggram of a fixed test signal.
 
-The PyTorch port in genrelib.extractors.music is tested against it. Run in a separate environment with
+The PyTorch port in genrelib.features.extractors.music is tested against it. Run in a separate environment with
 musicnn's original stack (it does not work with NumPy 2):
 
     python3.11 -m venv /tmp/tfenv

@@ -6,8 +6,8 @@ import ast
 import pytest
 
 from bookbuild.imports import import_graph
-from genrelib.chapters import NOTEBOOK_DIR, code_cells
-from genrelib.paths import REPO_ROOT
+from genrelib.book.chapters import NOTEBOOK_DIR, code_cells
+from genrelib.common.paths import REPO_ROOT
 
 # what runs the book rather than the method: the library, its kernels and its worker processes need none of it
 TOOLING = {"papermill", "jupytext", "nbformat", "bookbuild"}
@@ -41,8 +41,8 @@ def test_the_cycle_finder_finds_a_planted_cycle():
 
 def test_the_graph_sees_relative_and_lazy_imports():
     graph = import_graph()
-    assert "genrelib.extractors.weights" in graph["genrelib.extractors.audio"]  # `from . import weights`
-    assert "genrelib.labels" in graph["genrelib.extractors.weights"]  # `from ..labels import sha256_of`
+    assert "genrelib.features.extractors.weights" in graph["genrelib.features.extractors.audio"]  # `from . import weights`
+    assert "genrelib.data.labels" in graph["genrelib.features.extractors.weights"]  # `from ..labels import sha256_of`
 
 
 def test_genrelib_has_no_import_cycle():
@@ -84,7 +84,7 @@ def test_chapters_import_none_of_the_book_tooling():
 
 @pytest.mark.parametrize("folder, other", [("tests", "benchmarks"), ("benchmarks", "tests")])
 def test_tests_and_benchmarks_import_neither_each_other(folder, other):
-    """What both need (fakes, reference models) is in genrelib.testing."""
+    """What both need (fakes, reference models) is in genrelib.sources.release.reference."""
     others = {other} | {p.stem for p in (REPO_ROOT / other).glob("*.py")} - {"__init__"}
     found = {path: names & others for path, names in imports_of_folder(folder).items() if names & others}
     assert not found, f"{folder} import {other}: {found}"

@@ -4,7 +4,8 @@ from pathlib import Path
 import pytest
 
 from bookbuild import cli, execute, html, parameters, status
-from genrelib import chapters, paths
+from genrelib.book import chapters
+from genrelib.common import paths
 
 CHAPTER = """---
 jupytext:

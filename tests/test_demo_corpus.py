@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from genrelib import demo_corpus as demo
-from genrelib import labels, media
+from genrelib.data import demo_corpus as demo
+from genrelib.data import labels, media
 
 
 def test_every_genre_has_a_style_with_text():
@@ -39,7 +39,7 @@ def test_corpus_keeps_real_genres_and_splits(tiny_movienet, tmp_path):
 
 
 def test_speech_comes_from_the_packaged_espeak():
-    from genrelib import compose
+    from genrelib.data import compose
 
     short, long = compose.speech("yes"), compose.speech("nobody leaves this town tonight, not one of you")
     assert short.dtype == np.float32 and 0.2 < len(short) / 16_000 < 1.5

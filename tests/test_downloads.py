@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from http_fixtures import serving
 
-from genrelib import labels
-from genrelib.downloads import DownloadError, fetch
+from genrelib.common.downloads import DownloadError, fetch
+from genrelib.data import labels
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from genrelib import evidence, paper
-from genrelib.paths import REPO_ROOT
+from genrelib.common.paths import REPO_ROOT
+from genrelib.sources import evidence, paper
 
 PAPER_TEXT = Path(os.environ.get("GENRELIB_PAPER_TEXT", REPO_ROOT.parent / "shared" / "paper" / "sulun2024.md"))
 

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from media_fixtures import three_scene_video
 
-from genrelib import extraction, labels
-from genrelib.store import FeatureStore
+from genrelib.data import labels
+from genrelib.data.store import FeatureStore
+from genrelib.features import extraction
 
 CHEAP = ["clip", "audiotag"]
 
@@ -84,7 +85,7 @@ def test_a_dask_cluster_gives_the_same_cache_as_a_local_run(videos, tmp_path):
 
 
 def test_compile_store_keeps_labelled_videos(videos, tmp_path):
-    from genrelib.extractors import build_extractors
+    from genrelib.features.extractors import build_extractors
 
     extraction.extract_videos(videos, tmp_path / "cache", modalities=CHEAP, progress=False)
     specs = [e.spec() for e in build_extractors("offline", CHEAP)]

@@ -6,8 +6,8 @@ import torch
 from media_fixtures import RATE, solid, text_card, three_scene_video, tone
 from musicnn_reference import reference_signal
 
-from genrelib.extractors import WeightsMissing, audio, build_extractors, image, music, text, weights
-from genrelib.extractors.base import Trailer
+from genrelib.features.extractors import WeightsMissing, audio, build_extractors, image, music, text, weights
+from genrelib.features.extractors.base import Trailer
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +94,7 @@ def test_music_tagger_gives_one_vector_per_22_second_chunk(tmp_path):
 def test_a_214_second_soundtrack_gives_the_papers_training_lengths(tmp_path):
     """214 s, MovieNet's longest kept trailer: half-overlapping chunks give about the paper's 140 audio tags
     and 18 music tags (its training lengths, upper whiskers over MovieNet)."""
-    from genrelib import compose
+    from genrelib.data import compose
 
     video = compose.write_video(tmp_path / "long.mp4", [(solid((20, 20, 20)), 214.0)], tone(214.0))
     trailer = Trailer(video)
@@ -181,7 +181,7 @@ def test_pocketsphinx_finds_no_speech_in_silence():
 
 
 def test_pocketsphinx_transcribes_synthetic_speech():
-    from genrelib import compose
+    from genrelib.data import compose
 
     speech = compose.speech("nobody leaves this town tonight", RATE, words_per_minute=130)
     [(start, end, words, language)] = text.PocketSphinxEngine().transcribe(speech)
@@ -196,7 +196,7 @@ def test_text_encoder_gives_each_token_a_vector_in_context():
 
 
 def test_an_ocr_title_card_of_three_words_gives_a_vector_per_word(tmp_path):
-    from genrelib import compose
+    from genrelib.data import compose
 
     video = compose.write_video(tmp_path / "card.mp4", [(text_card("NOBODY LEAVES TONIGHT"), 2.0)])
     [ocr] = build_extractors("offline", ["ocr"])
@@ -222,7 +222,7 @@ def whisper():
 
 
 def test_whisper_transcribes_synthetic_speech_as_english(whisper):
-    from genrelib import compose
+    from genrelib.data import compose
 
     quiet = np.zeros(RATE, np.float32)
     speech = np.concatenate([quiet, compose.speech("nobody leaves this town tonight", RATE), quiet])
@@ -234,7 +234,7 @@ def test_whisper_transcribes_synthetic_speech_as_english(whisper):
 def test_whisper_encodes_a_window_once_and_transcribes_as_faster_whisper_does(whisper, monkeypatch):
     from faster_whisper import WhisperModel
 
-    from genrelib import compose
+    from genrelib.data import compose
 
     quiet = np.zeros(RATE, np.float32)
     speech = np.concatenate([quiet, compose.speech("the alien ship is entering orbit", RATE), quiet])
@@ -254,8 +254,8 @@ REUSE_SCRIPT = """
 import json, resource, sys
 import ctranslate2, numpy as np, torch
 from faster_whisper.audio import pad_or_trim
-from genrelib import compose
-from genrelib.extractors import base, text, weights
+from genrelib.data import compose
+from genrelib.features.extractors import base, text, weights
 
 tuned = sys.argv[1] == "tuned" and base.reuse_freed_memory()
 torch.set_num_threads(1)  # as in an extraction worker
@@ -292,7 +292,8 @@ def test_reused_freed_memory_spares_whisper_its_page_faults_and_changes_no_outpu
 
 
 def test_whisper_hears_no_words_in_a_music_only_trailer(whisper):
-    from genrelib import media, sources
+    from genrelib.data import media
+    from genrelib.data import stores as sources
 
     trailer = sources.sample_trailer()
     if trailer is None:
@@ -323,7 +324,7 @@ def test_build_extractors_rejects_unknown_names():
 
 
 def test_offline_ocr_over_a_whole_video_reads_each_card_at_its_scene(tmp_path):
-    from genrelib import compose
+    from genrelib.data import compose
 
     scenes = [(text_card("NOBODY LEAVES TONIGHT"), 2.0), (solid((30, 200, 30)), 2.0), (text_card("COMING SOON"), 2.0)]
     video = compose.write_video(tmp_path / "cards.mp4", scenes)

@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from genrelib import labels
+from genrelib.data import labels
 
 CSV_HEADER = "imdb_id,youtube_id,genres,title,duration\n"
 

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from media_fixtures import RATE, three_scene_video, tone
 
-from genrelib import media
+from genrelib.data import media
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def test_scene_cuts_and_middle_keyframes(video):
 def test_no_scene_cut_gives_one_keyframe(tmp_path):
     from media_fixtures import solid
 
-    from genrelib import compose
+    from genrelib.data import compose
 
     path = compose.write_video(tmp_path / "one.mp4", [(solid((90, 90, 90)), 3.0)])
     frames = media.keyframes(path)
@@ -95,7 +95,7 @@ def test_a_raw_stream_without_duration_is_timed_by_its_frames(tmp_path):
 def test_a_one_frame_video_gives_its_frame(tmp_path):
     from media_fixtures import solid
 
-    from genrelib import compose
+    from genrelib.data import compose
 
     path = compose.write_video(tmp_path / "one_frame.mp4", [(solid((200, 30, 30)), 1 / 12)])
     frames = media.keyframes(path)

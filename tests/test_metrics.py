@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import average_precision_score, precision_score, recall_score
 
-from genrelib import metrics
-from genrelib.labels import GENRES
+from genrelib.data.labels import GENRES
+from genrelib.evaluation import metrics
 
 
 def random_problem(seed, n=300, ties=False):
@@ -76,7 +76,7 @@ def test_bad_input_is_rejected(y, scores, message):
 def test_advantage_pairs_models_by_seed():
     import pandas as pd
 
-    from genrelib import experiments
+    from genrelib.evaluation import experiments
 
     table = pd.DataFrame({"model": ["mlp", "mlp", "tf", "tf"], "frames": [8, 8, 8, 8], "seed": [0, 1, 0, 1],
                           "mAP": [10.0, 20.0, 13.0, 25.0]})
@@ -85,7 +85,7 @@ def test_advantage_pairs_models_by_seed():
 
 
 def test_scores_table_takes_the_matching_paper_row():
-    from genrelib import report
+    from genrelib.book import report
 
     scores = metrics.evaluate(np.eye(21)[:4] + 0, np.eye(21)[:4] * 0.9)
     table = report.scores_table({"mlp (this run)": scores}, paper_rows=("mlp",))

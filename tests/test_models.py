@@ -2,7 +2,9 @@ import numpy as np
 import pytest
 import torch
 
-from genrelib import checkpoints, layers, models, paper
+from genrelib import models
+from genrelib.models import checkpoints, layers
+from genrelib.sources import paper
 
 DIMS = {"clip": 12, "audiotag": 6, "ocr": 10}
 SMALL = {"d_model": 16, "heads": 4}
@@ -267,7 +269,8 @@ def test_genre_attention_ignores_padding_and_a_missing_modality():
 
 
 def test_genre_attention_finds_a_planted_frame_the_mlp_cannot_average_out(tmp_path):
-    from genrelib import planted, training
+    from genrelib import training
+    from genrelib.data import planted
 
     store = planted.write_store(tmp_path / "p", {"trn": 400, "val": 100, "tst": 100}, dim=16, frames=(30, 40),
                                 strength=5.0)
@@ -302,8 +305,8 @@ def test_our_classifiers_are_the_authors_classes_same_start_same_logits(kind, op
     """The authors' classes rebuilt from torch's own modules (genrelib/testing.py): a seed draws the same
     initial weights in both (mapped by name), and the two give the same logits, dropout off. Their
     multi-transformer sends the one-vector sentiment features past its transformers: ours averages them."""
-    from genrelib import release
-    from genrelib.testing import ReferenceMLP, ReferenceMulti, ReferenceSingle
+    from genrelib.sources import release
+    from genrelib.sources.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
     dims = {n: d for n, d in {"asr_sentiment": 24, "beats": 16, "clip": 32, "ocr_sentiment": 24}.items()
             if n in options.get("features", ("asr_sentiment", "beats", "clip", "ocr_sentiment"))}
@@ -366,7 +369,7 @@ def test_first_token_attention_is_torchs_multihead_attention_on_the_same_weights
 
 
 def test_frame_attention_reads_the_last_layers_cls_query_over_one_modality(tiny_store):
-    from genrelib import batches
+    from genrelib.training import batches
 
     dims = {n: m.dim for n, m in tiny_store.modalities.items()}
     model = models.build_model("multi-transformer", dims, d_model=16, heads=4, layers=2).eval()

@@ -16,9 +16,10 @@ import pytest
 import torch
 from media_fixtures import RATE, excerpt
 
-from genrelib import compose, media, sources
-from genrelib.extractors import WeightsMissing, audio, build_extractors, image, stand_ins, text, weights
-from genrelib.extractors.base import Trailer
+from genrelib.data import compose, media
+from genrelib.data import stores as sources
+from genrelib.features.extractors import WeightsMissing, audio, build_extractors, image, stand_ins, text, weights
+from genrelib.features.extractors.base import Trailer
 
 pytestmark = pytest.mark.paper
 

@@ -1,7 +1,10 @@
 import numpy as np
 import pytest
 
-from genrelib import experiments, metrics, paths, planted, sources
+from genrelib.common import paths
+from genrelib.data import planted
+from genrelib.data import stores as sources
+from genrelib.evaluation import experiments, metrics
 
 
 def test_planted_store_puts_each_genre_in_the_asked_number_of_frames(tmp_path):
@@ -110,7 +113,8 @@ def test_text_store_replaces_the_asked_share_of_tokens_and_averaging_wins_only_t
 
 
 def test_a_controlled_test_reports_both_stores_beside_their_oracles(tmp_path):
-    from genrelib import controlled, training
+    from genrelib import training
+    from genrelib.evaluation import controlled
 
     where = paths.Paths(repo=paths.REPO_ROOT, artifacts=tmp_path)
     config = training.TrainConfig(learning_rate=1e-3, max_epochs=1, patience=1)

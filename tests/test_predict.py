@@ -4,7 +4,11 @@ import pytest
 import torch
 from media_fixtures import three_scene_video
 
-from genrelib import checkpoints, cli, labels, models, paths, predict
+from genrelib import cli, models
+from genrelib.common import paths
+from genrelib.data import labels
+from genrelib.evaluation import predict
+from genrelib.models import checkpoints
 
 
 def constant_model(dims):
@@ -33,7 +37,7 @@ def test_occlusion_blames_the_frame_that_carries_the_signal():
 
 
 def test_predict_command_prints_the_probability_the_model_gives(tmp_path, capsys):
-    from genrelib.extractors import Trailer, build_extractors
+    from genrelib.features.extractors import Trailer, build_extractors
 
     video = three_scene_video(tmp_path / "v.mp4")
     checkpoint = checkpoints.save_checkpoint(constant_model({"clip": 1280, "audiotag": 1024}), tmp_path / "m.pt")
@@ -76,7 +80,7 @@ def test_a_missing_video_is_reported_before_a_missing_model(tmp_path, capsys):
 
 
 def test_a_video_without_usable_features_is_refused(tmp_path, capsys):
-    from genrelib import compose
+    from genrelib.data import compose
 
     audio_only = compose.write_video(tmp_path / "tone_only.mp4", [], np.zeros(16_000, np.float32))
     checkpoint = checkpoints.save_checkpoint(constant_model({"clip": 1280}), tmp_path / "m.pt")
@@ -103,7 +107,7 @@ def test_a_prediction_says_what_the_model_learned_from_and_warns_for_the_demo_co
 
 
 def test_a_released_classifier_of_features_this_project_cannot_extract_says_which(tmp_path, capsys):
-    from genrelib import testing
+    from genrelib.sources.release import reference as testing
 
     video = three_scene_video(tmp_path / "v.mp4")
     testing.write_synthetic_classifiers(tmp_path, {"beats": 16, "clip": 512}, {"beats": 8, "clip": 8})
@@ -114,7 +118,7 @@ def test_a_released_classifier_of_features_this_project_cannot_extract_says_whic
 
 @pytest.mark.paper
 def test_a_released_clip_only_classifier_predicts_a_video(tmp_path, capsys, paper_weights):
-    from genrelib import testing
+    from genrelib.sources.release import reference as testing
 
     video = three_scene_video(tmp_path / "v.mp4")
     testing.write_synthetic_classifiers(tmp_path, {"clip": 512}, {"clip": 8})

@@ -5,7 +5,12 @@ import pytest
 import torch
 from http_fixtures import serving
 
-from genrelib import batches, cli, labels, models, release, sources, testing
+from genrelib import cli, models
+from genrelib.data import labels
+from genrelib.data import stores as sources
+from genrelib.sources import release
+from genrelib.sources.release import reference as testing
+from genrelib.training import batches
 
 
 def test_download_records_the_checksum_and_every_later_use_checks_it(tmp_path):
@@ -52,7 +57,7 @@ def test_every_chapter_of_the_authors_parameters_runs_on_a_synthetic_release(rea
     import nbformat
 
     from bookbuild import cli as bookbuild
-    from genrelib import paths
+    from genrelib.common import paths
 
     where = paths.default_paths()  # the artifacts folder of this test (conftest)
     movienet, splits = labels.load_labels(real_movienet), labels.load_splits(real_movienet)
@@ -81,8 +86,8 @@ FEATURE_LENGTHS = {"asr_sentiment": 1, "beats": 12, "clip": 10, "face_emotion": 
 
 
 def reference_for(config):
-    """The authors' class that their init_model(config) builds, rebuilt from torch modules (genrelib.testing)."""
-    from genrelib.testing import ReferenceMLP, ReferenceMulti, ReferenceSingle
+    """The authors' class that their init_model(config) builds, rebuilt from torch modules (genrelib.sources.release.reference)."""
+    from genrelib.sources.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
     dims, lengths = config["feature_dims"], config["feature_lengths"]
     if config["model"] == "mlp":

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelib import claims, deviations, pages, paper, report, results
+from genrelib.book import claims, deviations, pages, report, results
+from genrelib.sources import paper
 
 
 def scores(rows):
@@ -21,7 +22,7 @@ def scored(seed=0, signal=2.0, videos=60):
     """Scores of a model whose probabilities follow the labels with noise, on random labels."""
     import numpy as np
 
-    from genrelib import metrics
+    from genrelib.evaluation import metrics
 
     rng = np.random.default_rng(seed)
     truth = (rng.random((videos, 21)) < 0.25).astype(float)
@@ -48,7 +49,7 @@ def test_each_source_is_named_once_and_scores_are_gathered_beside_the_papers(tmp
 
 
 def test_the_deviations_table_reads_the_extractors_it_describes():
-    from genrelib.extractors import OFFLINE, PAPER
+    from genrelib.features.extractors import OFFLINE, PAPER
 
     table = deviations.deviations()
     assert table.index.is_unique and table.notna().all().all()
@@ -70,7 +71,7 @@ def test_the_classifier_choices_read_the_built_paper_configuration():
 
 
 def test_upper_whisker_known_answer():
-    from genrelib.batches import upper_whisker
+    from genrelib.training.batches import upper_whisker
 
     assert upper_whisker([1, 2, 3, 4, 100]) == pytest.approx(4 + 1.5 * 2)  # Q3 4, IQR 2
     assert upper_whisker([1, 2, 3]) == 3  # capped at the largest value
@@ -94,7 +95,7 @@ def test_evidence_sweep_figure_tells_every_line_apart_and_marks_the_swept_values
     import matplotlib
 
     matplotlib.use("Agg")
-    from genrelib import plots
+    from genrelib.book import plots
 
     rows = [{"strength": s, "training videos": n, "seed": seed, "model": model, "mAP": 10 + s + n / 1000 + seed}
             for s, n in [(3.0, 600), (5.0, 600), (3.0, 2000)] for seed in (0, 1)
@@ -148,7 +149,7 @@ def test_a_score_outside_its_interval_is_marked_and_the_page_says_why():
 
 
 def test_the_threshold_note_names_exactly_the_models_that_never_reach_one_half():
-    from genrelib import metrics
+    from genrelib.evaluation import metrics
 
     confident, timid = scored(seed=3, signal=4.0), scored(seed=3, signal=0.2)
     timid = metrics.evaluate(timid.y_true, timid.scores * 0.4 / timid.scores.max())
@@ -170,7 +171,8 @@ def test_per_genre_tables_count_positives_and_mark_genres_too_few_to_read():
 
 
 def test_the_recipe_table_flags_exactly_what_differs_from_the_paper_configuration():
-    from genrelib import models, paper, training
+    from genrelib import models, training
+    from genrelib.sources import paper
 
     dims = {"clip": 8, "ocr": 4}
     same = report.recipe_table(training.TrainConfig(), models.build_model("multi-transformer", dims, d_model=16))
@@ -183,7 +185,7 @@ def test_the_recipe_table_flags_exactly_what_differs_from_the_paper_configuratio
 
 
 def test_the_parameters_a_chapter_ran_with_are_its_declared_ones_with_their_values_and_defaults():
-    from genrelib import chapters
+    from genrelib.book import chapters
 
     declared = chapters.declared_parameters(chapters.NOTEBOOK_DIR / "03_mlp.md")
     namespace = {**declared, "learning_rate": 1e-3, "unrelated": 1}
@@ -228,7 +230,7 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
 
 
 def test_a_run_is_named_for_what_ran():
-    from genrelib.training import TrainConfig
+    from genrelib.training.loop import TrainConfig
 
     assert report.run_label("mlp", TrainConfig()) == "mlp (paper configuration)"
     assert report.run_label("mlp", TrainConfig(learning_rate=1e-3, frames="equidistant")) == \
@@ -252,14 +254,14 @@ def test_the_seeds_verdict_tells_all_none_and_some():
 def test_empty_prose_shows_nothing():
     from IPython.core.formatters import DisplayFormatter
 
-    from genrelib import pages
+    from genrelib.book import pages
 
     assert DisplayFormatter().format(pages.prose("")) == ({}, {})  # an empty Markdown would print its repr
     assert DisplayFormatter().format(pages.prose("A note."))[0]["text/markdown"] == "A note."
 
 
 def test_prose_helpers_say_a_shared_verdict_once():
-    from genrelib import pages
+    from genrelib.book import pages
 
     assert pages.counted(1, "seed") == "one seed" and pages.counted(12, "seed") == "12 seeds"
     same = {"a": "not distinguishable from zero", "b": "not distinguishable from zero"}
@@ -279,7 +281,7 @@ def test_counts_show_as_whole_numbers():
 
 
 def test_the_claims_table_adds_each_claims_controlled_test_on_and_off(tmp_path):
-    from genrelib import controlled
+    from genrelib.evaluation import controlled
 
     good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
     compared = report.comparisons({"multi-transformer, ocr+asr averaged": good, "multi-transformer": weak},

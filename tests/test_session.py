@@ -1,7 +1,7 @@
 import torch
 
-from genrelib import session
-from genrelib.progress import progress
+from genrelib.common import session
+from genrelib.common.progress import progress
 
 
 def test_progress_off_a_terminal_prints_one_line_when_done(capsys):
@@ -27,7 +27,7 @@ def test_device_follows_the_gpu_and_a_named_device_wins(monkeypatch):
 def test_paths_are_shown_relative_to_the_repository_or_home(tmp_path, monkeypatch):
     from pathlib import Path
 
-    from genrelib import paths
+    from genrelib.common import paths
 
     monkeypatch.setattr(paths, "REPO_ROOT", tmp_path / "work" / "repo")
     monkeypatch.setattr(Path, "home", lambda: tmp_path / "home")

@@ -1,6 +1,8 @@
 import numpy as np
 
-from genrelib import labels, paths, sources, synthetic
+from genrelib.common import paths
+from genrelib.data import labels, synthetic
+from genrelib.data import stores as sources
 
 
 def test_synthetic_store_follows_the_label_file(tiny_movienet, tmp_path):

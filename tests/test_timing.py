@@ -3,8 +3,8 @@ import wave
 import pytest
 from media_fixtures import three_scene_video
 
-from genrelib import extraction, timing
-from genrelib.extractors import build_extractors
+from genrelib.features import extraction, timing
+from genrelib.features.extractors import build_extractors
 
 
 def test_time_extractors_reports_each_stage_per_minute(tmp_path):

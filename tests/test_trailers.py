@@ -13,8 +13,9 @@ import pytest
 from http_fixtures import serving
 from media_fixtures import three_scene_video
 
-from genrelib import cli, trailers
-from genrelib.store import FeatureStore
+from genrelib import cli
+from genrelib.data import trailers
+from genrelib.data.store import FeatureStore
 
 
 @pytest.fixture
@@ -65,7 +66,7 @@ def test_audio_is_stored_at_the_papers_bit_rate_not_the_authors(remote, tmp_path
 
 
 def test_the_stored_file_keeps_the_picture_and_the_sound(remote, tmp_path):
-    from genrelib import media
+    from genrelib.data import media
 
     stored = trailers.transcode(remote / "vid001.mp4", tmp_path / "vid001.mkv")
     np.testing.assert_allclose(media.keyframes(stored).times, media.keyframes(remote / "vid001.mp4").times, atol=0.1)
@@ -126,7 +127,9 @@ def test_extract_command_lists_a_broken_file_and_a_dask_cluster_gives_the_same_s
 
 
 def test_chapter_2_reads_a_folder_of_trailers_with_their_labels(tmp_path, tiny_movienet):
-    from genrelib import labels, paths, sources
+    from genrelib.common import paths
+    from genrelib.data import labels
+    from genrelib.data import stores as sources
 
     folder = tmp_path / "trailers"
     folder.mkdir()

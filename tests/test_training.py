@@ -3,7 +3,10 @@ import pandas as pd
 import pytest
 import torch
 
-from genrelib import batches, checkpoints, metrics, models, training
+from genrelib import models, training
+from genrelib.evaluation import metrics
+from genrelib.models import checkpoints
+from genrelib.training import batches
 
 
 def test_frame_indices_known_answers():
@@ -95,7 +98,7 @@ def test_early_stopping_keeps_and_reloads_the_best_epoch(tiny_store, tmp_path):
 
 
 def test_training_without_validation_videos_is_refused(tmp_path, tiny_movienet):
-    from genrelib import labels, synthetic
+    from genrelib.data import labels, synthetic
 
     store = synthetic.write_store(tmp_path / "s", labels.load_labels(tiny_movienet),
                                       labels.load_splits(tiny_movienet), {"trn": 5, "tst": 2},
@@ -105,7 +108,7 @@ def test_training_without_validation_videos_is_refused(tmp_path, tiny_movienet):
 
 
 def test_frame_count_study_and_feature_sets(tiny_store, tmp_path):
-    from genrelib import experiments
+    from genrelib.evaluation import experiments
 
     sets, skipped = experiments.feature_sets(tiny_store.modalities, [("CLIP", "clip", ""), ("+ OCR", "clip+ocr", ""),
                                                                      ("OCR averaged", "clip+ocr", "ocr"),
@@ -133,7 +136,8 @@ def test_random_test_frames_are_drawn_from_the_seed(tiny_store):
 
 
 def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_paper(tiny_store, tmp_path):
-    from genrelib import experiments, report
+    from genrelib.book import report
+    from genrelib.evaluation import experiments
 
     sets = [("CLIP", "clip", ""), ("+ OCR", "clip+ocr", ""), ("+ OCR averaged", "clip+ocr", "ocr")]
     table, first_seed = experiments.ablation_study(tiny_store, quick_config(max_epochs=1), tmp_path, seeds=(3, 3),
@@ -153,7 +157,8 @@ def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_pap
 
 
 def test_the_ablation_trains_exactly_the_papers_table_3_feature_sets():
-    from genrelib import experiments, report
+    from genrelib.book import report
+    from genrelib.evaluation import experiments
 
     sets, skipped = experiments.feature_sets({"clip", "musicnet", "audiotag", "ocr", "asr"})
     assert skipped == [] and len(sets) == 7
@@ -165,7 +170,7 @@ def test_the_ablation_trains_exactly_the_papers_table_3_feature_sets():
 
 
 def test_the_option_study_changes_one_option_at_a_time_from_the_paper_configuration(tiny_store, tmp_path):
-    from genrelib import experiments
+    from genrelib.evaluation import experiments
 
     table, first_seed = experiments.option_study(tiny_store, "multi-transformer", quick_config(max_epochs=1),
                                                  tmp_path, d_model=16, heads=4)

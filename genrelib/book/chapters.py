@@ -1,0 +1,58 @@
+"""The chapter sources as the library reads them: where they are, and the parameters each declares.
+
+A chapter is MyST markdown (``notebooks/NN_name.md``) whose one cell tagged ``parameters`` assigns each
+parameter its default. It is read here with the standard library and YAML, as jupytext writes the format,
+because the library runs in kernels and worker processes that need none of the book's tooling
+(``bookbuild`` executes the chapters and checks its reading against jupytext's).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import yaml
+
+from genrelib.common.paths import REPO_ROOT
+
+NOTEBOOK_DIR = REPO_ROOT / "notebooks"
+PARAMETERS_TAG = "parameters"
+# a code cell: its fence line, the options and code, the closing fence (jupytext's MyST format)
+CODE_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n(.*?)^```[ \t]*$", re.M | re.S)
+
+
+class ParameterError(ValueError):
+    """A chapter or a parameter file names a chapter or parameter that does not exist."""
+
+
+def code_cells(text: str) -> list[tuple[dict, str]]:
+    """(options, code) of each code cell of a MyST notebook: options as ``:key: value`` lines or as a YAML
+    block between ``---`` lines right after the fence, then the code."""
+    cells = []
+    for body in CODE_CELL.findall(text):
+        lines = body.split("\n")
+        options: dict = {}
+        if lines[0].strip() == "---":
+            end = lines.index("---", 1)
+            options = yaml.safe_load("\n".join(lines[1:end])) or {}
+            lines = lines[end + 1:]
+        else:
+            while lines and lines[0].startswith(":"):
+                key, _, value = lines.pop(0)[1:].partition(":")
+                options[key.strip()] = yaml.safe_load(value)
+        cells.append((options, "\n".join(lines).strip("\n")))
+    return cells
+
+
+def declared_parameters(source: Path) -> dict[str, object]:
+    """Names and default values assigned in the chapter's ``parameters`` cell."""
+    cells = [code for options, code in code_cells(Path(source).read_text())
+             if PARAMETERS_TAG in (options.get("tags") or [])]
+    if len(cells) != 1:
+        raise ParameterError(f"{source}: expected exactly one cell tagged {PARAMETERS_TAG!r}, found {len(cells)}")
+    declared = {}
+    for node in ast.parse(cells[0]).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            declared[node.targets[0].id] = ast.literal_eval(node.value)
+    return declared

@@ -1,0 +1,190 @@
+"""Claims stage: the paper's claims, each as the paper makes it and where, set beside the paired comparisons
+this build's chapters saved (:mod:`genrelib.book.results`), with whether each clear result has the paper's sign."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from genrelib.book.report import _number
+from genrelib.book.results import SavedResult, data_sources
+from genrelib.sources import paper
+from genrelib.sources.evidence import cite
+
+SCORE_COLUMNS = [c for metric in ("P@0.5", "R@0.5", "mAP") for c in (metric, f"{metric} low", f"{metric} high")]
+
+
+def scores_beside_paper(results: dict[str, SavedResult]) -> pd.DataFrame:
+    """The saved score tables of :func:`scores_table` (chapters 3-5, the release's classifiers) in one table,
+    each row with its data source and intervals; the paper's rows once each, as printed. This build's values
+    are rounded to 0.1: on small test splits the second decimal is noise."""
+    sources = {description: label for label, description in data_sources(results)["data and extractors"].items()}
+    parts = []
+    for result in results.values():
+        if set(SCORE_COLUMNS) <= set(result.table.columns):
+            part = result.table[[*SCORE_COLUMNS, "test videos"]].copy()
+            part["source"] = [("paper (MovieNet)" if model.startswith("paper") else sources[result.source])
+                              for model in part.index]
+            parts.append(part)
+    if not parts:
+        return pd.DataFrame(columns=[*SCORE_COLUMNS, "test videos", "source"])
+    table = pd.concat(parts)
+    table = table[~table.index.duplicated()]
+    ours = table["source"] != "paper (MovieNet)"
+    table.loc[ours, SCORE_COLUMNS] = table.loc[ours, SCORE_COLUMNS].round(1)
+    return table
+
+
+class Claim(NamedTuple):
+    evidence: str  # key of genrelib.sources.evidence.PAPER: where the paper makes the claim
+    paper: str  # what the paper reports, its numbers read from genrelib.sources.paper
+    sign: int  # the paper's direction for a comparison that prints no difference of its own
+    testable: str  # what a comparison on this build's data can and cannot say
+
+
+def _map(model: str) -> str:
+    return f"{paper.TABLE_1[model]['mAP']:.2f}"
+
+
+def _table_3(row: str) -> str:
+    return f"{paper.TABLE_3.loc[row, 'paper mAP']:.2f}"
+
+
+# The paper's claims that this build's comparisons speak to, each as the paper makes it, with its section.
+CLAIMS = {
+    "pretrained features beat the raw-input baseline": Claim(
+        "table_1", f"Table 1: baseline {_map('two-stage-baseline')}, multi-transformer {_map('multi-transformer')} "
+        "mAP", 1, "not here: both read the same features in this build, so the comparison tests two-stage training"),
+    "transformers beat temporal means": Claim(
+        "table_1", f"Table 1: single {_map('single-transformer')}, multi {_map('multi-transformer')} against the "
+        f"MLP's {_map('mlp')} mAP", 1, "on this build's data only: features and labels that are not MovieNet's "
+        "can reverse it"),
+    "more frames help, the transformer more than the MLP": Claim(
+        "more_frames_help", "Figure 6 (an image: no values in the text)", 1,
+        "yes, in principle: chapter 7 plants the evidence, a controlled test of the mechanism"),
+    "the single-transformer sees correspondences in time, the multi-transformer only globally": Claim(
+        "temporal_level", "§3.2.2 and §3.2.3 argue it from the designs; no experiment of the paper measures it", 1,
+        "not on this build's data: only in chapter 7's controlled test"),
+    "the multi-transformer beats the single-transformer": Claim(
+        "table_1", f"Table 1: {_map('multi-transformer')} against {_map('single-transformer')} mAP", 1,
+        "on this build's data only"),
+    "text features first seem to hurt": Claim(
+        "text_first_hurts", f"Table 3: {_table_3('+ Audiotag')} without OCR, {_table_3('+ OCR')} with it", -1,
+        "on this build's data only"),
+    "averaging the text streams helps": Claim(
+        "averaged_text_helps", f"Table 3: {_table_3('+ OCR averaged, + ASR averaged')} averaged against "
+        f"{_table_3('+ OCR, + ASR')} encoded mAP", 1, "on this build's data only"),
+    "the audio features add to CLIP": Claim(
+        "table_3", f"Table 3's rows (the text states no claim): {_table_3('CLIP')}, {_table_3('+ Musicnet')} with "
+        f"Musicnet, {_table_3('+ Audiotag')} with Audiotag", 1, "on this build's data only"),
+}
+
+
+def _claim_of(result: str, comparison: str) -> str | None:
+    """Which of :data:`CLAIMS` a saved comparison row speaks to (None: none, e.g. a step that changes two
+    things at once)."""
+    first, _, second = comparison.partition(" \u2212 ")
+    if result == "05_comparisons":
+        return "pretrained features beat the raw-input baseline"
+    if result == "07_comparisons":
+        return "more frames help, the transformer more than the MLP"
+    if result == "06_comparisons":
+        return {("+ Musicnet", "CLIP"): "the audio features add to CLIP",
+                ("+ Audiotag", "+ Musicnet"): "the audio features add to CLIP",
+                ("+ OCR", "+ Audiotag"): "text features first seem to hurt",
+                ("+ OCR, + ASR", "+ OCR averaged, + ASR"): "averaging the text streams helps",
+                ("+ OCR averaged, + ASR averaged", "+ OCR, + ASR"): "averaging the text streams helps",
+                }.get((first, second))
+    if result == "04_comparisons":
+        if second.startswith("mlp"):
+            return "transformers beat temporal means"
+        if "averaged" in first and second == "single-transformer":
+            return "the multi-transformer beats the single-transformer"
+        if "averaged" in first and second == "multi-transformer":
+            return "averaging the text streams helps"
+    return None
+
+
+def agrees_with_paper(low: float, high: float, expected_sign: float) -> str:
+    """Whether a paired difference with interval [low, high] has the paper's sign: "yes" or "reversed" when
+    the interval excludes zero, else "not told apart"."""
+    if low <= 0 <= high or not np.isfinite(expected_sign) or expected_sign == 0:
+        return "not told apart"
+    return "yes" if (low > 0) == (expected_sign > 0) else "reversed"
+
+
+CONTROLLED = "controlled test (chapter 7): on / off"
+
+
+def controlled_summary(table: pd.DataFrame) -> dict[str, str]:
+    """Per claim, the saved ``controlled_tests`` result in a line: the paired difference with its interval and
+    whether it is what the claim predicts, with the mechanism on and off (:func:`genrelib.evaluation.controlled.headline`)."""
+    from genrelib.evaluation.controlled import headline
+
+    lines = {}
+    for claim, (on, off) in headline(table).items():
+        said = [f"{row['mechanism']}: {_number(row['difference'])} [{_number(row['low'])}, {_number(row['high'])}]"
+                f" ({row['agrees_with_paper']})" for row in (on, off)]
+        lines[claim] = f"{on['a']} − {on['b']}; " + "; ".join(said) + f" ({on['setting']})"
+    return lines
+
+
+def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
+    """One row per comparison of this build that speaks to one of the paper's claims (in the paper's
+    configuration, and with our options where a chapter compares them too): the claim, what the paper measured,
+    this build's paired difference in test mAP with its interval and data source, whether it is distinguishable
+    from zero, how many test videos would tell a difference the size of the paper's, whether this build's
+    data can test the claim at all, and the claim's controlled test on a planted store (chapter 7), with the
+    mechanism on and off; a claim with only a controlled test gets a row of its own."""
+    sources = {description: label for label, description in data_sources(results)["data and extractors"].items()}
+    controlled = (controlled_summary(results["controlled_tests"].table.reset_index())
+                  if "controlled_tests" in results else {})
+    rows = []
+    for name, result in results.items():
+        table = result.table
+        if "mAP difference" not in table.columns:
+            continue
+        for comparison, row in table.iterrows():
+            claim = _claim_of(name, comparison)
+            if claim is None:
+                continue
+            said = CLAIMS[claim]
+            printed = row.get("paper's difference", np.nan)
+            needed = row.get("test videos to tell the paper's", np.nan)
+            expected = said.sign if pd.isna(printed) else np.sign(printed)
+            rows.append({
+                "claim": f"{claim} ({cite(said.evidence)})",
+                "the paper": said.paper,
+                "this build: paired difference in test mAP": f"{comparison}: {_number(row['mAP difference'])} "
+                f"[{_number(row['mAP difference low'])}, {_number(row['mAP difference high'])}] "
+                f"({sources[result.source]})" + ("" if pd.isna(printed) else
+                                                 f"; the paper's, same pair: {_number(printed)}"),
+                "agrees with the paper's sign?": agrees_with_paper(row["mAP difference low"],
+                                                                    row["mAP difference high"], expected),
+                "test videos to tell the paper's": _number(needed, 0),
+                "can this build test it?": said.testable, CONTROLLED: controlled.get(claim, "")})
+    compared = {row["claim"] for row in rows}
+    for claim, line in controlled.items():
+        said = CLAIMS[claim]
+        if f"{claim} ({cite(said.evidence)})" not in compared:
+            rows.append({"claim": f"{claim} ({cite(said.evidence)})", "the paper": said.paper,
+                         "this build: paired difference in test mAP": "", "agrees with the paper's sign?": "",
+                         "test videos to tell the paper's": "", "can this build test it?": said.testable,
+                         CONTROLLED: line})
+    order = {f"{claim} ({cite(said.evidence)})": i for i, (claim, said) in enumerate(CLAIMS.items())}
+    table = pd.DataFrame(rows, columns=["claim", "the paper", "this build: paired difference in test mAP",
+                                        "agrees with the paper's sign?", "test videos to tell the paper's",
+                                        "can this build test it?", CONTROLLED])
+    return table.sort_values("claim", key=lambda c: c.map(order), kind="stable").set_index("claim")
+
+
+def for_page(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`claims_table` as a page prints it: a claim, what the paper reports and what this build can test
+    written once, on the first of the rows that share them (the table is sorted by claim)."""
+    flat = table.reset_index()
+    repeated = flat["claim"].eq(flat["claim"].shift())
+    for column in ("claim", "the paper", "can this build test it?", CONTROLLED):
+        flat.loc[repeated & flat[column].eq(flat[column].shift()), column] = ""
+    return flat.set_index("claim")

@@ -1,0 +1,370 @@
+"""Report stage: tables that put our numbers next to the paper's (read from :mod:`genrelib.sources.paper`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from genrelib.data import media
+from genrelib.data.labels import SPLIT_NAMES
+from genrelib.evaluation.metrics import Scores, confidence_interval, paired_difference
+from genrelib.features.extractors import widths
+from genrelib.models.classifiers import MODELS, FeatureClassifier, build_model, count_parameters
+from genrelib.sources import paper
+from genrelib.sources.evidence import cite
+from genrelib.training.batches import upper_whisker
+from genrelib.training.loop import TrainConfig
+
+
+def markdown_table(table: pd.DataFrame) -> str:
+    """A table of prose as a Markdown table (its index first), so a page wraps long cells instead of
+    truncating them as a DataFrame's display does."""
+    def cell(value) -> str:
+        return str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+    header = [table.index.name or "", *table.columns]
+    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(map(cell, [index, *row])) + " |" for index, row in zip(table.index, table.values,
+                                                                                      strict=True)]
+    return "\n".join(lines)
+
+
+def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFrame) -> pd.DataFrame:
+    """Our ablation rows with a runtime per video for each column of ``extraction_seconds`` (seconds per video
+    of each modality and of ``decode``, one column per backend): decoding, its feature set's extractors and the
+    classifier, as the paper counts; then the paper's printed mAP and GPU seconds for the same feature set,
+    where the paper has that row."""
+    table = ablation.copy()
+    for backend in extraction_seconds.columns:
+        # a modality this backend was not timed on leaves the sum unknown rather than too small
+        seconds = extraction_seconds[backend]
+        decode = seconds.reindex(["decode"]).fillna(0.0).sum()  # untimed decoding counts as none
+        extraction = [decode + seconds.reindex(m.split("+")).sum(skipna=False) for m in table["modalities"]]
+        table[f"s/video: {backend}"] = np.asarray(extraction) + table["classifier s/video"]
+    printed = paper.TABLE_3.reset_index().set_index(["modalities", "averaged"])[["paper mAP", "paper s/video (GPU)"]]
+    return table.join(printed, on=["modalities", "averaged"])
+
+
+def audio_training_lengths(durations) -> pd.DataFrame:
+    """Per audio modality, the upper whisker of chunk counts over ``durations`` (seconds) with back-to-back and
+    with half-overlapping chunks, beside the paper's training length."""
+    rows = {}
+    for modality, window in paper.CHUNK_SECONDS.items():
+        counts = {hop: [media.chunk_count(d, window, hop) for d in durations] for hop in (window, window / 2)}
+        rows[modality] = {"chunk (s)": window, "whisker, hop = chunk": upper_whisker(counts[window]),
+                          "whisker, hop = half a chunk": upper_whisker(counts[window / 2]),
+                          "paper's training length": paper.TRAIN_LENGTHS[modality]}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("modality").round(1)
+
+
+def feature_shapes(store, durations: pd.Series) -> pd.DataFrame:
+    """Per modality: this store's vector width and vectors per minute of video (median over its videos), the
+    widths of both backend families, and the paper's width and training length."""
+    per_minute = {name: np.median(store.lengths(name) * 60 / durations.reindex(store.videos).to_numpy())
+                  for name in store.modalities}
+    return pd.DataFrame({
+        "width, this store": {name: m.dim for name, m in store.modalities.items()},
+        "vectors per minute, this store (median)": per_minute,
+        "width, offline backend": widths("offline"),
+        "width, paper backend": widths("paper"),
+        "width, paper": paper.FEATURE_DIMS,
+        "paper's training length": paper.TRAIN_LENGTHS,
+    }).rename_axis("modality").reindex(list(store.modalities)).round(1)
+
+
+def offset_and_spread(store, indices) -> pd.DataFrame:
+    """Per modality, over the frames of the given videos: the mean absolute offset of a dimension (its mean
+    over frames), the mean spread (its standard deviation) and their ratio, the quantity standardisation
+    removes (:class:`genrelib.models.classifiers.InputScaling`)."""
+    rows = {}
+    for name in store.modalities:
+        mean, std = store.moments(name, indices)
+        rows[name] = {"mean |offset|": float(np.abs(mean).mean()), "mean spread": float(std.mean()),
+                      "offset / spread": float(np.abs(mean).mean() / std.mean())}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("modality")
+
+
+def split_sizes(recomputed: dict[str, list], released: dict[str, list]) -> pd.DataFrame:
+    """Split sizes: our recomputation, the released splits.json and the paper's text."""
+    return pd.DataFrame({
+        "recomputed": {s: len(recomputed[s]) for s in SPLIT_NAMES},
+        "splits.json": {s: len(released[s]) for s in SPLIT_NAMES},
+        "same ids": {s: recomputed[s] == released[s] for s in SPLIT_NAMES},
+        "paper (text)": paper.SPLIT_SIZES,
+    }).rename_axis("split")
+
+
+LEVEL = 0.95  # every interval in the book
+FEW_POSITIVES = 5  # a genre with fewer positive test videos has an AP too noisy to read
+
+
+def scores_table(results: dict[str, Scores], paper_rows: tuple[str, ...] = (), resamples: int = 1000) -> pd.DataFrame:
+    """One row per model: macro P@0.5, R@0.5 and mAP in percent, each with its 95 % bootstrap interval over
+    the test videos (columns ``<metric> low`` / ``<metric> high``), and the number of test videos; then the
+    named rows of the paper's Table 1 (keys of :data:`genrelib.sources.paper.TABLE_1`), labelled as the paper's,
+    without intervals (it prints none). :func:`show` formats it for a page."""
+    unknown = set(paper_rows) - set(paper.TABLE_1)
+    if unknown:
+        raise ValueError(f"the paper's Table 1 has no rows {sorted(unknown)}; it has {list(paper.TABLE_1)}")
+    rows = {}
+    for name, scores in results.items():
+        row = {}
+        for metric, value in scores.summary().items():
+            interval = confidence_interval(scores.y_true, scores.scores, metric, LEVEL, resamples)
+            row |= {metric: value, f"{metric} low": interval.low, f"{metric} high": interval.high}
+        rows[name] = row | {"test videos": len(scores.y_true)}
+    rows.update({f"paper (MovieNet): {name}": dict(paper.TABLE_1[name], **{"test videos": paper.SPLIT_SIZES["tst"]})
+                 for name in paper_rows})
+    columns = [c for metric in ("P@0.5", "R@0.5", "mAP") for c in (metric, f"{metric} low", f"{metric} high")]
+    return pd.DataFrame.from_dict(rows, orient="index").reindex(columns=[*columns, "test videos"]).rename_axis("model")
+
+
+def _number(value, digits: int = 1) -> str:
+    """A number for a page: thousands separated, a dash where there is none."""
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "\u2013"
+    if isinstance(value, int | np.integer) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1000):
+        return f"{int(value):,}"
+    if value and abs(value) < 0.5 * 10 ** -digits:  # would round to a signed zero: show what it is
+        return f"{value:.1g}"
+    return f"{value:,.{digits}f}"
+
+
+OUTSIDE = " \u2020"  # marks a score outside its own interval (interval_note says why)
+
+
+def interval_note(table: pd.DataFrame) -> str:
+    """A sentence for a page whose table marks a score outside its own interval (:func:`show`), else ''."""
+    lows = [c for c in table.columns if isinstance(c, str) and c.endswith(" low") and c[:-4] in table.columns]
+    outside = any(((table[c[:-4]] < table[c]) | (table[c[:-4]] > table[f"{c[:-4]} high"])).any() for c in lows)
+    if not outside:
+        return ""
+    return ("\u2020 The score lies outside its 95 % interval: the test split is too small for a macro score over "
+            "21 genres (chapter 3's note *Reading an interval on a small test set* says why).")
+
+
+# Words that make a column a column of counts: whole numbers, never printed with a decimal point.
+COUNT_WORDS = ("videos", "positives", "frames", "seeds", "epochs", "parameters", "clips", "count", "steps")
+
+
+NOT_COUNTS = ("per", "mean", "sd", "std", "difference", "share", "mAP")  # a rate or a statistic over a count
+
+
+def is_count_column(name) -> bool:
+    """Whether a column (its last level, for a MultiIndex) holds counts, by its name: it names a count
+    ("test videos") and no rate or statistic of one ("frames per video", "mAP difference, mean over seeds")."""
+    label = str(name[-1] if isinstance(name, tuple) else name)
+    words = set(label.replace(",", " ").replace(":", " ").split())
+    return any(word in label.lower() for word in COUNT_WORDS) and not words & set(NOT_COUNTS)
+
+
+def show(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
+    """A numeric result table as a page shows it: each ``X`` with ``X low`` / ``X high`` beside it becomes
+    "X [low, high]"; numbers rounded to ``digits``, thousands separated, a dash for a missing value; a column
+    of counts (:func:`is_count_column`) of whole numbers without decimals."""
+    out = pd.DataFrame(index=table.index)
+    names = {str(c) for c in table.columns}
+    for column in table.columns:
+        values = table[column]
+        if is_count_column(column) and pd.api.types.is_numeric_dtype(values) and \
+                ((values.dropna() % 1) == 0).all():
+            out[column] = [_number(None if pd.isna(v) else int(v)) for v in values]
+            continue
+        if isinstance(column, str) and column.endswith((" low", " high")) and column.rsplit(" ", 1)[0] in names:
+            continue
+        if isinstance(column, str) and f"{column} low" in names:
+            out[column] = [_number(v, digits) if np.isnan(lo) else f"{_number(v, digits)} [{_number(lo, digits)}, "
+                           f"{_number(hi, digits)}]" + ("" if lo <= v <= hi else OUTSIDE) for v, lo, hi in
+                           zip(table[column], table[f"{column} low"], table[f"{column} high"], strict=True)]
+        elif pd.api.types.is_numeric_dtype(table[column]):
+            out[column] = [_number(v, digits) for v in table[column]]
+        else:
+            out[column] = table[column].fillna("\u2013")
+    if isinstance(table.columns, pd.MultiIndex):
+        out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out
+
+
+def videos_to_tell(half_width: float, videos: int, difference: float) -> int | None:
+    """Test videos an interval of ``half_width`` points at ``videos`` videos would need to shrink below
+    ``difference`` (intervals narrow as one over the square root of the test set's size)."""
+    if not difference or not np.isfinite(half_width):
+        return None
+    return int(np.ceil(videos * (half_width / abs(difference)) ** 2))
+
+
+def comparisons(results: dict[str, Scores], pairs, paper_differences: dict | None = None, metric: str = "mAP",
+                resamples: int = 1000) -> pd.DataFrame:
+    """Each pair (a, b) of models scored on the same test videos: a's score minus b's with its 95 % paired
+    bootstrap interval, whether the interval excludes 0, and, where ``paper_differences`` gives the paper's
+    difference for the pair, how many test videos this build would need to tell a difference that size."""
+    rows = []
+    for a, b in pairs:
+        first, second = results[a], results[b]
+        if not np.array_equal(first.y_true, second.y_true):
+            raise ValueError(f"{a} and {b} were not scored on the same test videos: no paired comparison")
+        diff = paired_difference(first.y_true, first.scores, second.scores, metric, LEVEL, resamples)
+        printed = (paper_differences or {}).get((a, b), np.nan)
+        needed = videos_to_tell((diff.high - diff.low) / 2, len(first.y_true), printed) if np.isfinite(printed) \
+            else None
+        rows.append({"comparison": f"{a} \u2212 {b}", f"{metric} difference": diff.difference,
+                     f"{metric} difference low": diff.low, f"{metric} difference high": diff.high,
+                     "distinguishable from 0": "yes" if diff.low > 0 or diff.high < 0 else "no",
+                     "paper's difference": printed, "test videos to tell the paper's": needed})
+    table = pd.DataFrame(rows).set_index("comparison")
+    table["test videos to tell the paper's"] = table["test videos to tell the paper's"].astype("Int64")
+    return table
+
+
+def threshold_note(scores: dict[str, Scores]) -> str:
+    """One sentence naming the models whose P@0.5 and R@0.5 are 0 because no test probability reached 0.5,
+    or saying that every model shown crossed 0.5 somewhere. With the paper's weight of 0.25 on positive labels
+    the loss favours low probabilities, so a weakly trained model can rank videos well (its mAP) while never
+    crossing the threshold."""
+    below = [f"**{name}** (highest {result.scores.max():.2f})" for name, result in scores.items()
+             if result.scores.max() < 0.5]
+    if not below:
+        return "Every model shown gives some test probability above 0.5, so its P@0.5 and R@0.5 count real decisions."
+    named = below[0] if len(below) == 1 else ", ".join(below[:-1]) + " and " + below[-1]
+    one = len(below) == 1
+    return (f"No test probability reaches 0.5 for {named}, so {'its' if one else 'their'} P@0.5 and R@0.5 are 0 by "
+            f"definition while {'its ranking' if one else 'their rankings'}, which mAP measures, can still be good.")
+
+
+def per_genre_table(results: dict[str, Scores], scores: tuple[str, ...] = ("AP",)) -> pd.DataFrame:
+    """The paper's per-genre layout (its Table 2): a row per genre with its positive test videos, then each
+    model's per-genre ``scores`` (of "P@0.5", "R@0.5", "AP"), and the macro row. A genre with fewer than
+    :data:`FEW_POSITIVES` positives is marked "too few": its AP moves by tens of points with one video. With
+    one score the columns are the models' names; with several, (model, score) pairs."""
+    columns = {"P@0.5": "precision", "R@0.5": "recall", "AP": "ap"}
+    first = next(iter(results.values()))
+    tables = {}
+    for name, result in results.items():
+        table = result.per_genre[[columns[s] for s in scores]].set_axis(list(scores), axis=1)
+        table.loc["macro"] = [{"P@0.5": result.precision, "R@0.5": result.recall, "AP": result.map}[s]
+                              for s in scores]
+        tables[name] = table
+    table = pd.concat(tables, axis=1)
+    if len(scores) == 1:
+        table.columns = list(results)
+    positives = first.per_genre["positives"].reindex(table.index).astype("Int64")
+    table.insert(0, "positives" if len(scores) == 1 else ("", "positives"), positives)
+    table.insert(1, "read" if len(scores) == 1 else ("", "read"),
+                 ["" if pd.isna(p) or p >= FEW_POSITIVES else "too few" for p in positives])
+    return table
+
+
+def parameter_table(models: dict[str, FeatureClassifier]) -> pd.DataFrame:
+    """Trainable parameters of the given models next to the paper's printed counts, as printed (where it prints
+    one)."""
+    return pd.DataFrame({
+        "this build": pd.Series({name: count_parameters(model) for name, model in models.items()}, dtype="Int64"),
+        "paper (printed)": {name: paper.as_printed(paper.PARAMETER_COUNTS[name]) if name in paper.PARAMETER_COUNTS
+                            else "\u2013" for name in models},
+    }).rename_axis("model")
+
+
+def parameter_counts_tried() -> pd.DataFrame:
+    """The paper's three classifiers at its five feature widths, counted in the paper configuration and in the
+    other configurations we tried for the two counts it does not reproduce; each beside the printed count."""
+    dims, averaged = paper.FEATURE_DIMS, ("ocr", "asr")
+    tried = [
+        ("single-transformer", "the paper configuration (5,000-row tables, inferred from the printed count)", {}),
+        ("single-transformer", "tables of 530 rows, the authors' class as released (total_len)",
+         {"position_rows": 530}),
+        ("multi-transformer", "the paper configuration: five encoded streams, d 128", {}),
+        ("multi-transformer", "OCR and ASR averaged (Table 1's multi-transformer), d 128", {"averaged": averaged}),
+        ("multi-transformer", "feed-forward 2,048 (PyTorch's default), d 128", {"ff_dim": 2048}),
+        ("multi-transformer", "OCR and ASR averaged, each stream at its own width (the authors' d_model -1)",
+         {"averaged": averaged, "d_model": None}),
+        ("multi-transformer", "config='printed count': as above, 2 layers, training-length tables",
+         {"config": "printed count"}),
+        ("mlp", "the paper configuration: one linear layer", {}),
+        ("mlp", "one hidden layer of 256 (the paper's d = 256)", {"layers": 2, "hidden": 256}),
+    ]
+    rows = []
+    for kind, configuration, options in tried:
+        count = count_parameters(build_model(kind, dims, **options))
+        printed = paper.PARAMETER_COUNTS[kind]
+        rows.append({"model": kind, "configuration": configuration, "parameters": f"{count:,}",
+                     "printed": paper.as_printed(printed),
+                     "vs printed": f"{100 * (count / printed - 1):+.1f} %"})
+    return pd.DataFrame(rows).set_index(["model", "configuration"])
+
+
+def run_label(kind: str, config: TrainConfig) -> str:
+    """A run's name that says what ran: ``"mlp (paper configuration)"`` only with the paper's recipe, else the
+    paper's model with what differs, e.g. ``"mlp (paper's model, lr 0.001)"``."""
+    reference, changed = TrainConfig(), []
+    for field, label in (("learning_rate", "lr {:g}"), ("batch_size", "batch {}"), ("positive_weight", "w+ {:g}"),
+                         ("frames", "{} frames"), ("padding", "{} padding")):
+        if getattr(config, field) != getattr(reference, field):
+            changed.append(label.format(getattr(config, field)))
+    return f"{kind} (paper configuration)" if not changed else f"{kind} (paper's model, {', '.join(changed)})"
+
+
+def _batches(config: TrainConfig) -> str:
+    return f"by length (runs of {config.bucket_batches} sorted)" if config.bucket_batches > 1 else "random"
+
+
+def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
+    """Every setting a run of ``model`` used beside the paper configuration (the defaults of
+    :class:`~genrelib.training.loop.TrainConfig` and :func:`~genrelib.models.classifiers.build_model`), where each of those comes
+    from (the paper, or the authors' code where the paper is silent), and whether they are the same."""
+    reference, defaults = TrainConfig(), build_model(model.kind, model.dims).hyper
+    clips = MODELS[model.kind].clips_gradients
+    hyper = model.hyper
+    rows = [
+        ("learning rate", config.learning_rate, reference.learning_rate, "paper"),
+        ("batch size", config.batch_size, reference.batch_size, "paper"),
+        ("weight on positive labels", config.positive_weight, reference.positive_weight, "paper"),
+        ("gradient clipping (norm)", config.clip_grad_norm if clips else "none",
+         reference.clip_grad_norm if clips else "none", "paper"),
+        ("training lengths", ", ".join(f"{n} {config.train_lengths.get(n)}" for n in model.dims),
+         ", ".join(f"{n} {reference.train_lengths.get(n)}" for n in model.dims), "paper"),
+        ("frames of a longer video", config.frames, reference.frames, "paper (§3.2.6: truncated)"),
+        ("padding", config.padding, reference.padding, "authors' code"),
+        ("batches", _batches(config), _batches(reference), "authors' code"),
+        ("model kept", f"best validation mAP; stops after {config.patience} epochs without a better one",
+         f"best validation mAP; stops after {reference.patience} epochs without a better one",
+         f"authors' code ({cite('best_model')}; the stop is ours)"),
+        ("inputs", "standardised" if hyper.get("standardize") else "as extracted",
+         "standardised" if defaults.get("standardize") else "as extracted", "authors' code"),
+    ]
+    # a one-layer MLP has no hidden layer for its dropout to act on: the row would claim a rate nothing applies
+    hidden = [key for key in hyper if key != "dropout" or model.kind != "mlp" or hyper.get("layers", 1) > 1]
+    for key, label, source in (("dropout", "dropout", "paper"), ("positions", "position tables", "authors' code"),
+                               ("position_dropout", "dropout after positions", "authors' code"),
+                               ("head_dropout", "dropout before the head", "authors' code"),
+                               ("input_dropout", "dropout on the MLP's inputs", "authors' code"),
+                               ("ff_dim", "feed-forward width", "authors' code"), ("layers", "layers", "paper")):
+        if key in hidden:
+            unset = "4 x d_model" if key == "ff_dim" else "none"  # None: the model's own default
+            rows.append((label, unset if hyper[key] is None else hyper[key],
+                         unset if defaults[key] is None else defaults[key], source))
+    table = pd.DataFrame([{"setting": label, "this run": str(ours), "paper configuration": str(theirs),
+                           "from": source, "same": str(ours) == str(theirs)} for label, ours, theirs, source in rows])
+    return table.set_index("setting").rename_axis(f"setting ({model.kind})")
+
+
+def parameters_table(chapter: str, namespace: dict) -> pd.DataFrame:
+    """The parameters a chapter ran with: each name its ``parameters`` cell declares, the value it had when this
+    was called (a parameter file's or ``-p``'s where one was given) and the chapter's default."""
+    from genrelib.book.chapters import NOTEBOOK_DIR, declared_parameters
+
+    declared = declared_parameters(NOTEBOOK_DIR / f"{chapter}.md")
+    rows = [{"parameter": name, "value this run": repr(namespace[name]), "chapter default": repr(default),
+             "changed": "yes" if namespace[name] != default else ""} for name, default in declared.items()]
+    return pd.DataFrame(rows).set_index("parameter")
+
+
+def parameters_ran(chapter: str, namespace: dict):
+    """:func:`parameters_table` as a page shows it: a Markdown table, values as code."""
+    from IPython.display import Markdown
+
+    table = parameters_table(chapter, namespace)
+    code = table.copy()
+    for column in ("value this run", "chapter default"):
+        code[column] = [f"`{value}`" for value in table[column]]
+    code.index = [f"`{name}`" for name in table.index]
+    return Markdown(markdown_table(code.rename_axis("parameter")))
