@@ -1,7 +1,7 @@
 """Our training step against the authors' classes, on the same model, weights and batches.
 
 The reference is the authors' architecture rebuilt from torch's own ``nn.TransformerEncoder`` /
-``nn.Linear`` (:mod:`genrelib.sources.release.reference`, the classes the architecture tests compare with),
+``nn.Linear`` (:mod:`genrelib.release.reference`, the classes the architecture tests compare with),
 trained as their ``train.py`` trains it: ``torch.optim.Adam``, ``BCEWithLogitsLoss`` with the positive
 weight, gradients clipped for the transformers. Ours is genrelib's model in the paper configuration with
 the same weights, trained by ``genrelib.training.loop.train_epoch`` (fused Adam). Every batch is 32 videos at
@@ -23,9 +23,9 @@ import time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from genrelib import models, training
-from genrelib.sources import paper, release
-from genrelib.sources.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
+from genrelib import models, release, training
+from genrelib.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
+from genrelib.sources import paper
 
 TARGETS = {"mlp": 1.0, "single-transformer": 1.5, "multi-transformer": 1.5}  # issue 32, per full-length step
 

@@ -4,7 +4,7 @@ The store is synthetic (:mod:`genrelib.data.synthetic`, the paper's five feature
 ``--videos`` trailers of MovieNet's training split, so each modality's length follows that trailer's real
 duration; training caps them at the paper's training lengths (CLIP 216, OCR 64, ASR 86, Audiotag 140,
 Musicnet 18). Each transformer trains one epoch of the paper's recipe (batch 32, dropout 0.5) three ways:
-the authors' classes (:mod:`genrelib.sources.release.reference`, torch's own layers and Adam) on their batches, every
+the authors' classes (:mod:`genrelib.release.reference`, torch's own layers and Adam) on their batches, every
 video cut or zero-padded to the training length and batches drawn at random; genrelib's model in the paper
 configuration on the same batches; and genrelib's model with our options, masked padding and batches of
 similar length. Batch assembly from the store counts; the time per sample is extrapolated to the 18,488

@@ -23,7 +23,7 @@ from pathlib import Path
 import torch
 
 from genrelib.data import media
-from genrelib.data import stores as sources
+from genrelib.features import stores
 from genrelib.features.extractors import build_extractors, stand_ins
 from genrelib.features.timing import time_extractors
 from genrelib.sources import paper
@@ -39,9 +39,9 @@ def main() -> None:
     parser.add_argument("--random-weights", action="store_true", help="paper backend with random stand-in weights")
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
-    video = args.video or sources.sample_trailer()
+    video = args.video or stores.sample_trailer()
     if video is None:
-        raise SystemExit(f"no video: {sources.SAMPLE_TRAILER} is absent; pass --video (see this module's help)")
+        raise SystemExit(f"no video: {stores.SAMPLE_TRAILER} is absent; pass --video (see this module's help)")
     print(f"{args.backend} backend{' (random weights)' if args.random_weights else ''}, "
           f"{torch.get_num_threads()} CPU threads, {video.name}: {media.probe(video).duration:.1f} s")
     with stand_ins.random_stand_ins() if args.random_weights else contextlib.nullcontext():

@@ -1,9 +1,9 @@
 """Time and peak memory of `genrelib evaluate-release-classifiers` on the release's full test split.
 
 A synthetic release of the published format holds the 5,282 test trailers of MovieNet's split (real ids,
-lengths following each trailer's duration, as :func:`genrelib.sources.release.reference.write_synthetic_release` writes them); it is
+lengths following each trailer's duration, as :func:`genrelib.release.reference.write_synthetic_release` writes them); it is
 imported, three classifiers are written in the authors' exact layout with random weights
-(:func:`genrelib.sources.release.reference.write_synthetic_classifiers`, widths of their ``config.py``'s defaults unless
+(:func:`genrelib.release.reference.write_synthetic_classifiers`, widths of their ``config.py``'s defaults unless
 ``--d-model`` says otherwise), and the command scores them in a child process whose time and peak resident
 memory are read, once per protocol. Random weights cost the same arithmetic as trained ones.
 
@@ -20,9 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from genrelib import release
 from genrelib.data import labels
-from genrelib.sources import release
-from genrelib.sources.release import reference as testing
+from genrelib.release import reference as testing
 
 LENGTHS = {"asr_sentiment": 1, "beats": 144, "clip": 160, "face_emotion": 80, "ocr_sentiment": 1}  # config.py's
 

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from genrelib.data import labels
-from genrelib.sources.release import reference as testing
+from genrelib.release import reference as testing
 
 FULL = 26_412
 

@@ -22,7 +22,7 @@ import time
 from functools import cache
 from pathlib import Path
 
-from genrelib.book.chapters import NOTEBOOK_DIR, declared_parameters
+from bookbuild.myst import NOTEBOOK_DIR, declared_parameters
 from genrelib.common.paths import REPO_ROOT, artifacts_dir, shown
 
 from .execute import execute

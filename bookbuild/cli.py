@@ -34,7 +34,7 @@ from pathlib import Path
 
 import yaml
 
-from genrelib.book.chapters import NOTEBOOK_DIR, ParameterError
+from bookbuild.myst import NOTEBOOK_DIR, ParameterError
 from genrelib.common.paths import ARTIFACTS_ENV_VAR, REPO_ROOT, Paths, artifacts_dir, shown
 
 from . import runs

@@ -51,10 +51,10 @@ def table_width(table_html: str) -> float:
 
 
 def count_shown_as_float(table_html: str) -> tuple[str, str] | None:
-    """The first column of counts (by its header: :func:`genrelib.book.report.is_count_column`) whose values are all
+    """The first column of counts (by its header: :func:`genrelib.book.formatting.is_count_column`) whose values are all
     whole numbers shown with decimals, as (header, first value); None when there is none. A column whose
     header names a count but holds other numbers too (a mean over seeds) is left alone."""
-    from genrelib.book.report import is_count_column
+    from genrelib.book.formatting import is_count_column
 
     headers: list[str] = []  # by column position, the lowest header row that names it
     # the values by column counted from the right: they fill the rightmost columns, as row labels may span rows
@@ -69,7 +69,7 @@ def count_shown_as_float(table_html: str) -> tuple[str, str] | None:
             columns.setdefault(position, []).append(value)
     for position, values in sorted(columns.items(), reverse=True):
         header = headers[-1 - position] if position < len(headers) else ""
-        shown = [value for value in values if value not in ("", "\u2013")]  # report.show's dash: missing
+        shown = [value for value in values if value not in ("", "\u2013")]  # formatting.show's dash: missing
         if is_count_column(header) and shown and all(WHOLE_NUMBER_AS_FLOAT.fullmatch(v) for v in shown):
             return header, shown[0]
     return None
@@ -151,7 +151,7 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
             problems.append(f"{name}: shows the f-string source of computed prose; glue its values "
                             "(myst_nb.glue) or hide the cell's input")
         for found in MISSING_CELL.findall(html)[:1]:
-            problems.append(f"{name}: a table cell shows {_text(found).strip()!r}; show a dash (report.show)")
+            problems.append(f"{name}: a table cell shows {_text(found).strip()!r}; show a dash (formatting.show)")
         for table in re.findall(r'<table[^>]*class="[^"]*dataframe.*?</table>', html, flags=re.S):
             if table_width(table) > COLUMN_PX:
                 header = _text(re.search(r"<tr.*?</tr>", table, flags=re.S).group(0)).split()
@@ -159,7 +159,7 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
                                 f"{COLUMN_PX} px column: {' '.join(header)[:80]!r}...")
             if found := count_shown_as_float(table):
                 problems.append(f"{name}: the column of counts {found[0]!r} shows {found[1]!r}; print counts as "
-                                "whole numbers (report.show)")
+                                "whole numbers (formatting.show)")
         for line in PROGRESS_LINE.findall(text)[:1]:
             problems.append(f"{name}: shows a progress line ({line!r}); run the chapter with progress off")
         for found in DISPLAY_REPR.findall(html)[:1]:

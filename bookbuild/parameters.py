@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from genrelib.book.chapters import NOTEBOOK_DIR, ParameterError, declared_parameters
+from bookbuild.myst import NOTEBOOK_DIR, ParameterError, declared_parameters
 
 
 def chapters(notebook_dir: Path = NOTEBOOK_DIR) -> list[Path]:

@@ -13,7 +13,7 @@ The run's artifacts folder holds a symbolic link to each file of the book's (:fu
 chapter reads the stores, clips and checkpoints the book made: chapter 3's exercise does not redo chapter
 2's extraction. Its folders are its own, never links: genrelib writes a store, a feature-cache entry or a
 checkpoint under a temporary name in the target's folder and renames it over the target
-(:func:`genrelib.data.store.write_atomically`, :class:`genrelib.data.store.StoreWriter`), which replaces a link to a
+(:func:`genrelib.common.files.write_atomically`, :class:`genrelib.data.store.StoreWriter`), which replaces a link to a
 file and leaves the book's file as it was, whereas through a linked ``stores/`` the new store would have
 replaced the book's (and a store folder that is itself a link makes ``StoreWriter`` fail to remove the
 old one). Not linked are the build's cache and the files the chapter itself wrote in the book's
@@ -31,7 +31,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from genrelib.book.chapters import ParameterError
+from bookbuild.myst import ParameterError
 from genrelib.common.paths import ARTIFACTS_ENV_VAR, REPO_ROOT, artifacts_dir, shown
 
 from .cache import cache_dir, read_entry

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from genrelib.book.report import markdown_table
+from genrelib.book.formatting import markdown_table
 from genrelib.common.paths import shown
 
 

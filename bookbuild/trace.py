@@ -1,13 +1,12 @@
 """The data files a process reads, writes and lists, logged for the book's execution cache.
 
-The build (``bookbuild``) starts each chapter's kernel with :func:`install`; it exports the settings in
-``$GENRELIB_TRACE``, so every process the chapter starts that imports genrelib (the extraction and
-demo-corpus workers, which are spawned fresh) installs the same hook when genrelib is imported
-(:func:`install_from_environment`, called by ``genrelib/__init__.py``) and appends to the same log. What
-it sees are Python's audit events: ``open``, ``os.rename``, ``os.listdir`` / ``os.scandir``, and
-``genrelib.read``, which genrelib raises where C code opens a file (PyAV, :mod:`genrelib.data.media`). A
-file read by a process that does not import genrelib, or by C code that raises no event, is not seen:
-the build declares such data itself (the extractors' weights). Standard library only: it runs first.
+The build starts each chapter's kernel with :func:`install`. It exports the settings in ``$BOOKBUILD_TRACE``
+and puts ``bookbuild/site`` first on ``$PYTHONPATH``, whose ``sitecustomize`` installs the same hook in every
+Python process the chapter starts (the extraction and demo-corpus workers, which are spawned fresh), before
+that process imports anything; all append to the same log. What it sees are Python's audit events: ``open``,
+``os.rename``, ``os.listdir`` / ``os.scandir``. A file read by C code that raises no event is not seen: the
+build declares such data itself (the extractors' weights). genrelib knows nothing of it. Standard library
+only: it runs first.
 """
 
 from __future__ import annotations
@@ -16,15 +15,19 @@ import json
 import os
 import sys
 
-ENV_VAR = "GENRELIB_TRACE"
+ENV_VAR = "BOOKBUILD_TRACE"
+SITE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "site")  # holds the sitecustomize
 _installed: list[str] = []  # the log this process already writes to
 
 
 def install(log: str, folders: list[str], ignored: list[str]) -> None:
     """From now on, log to ``log`` each file opened and folder listed within ``folders`` but not within
     ``ignored`` (one ``read``, ``write`` or ``list`` line, tab, real path), in this process and in the
-    processes it starts that import genrelib. Once per process."""
+    Python processes it starts. Once per process."""
     os.environ[ENV_VAR] = json.dumps({"log": log, "folders": folders, "ignored": ignored})
+    search_path = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if SITE_DIR not in search_path:
+        os.environ["PYTHONPATH"] = os.pathsep.join([SITE_DIR, *filter(None, search_path)])
     if _installed:
         return
     _installed.append(log)
@@ -52,8 +55,6 @@ def install(log: str, folders: list[str], ignored: list[str]) -> None:
             path_entries = [os.path.realpath(entry or ".") for entry in sys.path]
             if isinstance(folder, int) or os.path.realpath(os.fsdecode(folder)) not in path_entries:
                 note("list", folder)
-        elif event == "genrelib.read":
-            note("read", args[0])
 
     sys.addaudithook(hook)
 

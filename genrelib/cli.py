@@ -6,12 +6,13 @@ import argparse
 import sys
 from pathlib import Path
 
+from genrelib.common import files
 from genrelib.common.paths import default_paths
 from genrelib.data import labels
 from genrelib.data.media import MediaError
 from genrelib.data.store import StoreError
 from genrelib.features.extractors import WeightsMissing, weights
-from genrelib.sources.release import import_authors_features
+from genrelib.release import import_authors_features
 
 
 def _download_movienet(args) -> None:
@@ -20,7 +21,7 @@ def _download_movienet(args) -> None:
         print(f"MovieNet label files found in {found}; nothing to download")
         return
     for path in labels.download_movienet(args.dest or labels.downloaded_movienet_dir()):
-        print(f"{path}  sha256 {labels.sha256_of(path)}  ok")
+        print(f"{path}  sha256 {files.sha256_of(path)}  ok")
 
 
 def _verify_sources(args) -> None:
@@ -46,14 +47,14 @@ def _download_paper_weights(args) -> None:
 
 
 def _download_authors_release(args) -> None:
-    from genrelib.sources.release import download
+    from genrelib.release import download
 
     for path in download(args.dest, args.classifiers, args.url_template):
         print(f"{path}  {path.stat().st_size:,} bytes  ok")
 
 
 def _import_features(args) -> None:
-    from genrelib.data.stores import authors_store_path
+    from genrelib.features.stores import authors_store_path
 
     store = import_authors_features(args.pickle, args.out or authors_store_path(default_paths()),
                                     labels.load_splits(args.movienet_dir), trust_pickle=args.trust_pickle)
@@ -62,8 +63,8 @@ def _import_features(args) -> None:
 
 def _evaluate_release_classifiers(args) -> None:
     from genrelib.data.store import FeatureStore
-    from genrelib.data.stores import authors_store_path, describe
-    from genrelib.sources.release import CLASSIFIERS, evaluate_classifiers
+    from genrelib.features.stores import authors_store_path, describe
+    from genrelib.release import CLASSIFIERS, evaluate_classifiers
 
     store = FeatureStore(args.store or authors_store_path(default_paths()))
     results = evaluate_classifiers(args.release, store, args.protocol, args.models or CLASSIFIERS)

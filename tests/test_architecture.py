@@ -6,7 +6,7 @@ import ast
 import pytest
 
 from bookbuild.imports import import_graph
-from genrelib.book.chapters import NOTEBOOK_DIR, code_cells
+from bookbuild.myst import NOTEBOOK_DIR, code_cells
 from genrelib.common.paths import REPO_ROOT
 
 # what runs the book rather than the method: the library, its kernels and its worker processes need none of it
@@ -84,7 +84,7 @@ def test_chapters_import_none_of_the_book_tooling():
 
 @pytest.mark.parametrize("folder, other", [("tests", "benchmarks"), ("benchmarks", "tests")])
 def test_tests_and_benchmarks_import_neither_each_other(folder, other):
-    """What both need (fakes, reference models) is in genrelib.sources.release.reference."""
+    """What both need (fakes, reference models) is in genrelib.release.reference."""
     others = {other} | {p.stem for p in (REPO_ROOT / other).glob("*.py")} - {"__init__"}
     found = {path: names & others for path, names in imports_of_folder(folder).items() if names & others}
     assert not found, f"{folder} import {other}: {found}"

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from bookbuild import cli, execute, html, parameters, status
-from genrelib.book import chapters
+from bookbuild import myst as chapters
 from genrelib.common import paths
 
 CHAPTER = """---

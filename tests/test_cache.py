@@ -33,7 +33,7 @@ print((Path(os.environ["GENRELIB_ARTIFACTS"]) / "made.txt").read_text())
 WORK = chapter("Work in a worker process", "seed = 0", """import multiprocessing
 import os
 
-from genrelib.data.labels import sha256_of
+from genrelib.common.files import sha256_of
 
 data = os.path.join(os.environ["GENRELIB_ARTIFACTS"], "worker.txt")  # never opened by this kernel
 with multiprocessing.get_context("spawn").Pool(1) as pool:  # a fresh process, as extraction's workers are
@@ -49,7 +49,7 @@ store.mkdir(parents=True, exist_ok=True)
 TRAIN = chapter("Train", "seed = 0", """import os
 from pathlib import Path
 
-from genrelib.data.store import write_atomically
+from genrelib.common.files import write_atomically
 
 artifacts = Path(os.environ["GENRELIB_ARTIFACTS"])
 frames = (artifacts / "stores" / "made" / "frames.txt").read_text()
@@ -247,7 +247,8 @@ def test_a_rerun_with_other_values_goes_to_a_folder_of_its_own_and_reads_what_th
 def test_a_run_rewrites_a_linked_store_or_checkpoint_in_its_own_folder_and_leaves_the_books(tmp_path):
     import numpy as np
 
-    from genrelib.data.store import FeatureStore, Modality, StoreWriter, write_atomically
+    from genrelib.common.files import write_atomically
+    from genrelib.data.store import FeatureStore, Modality, StoreWriter
 
     def write_store(path: Path, frames: int) -> None:
         with StoreWriter(path, [Modality("clip", 2, "synthetic", "none", "0")]) as writer:

@@ -293,11 +293,11 @@ def test_reused_freed_memory_spares_whisper_its_page_faults_and_changes_no_outpu
 
 def test_whisper_hears_no_words_in_a_music_only_trailer(whisper):
     from genrelib.data import media
-    from genrelib.data import stores as sources
+    from genrelib.features import stores
 
-    trailer = sources.sample_trailer()
+    trailer = stores.sample_trailer()
     if trailer is None:
-        pytest.skip(f"{sources.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
+        pytest.skip(f"{stores.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
     assert whisper.transcribe(media.audio(trailer, RATE)) == []  # music and effects only: VAD keeps nothing
 
 

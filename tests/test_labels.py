@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pytest
 
+from genrelib.common.files import sha256_of
 from genrelib.data import labels
 
 CSV_HEADER = "imdb_id,youtube_id,genres,title,duration\n"
@@ -124,14 +125,14 @@ def test_download_keeps_nothing_when_the_checksum_is_wrong(tmp_path):
 def test_download_verifies_and_writes(tmp_path):
     source = tmp_path / "remote.csv"
     source.write_text("payload")
-    files = {"labels.csv": (source.as_uri(), labels.sha256_of(source))}
-    [written] = labels.download_movienet(tmp_path / "dest", files)
+    checked = {"labels.csv": (source.as_uri(), sha256_of(source))}
+    [written] = labels.download_movienet(tmp_path / "dest", checked)
     assert written.read_text() == "payload"
 
 
 def test_real_files_match_their_published_checksums(real_movienet):
     for name, (_, sha256) in labels.MOVIENET_FILES.items():
-        assert labels.sha256_of(real_movienet / name) == sha256
+        assert sha256_of(real_movienet / name) == sha256
 
 
 def test_real_split_is_the_alphabetical_rule(real_movienet):

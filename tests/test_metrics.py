@@ -85,13 +85,13 @@ def test_advantage_pairs_models_by_seed():
 
 
 def test_scores_table_takes_the_matching_paper_row():
-    from genrelib.book import report
+    from genrelib.evaluation import comparisons
 
     scores = metrics.evaluate(np.eye(21)[:4] + 0, np.eye(21)[:4] * 0.9)
-    table = report.scores_table({"mlp (this run)": scores}, paper_rows=("mlp",))
+    table = comparisons.scores_table({"mlp (this run)": scores}, paper_rows=("mlp",))
     assert table.loc["paper (MovieNet): mlp", "mAP"] == 63.16
     with pytest.raises(ValueError, match="Table 1 has no rows"):
-        report.scores_table({}, paper_rows=("lstm",))
+        comparisons.scores_table({}, paper_rows=("lstm",))
 
 
 

@@ -305,8 +305,8 @@ def test_our_classifiers_are_the_authors_classes_same_start_same_logits(kind, op
     """The authors' classes rebuilt from torch's own modules (genrelib/testing.py): a seed draws the same
     initial weights in both (mapped by name), and the two give the same logits, dropout off. Their
     multi-transformer sends the one-vector sentiment features past its transformers: ours averages them."""
-    from genrelib.sources import release
-    from genrelib.sources.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
+    from genrelib import release
+    from genrelib.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
     dims = {n: d for n, d in {"asr_sentiment": 24, "beats": 16, "clip": 32, "ocr_sentiment": 24}.items()
             if n in options.get("features", ("asr_sentiment", "beats", "clip", "ocr_sentiment"))}

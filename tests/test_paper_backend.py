@@ -17,7 +17,7 @@ import torch
 from media_fixtures import RATE, excerpt
 
 from genrelib.data import compose, media
-from genrelib.data import stores as sources
+from genrelib.features import stores
 from genrelib.features.extractors import WeightsMissing, audio, build_extractors, image, stand_ins, text, weights
 from genrelib.features.extractors.base import Trailer
 
@@ -28,9 +28,9 @@ pytestmark = pytest.mark.paper
 def trailer(tmp_path_factory):
     """Half a minute of the real trailer (10-41 s of 55: four scenes, a title card, two music chunks), as
     encoded: the same checks as on the whole of it, at about half the extractors' time."""
-    path = sources.sample_trailer()
+    path = stores.sample_trailer()
     if path is None:
-        pytest.skip(f"{sources.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
+        pytest.skip(f"{stores.SAMPLE_TRAILER} (Big Buck Bunny trailer, CC-BY) is not beside the checkout")
     return Trailer(excerpt(path, tmp_path_factory.mktemp("trailer") / "bbb_10-41s.mp4", 10, 41))
 
 

@@ -3,8 +3,8 @@ import pytest
 
 from genrelib.common import paths
 from genrelib.data import planted
-from genrelib.data import stores as sources
 from genrelib.evaluation import experiments, metrics
+from genrelib.features import stores
 
 
 def test_planted_store_puts_each_genre_in_the_asked_number_of_frames(tmp_path):
@@ -51,9 +51,9 @@ def test_oracles_order_prior_mean_and_best_frame(tmp_path):
 def test_open_store_builds_the_planted_store_once(tmp_path):
     where = paths.Paths(repo=paths.REPO_ROOT, artifacts=tmp_path)
     options = {"dim": 8, "frames": [5, 9], "strength": 2.0}
-    first = sources.open_store("planted", where, None, {"trn": 4, "val": 2, "tst": 2}, 0, options)
-    again = sources.open_store("planted", where, None, {"trn": 4, "val": 2, "tst": 2}, 0, options)
-    assert first.path == again.path and "planted evidence" in sources.describe(first)
+    first = stores.open_store("planted", where, None, {"trn": 4, "val": 2, "tst": 2}, 0, options)
+    again = stores.open_store("planted", where, None, {"trn": 4, "val": 2, "tst": 2}, 0, options)
+    assert first.path == again.path and "planted evidence" in stores.describe(first)
     assert first.lengths("clip").min() >= 5 and first.lengths("clip").max() <= 9
 
 

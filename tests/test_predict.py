@@ -107,7 +107,7 @@ def test_a_prediction_says_what_the_model_learned_from_and_warns_for_the_demo_co
 
 
 def test_a_released_classifier_of_features_this_project_cannot_extract_says_which(tmp_path, capsys):
-    from genrelib.sources.release import reference as testing
+    from genrelib.release import reference as testing
 
     video = three_scene_video(tmp_path / "v.mp4")
     testing.write_synthetic_classifiers(tmp_path, {"beats": 16, "clip": 512}, {"beats": 8, "clip": 8})
@@ -118,7 +118,7 @@ def test_a_released_classifier_of_features_this_project_cannot_extract_says_whic
 
 @pytest.mark.paper
 def test_a_released_clip_only_classifier_predicts_a_video(tmp_path, capsys, paper_weights):
-    from genrelib.sources.release import reference as testing
+    from genrelib.release import reference as testing
 
     video = three_scene_video(tmp_path / "v.mp4")
     testing.write_synthetic_classifiers(tmp_path, {"clip": 512}, {"clip": 8})

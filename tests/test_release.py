@@ -5,11 +5,10 @@ import pytest
 import torch
 from http_fixtures import serving
 
-from genrelib import cli, models
+from genrelib import cli, models, release
 from genrelib.data import labels
-from genrelib.data import stores as sources
-from genrelib.sources import release
-from genrelib.sources.release import reference as testing
+from genrelib.features import stores
+from genrelib.release import reference as testing
 from genrelib.training import batches
 
 
@@ -47,7 +46,7 @@ def test_a_synthetic_release_imports_with_the_label_order_mapped(tmp_path, tiny_
     assert len(imported) == 30 and imported.modalities["clip"].dim == 512
     np.testing.assert_array_equal(imported.labels, movienet.multi_hot(imported.videos))
     assert set(imported.lengths("asr_sentiment")) <= {0, 1}
-    assert "authors' released features" in sources.describe(imported)
+    assert "authors' released features" in stores.describe(imported)
 
 
 def test_every_chapter_of_the_authors_parameters_runs_on_a_synthetic_release(real_movienet, tmp_path):
@@ -64,7 +63,7 @@ def test_every_chapter_of_the_authors_parameters_runs_on_a_synthetic_release(rea
     pickle_path = testing.write_synthetic_release(tmp_path / "features.pkl", movienet, splits,
                                           {"trn": 32, "val": 8, "tst": 12}, signal=1.5)
     assert cli.main(["import-features", str(pickle_path), "--trust-pickle"]) == 0
-    imported = sources.open_store("authors", where)
+    imported = stores.open_store("authors", where)
     assert len(imported) == 52
     dims = {name: m.dim for name, m in imported.modalities.items()}
     testing.write_synthetic_classifiers(where.artifacts / "release-ci", dims,  # authors-ci.yaml's release_dir
@@ -86,8 +85,8 @@ FEATURE_LENGTHS = {"asr_sentiment": 1, "beats": 12, "clip": 10, "face_emotion": 
 
 
 def reference_for(config):
-    """The authors' class that their init_model(config) builds, rebuilt from torch modules (genrelib.sources.release.reference)."""
-    from genrelib.sources.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
+    """The authors' class that their init_model(config) builds, rebuilt from torch modules (genrelib.release.reference)."""
+    from genrelib.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
     dims, lengths = config["feature_dims"], config["feature_lengths"]
     if config["model"] == "mlp":

@@ -2,7 +2,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from genrelib.book import claims, deviations, pages, report, results
+from genrelib.book import claims, deviations, formatting, pages, parameters, results, tables
+from genrelib.evaluation import comparisons
 from genrelib.sources import paper
 
 
@@ -31,7 +32,7 @@ def scored(seed=0, signal=2.0, videos=60):
 
 
 def test_each_source_is_named_once_and_scores_are_gathered_beside_the_papers(tmp_path):
-    mlp = report.scores_table({"mlp (this run)": scored()}, paper_rows=("mlp",), resamples=200)
+    mlp = comparisons.scores_table({"mlp (this run)": scored()}, paper_rows=("mlp",), resamples=200)
     results.save_result(tmp_path, "03_mlp", mlp, "MLP", "store A")
     results.save_result(tmp_path, "05_baseline", mlp.rename(index={"mlp (this run)": "baseline (this run)"}),
                        "baseline", "store A")
@@ -79,7 +80,7 @@ def test_upper_whisker_known_answer():
 
 def test_a_markdown_table_keeps_whole_cells_and_escapes_pipes():
     table = pd.DataFrame({"why": ["a long reason " * 10, "x | y"]}, index=pd.Index(["a", "b"], name="topic"))
-    lines = report.markdown_table(table).splitlines()
+    lines = formatting.markdown_table(table).splitlines()
     assert lines[:2] == ["| topic | why |", "|---|---|"]
     assert lines[2] == f"| a | {'a long reason ' * 10} |" and lines[3] == "| b | x \\| y |"
 
@@ -111,10 +112,10 @@ def test_evidence_sweep_figure_tells_every_line_apart_and_marks_the_swept_values
 
 def test_every_score_comes_with_its_interval_and_a_page_shows_both():
     model = scored()
-    table = report.scores_table({"m": model}, paper_rows=("mlp",), resamples=200)
+    table = comparisons.scores_table({"m": model}, paper_rows=("mlp",), resamples=200)
     assert table.loc["m", "mAP low"] < model.map < table.loc["m", "mAP high"]
     assert table.loc["m", "test videos"] == 60 and table.loc["paper (MovieNet): mlp", "test videos"] == 5283
-    shown = report.show(table)
+    shown = formatting.show(table)
     low, high = table.loc["m", ["mAP low", "mAP high"]]
     assert shown.loc["m", "mAP"] == f"{model.map:.1f} [{low:.1f}, {high:.1f}]"
     assert shown.loc["paper (MovieNet): mlp", "mAP"] == "63.2"  # the paper prints no interval: none invented
@@ -123,7 +124,7 @@ def test_every_score_comes_with_its_interval_and_a_page_shows_both():
 
 def test_paired_comparisons_say_whether_a_difference_is_real_and_how_many_videos_would_tell():
     good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
-    table = report.comparisons({"good": good, "weak": weak}, [("good", "weak"), ("weak", "weak")],
+    table = comparisons.comparisons({"good": good, "weak": weak}, [("good", "weak"), ("weak", "weak")],
                                {("good", "weak"): 2.0}, resamples=200)
     assert table.loc["good \u2212 weak", "distinguishable from 0"] == "yes"
     assert table.loc["weak \u2212 weak", "mAP difference"] == 0 and table.loc["weak \u2212 weak",
@@ -131,10 +132,10 @@ def test_paired_comparisons_say_whether_a_difference_is_real_and_how_many_videos
     half = (table.loc["good \u2212 weak", "mAP difference high"] - table.loc["good \u2212 weak",
                                                                                  "mAP difference low"]) / 2
     assert table.loc["good \u2212 weak", "test videos to tell the paper's"] == int(np.ceil(60 * (half / 2.0) ** 2))
-    assert report.videos_to_tell(4.0, 100, 2.0) == 400  # an interval half as wide needs four times the videos
+    assert comparisons.videos_to_tell(4.0, 100, 2.0) == 400  # an interval half as wide needs four times the videos
     with pytest.raises(ValueError, match="not scored on the same test videos"):
-        report.comparisons({"a": good, "b": scored(seed=2)}, [("a", "b")], resamples=50)
-    assert report.show(table).loc["weak \u2212 weak", "test videos to tell the paper's"] == "\u2013"  # not None
+        comparisons.comparisons({"a": good, "b": scored(seed=2)}, [("a", "b")], resamples=50)
+    assert formatting.show(table).loc["weak \u2212 weak", "test videos to tell the paper's"] == "\u2013"  # not None
     assert pages.verdict(0.5, 2.0) == "distinguishably above zero"
     assert pages.verdict(-2.0, -0.5) == "distinguishably below zero"
     assert pages.verdict(-0.5, 2.0) == "not distinguishable from zero"
@@ -142,10 +143,10 @@ def test_paired_comparisons_say_whether_a_difference_is_real_and_how_many_videos
 
 def test_a_score_outside_its_interval_is_marked_and_the_page_says_why():
     table = pd.DataFrame({"mAP": [40.0, 50.0], "mAP low": [42.0, 45.0], "mAP high": [48.0, 55.0]}, index=["a", "b"])
-    shown = report.show(table)
-    assert shown.loc["a", "mAP"].endswith(report.OUTSIDE) and not shown.loc["b", "mAP"].endswith(report.OUTSIDE)
-    assert "outside its 95 % interval" in report.interval_note(table)
-    assert report.interval_note(table.loc[["b"]]) == ""
+    shown = formatting.show(table)
+    assert shown.loc["a", "mAP"].endswith(formatting.OUTSIDE) and not shown.loc["b", "mAP"].endswith(formatting.OUTSIDE)
+    assert "outside its 95 % interval" in formatting.interval_note(table)
+    assert formatting.interval_note(table.loc[["b"]]) == ""
 
 
 def test_the_threshold_note_names_exactly_the_models_that_never_reach_one_half():
@@ -153,20 +154,20 @@ def test_the_threshold_note_names_exactly_the_models_that_never_reach_one_half()
 
     confident, timid = scored(seed=3, signal=4.0), scored(seed=3, signal=0.2)
     timid = metrics.evaluate(timid.y_true, timid.scores * 0.4 / timid.scores.max())
-    note = report.threshold_note({"confident": confident, "timid": timid})
+    note = tables.threshold_note({"confident": confident, "timid": timid})
     assert "**timid**" in note and "0.40" in note and "confident" not in note
-    assert report.threshold_note({"confident": confident}).startswith("Every model shown")
+    assert tables.threshold_note({"confident": confident}).startswith("Every model shown")
 
 
 def test_per_genre_tables_count_positives_and_mark_genres_too_few_to_read():
     model = scored(videos=12)
-    table = report.per_genre_table({"m": model})
+    table = tables.per_genre_table({"m": model})
     positives = table["positives"]
     assert positives.drop("macro").tolist() == model.per_genre["positives"].tolist()
-    few = positives.drop("macro") < report.FEW_POSITIVES
+    few = positives.drop("macro") < tables.FEW_POSITIVES
     assert (table.loc[few[few].index, "read"] == "too few").all() and few.any()
     assert table.loc["macro", "m"] == pytest.approx(model.map)  # one score: a column per model
-    full = report.per_genre_table({"m": model}, ("P@0.5", "R@0.5", "AP"))
+    full = tables.per_genre_table({"m": model}, ("P@0.5", "R@0.5", "AP"))
     assert full.loc["macro", ("m", "R@0.5")] == pytest.approx(model.recall)
 
 
@@ -175,9 +176,9 @@ def test_the_recipe_table_flags_exactly_what_differs_from_the_paper_configuratio
     from genrelib.sources import paper
 
     dims = {"clip": 8, "ocr": 4}
-    same = report.recipe_table(training.TrainConfig(), models.build_model("multi-transformer", dims, d_model=16))
+    same = tables.recipe_table(training.TrainConfig(), models.build_model("multi-transformer", dims, d_model=16))
     assert same["same"].all()
-    ours = report.recipe_table(training.TrainConfig(learning_rate=3e-4, padding="masked"),
+    ours = tables.recipe_table(training.TrainConfig(learning_rate=3e-4, padding="masked"),
                                models.build_model("multi-transformer", dims, standardize=True))
     assert ours.index[~ours["same"]].tolist() == ["learning rate", "padding", "inputs"]
     assert ours.loc["padding", "from"] == "authors' code" and ours.loc["learning rate", "from"] == "paper"
@@ -185,16 +186,16 @@ def test_the_recipe_table_flags_exactly_what_differs_from_the_paper_configuratio
 
 
 def test_the_parameters_a_chapter_ran_with_are_its_declared_ones_with_their_values_and_defaults():
-    from genrelib.book import chapters
+    from bookbuild import myst as chapters
 
     declared = chapters.declared_parameters(chapters.NOTEBOOK_DIR / "03_mlp.md")
     namespace = {**declared, "learning_rate": 1e-3, "unrelated": 1}
-    table = report.parameters_table("03_mlp", namespace)
+    table = parameters.parameters_table("03_mlp", namespace)
     assert table.index.tolist() == list(declared)  # only the chapter's parameters, in its order
     assert table.loc["learning_rate", ["value this run", "chapter default", "changed"]].tolist() == [
         "0.001", repr(declared["learning_rate"]), "yes"]
     assert (table.drop(index="learning_rate")["changed"] == "").all()
-    assert "| `learning_rate` | `0.001` |" in report.parameters_ran("03_mlp", namespace).data
+    assert "| `learning_rate` | `0.001` |" in parameters.parameters_ran("03_mlp", namespace).data
 
 
 def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests(tmp_path):
@@ -203,11 +204,11 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
                "multi-transformer, ocr+asr averaged": good, "multi-transformer": weak}
     pairs = [("single-transformer", "mlp (paper's model, lr 0.001)"),
              ("multi-transformer, ocr+asr averaged", "multi-transformer")]
-    compared = report.comparisons(models_scored, pairs, {pairs[0]: 1.93}, resamples=100)
+    compared = comparisons.comparisons(models_scored, pairs, {pairs[0]: 1.93}, resamples=100)
     results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
     results.save_result(tmp_path, "03_mlp", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["x"], name="m")), "x",
                        "store A")
-    ablation = report.comparisons({"+ OCR": good, "+ Audiotag": weak}, [("+ OCR", "+ Audiotag")], resamples=100)
+    ablation = comparisons.comparisons({"+ OCR": good, "+ Audiotag": weak}, [("+ OCR", "+ Audiotag")], resamples=100)
     results.save_result(tmp_path, "06_comparisons", ablation, "ablation", "store A")
     table = claims.claims_table(results.load_results(tmp_path))
     assert table.index.tolist() == ["transformers beat temporal means (§4)", "text features first seem to hurt (§4)",
@@ -232,8 +233,8 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
 def test_a_run_is_named_for_what_ran():
     from genrelib.training.loop import TrainConfig
 
-    assert report.run_label("mlp", TrainConfig()) == "mlp (paper configuration)"
-    assert report.run_label("mlp", TrainConfig(learning_rate=1e-3, frames="equidistant")) == \
+    assert tables.run_label("mlp", TrainConfig()) == "mlp (paper configuration)"
+    assert tables.run_label("mlp", TrainConfig(learning_rate=1e-3, frames="equidistant")) == \
         "mlp (paper's model, lr 0.001, equidistant frames)"
 
 
@@ -275,7 +276,7 @@ def test_prose_helpers_say_a_shared_verdict_once():
 def test_counts_show_as_whole_numbers():
     table = pd.DataFrame({"test videos": [50.0, np.nan], "positives": [8.0, 3.0], "mAP": [50.0, 12.34],
                           "seconds per video": [3.0, 4.5]})
-    shown = report.show(table)
+    shown = formatting.show(table)
     assert shown["test videos"].tolist() == ["50", "\u2013"] and shown["positives"].tolist() == ["8", "3"]
     assert shown["mAP"].tolist() == ["50.0", "12.3"] and shown["seconds per video"].tolist() == ["3.0", "4.5"]
 
@@ -284,7 +285,7 @@ def test_the_claims_table_adds_each_claims_controlled_test_on_and_off(tmp_path):
     from genrelib.evaluation import controlled
 
     good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
-    compared = report.comparisons({"multi-transformer, ocr+asr averaged": good, "multi-transformer": weak},
+    compared = comparisons.comparisons({"multi-transformer, ocr+asr averaged": good, "multi-transformer": weak},
                                   [("multi-transformer, ocr+asr averaged", "multi-transformer")], resamples=100)
     results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
     frames, text = controlled.TESTS["frames"], controlled.TESTS["correspondence"]

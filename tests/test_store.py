@@ -4,9 +4,9 @@ import pickle
 import numpy as np
 import pytest
 
+from genrelib import release
 from genrelib.data import store as fs
 from genrelib.data.labels import GENRES
-from genrelib.sources import release
 
 MODALITIES = [fs.Modality("clip", 4, "test", "random", "1"), fs.Modality("ocr", 3, "test", "random", "1")]
 

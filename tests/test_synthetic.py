@@ -2,7 +2,7 @@ import numpy as np
 
 from genrelib.common import paths
 from genrelib.data import labels, synthetic
-from genrelib.data import stores as sources
+from genrelib.features import stores
 
 
 def test_synthetic_store_follows_the_label_file(tiny_movienet, tmp_path):
@@ -18,14 +18,14 @@ def test_synthetic_store_follows_the_label_file(tiny_movienet, tmp_path):
 
 def test_cached_store_is_built_once(tiny_movienet, tmp_path):
     where = paths.Paths(repo=paths.REPO_ROOT, artifacts=tmp_path)
-    first = sources.open_store("synthetic", where, tiny_movienet, {"trn": 3, "val": 2})
+    first = stores.open_store("synthetic", where, tiny_movienet, {"trn": 3, "val": 2})
     stamp = (first.path / "manifest.json").stat().st_mtime_ns
-    second = sources.open_store("synthetic", where, tiny_movienet, {"trn": 3, "val": 2})
+    second = stores.open_store("synthetic", where, tiny_movienet, {"trn": 3, "val": 2})
     assert second.path == first.path and (second.path / "manifest.json").stat().st_mtime_ns == stamp
 
 
 def test_open_store_names_the_data(tiny_movienet, tmp_path):
     where = paths.Paths(repo=paths.REPO_ROOT, artifacts=tmp_path)
-    store = sources.open_store("synthetic", where, tiny_movienet, {"trn": 4, "val": 2, "tst": 2})
-    assert "synthetic features over real MovieNet label sets" in sources.describe(store)
-    assert "trn 4, val 2, tst 2" in sources.describe(store)
+    store = stores.open_store("synthetic", where, tiny_movienet, {"trn": 4, "val": 2, "tst": 2})
+    assert "synthetic features over real MovieNet label sets" in stores.describe(store)
+    assert "trn 4, val 2, tst 2" in stores.describe(store)

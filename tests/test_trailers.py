@@ -129,7 +129,7 @@ def test_extract_command_lists_a_broken_file_and_a_dask_cluster_gives_the_same_s
 def test_chapter_2_reads_a_folder_of_trailers_with_their_labels(tmp_path, tiny_movienet):
     from genrelib.common import paths
     from genrelib.data import labels
-    from genrelib.data import stores as sources
+    from genrelib.features import stores
 
     folder = tmp_path / "trailers"
     folder.mkdir()
@@ -137,9 +137,9 @@ def test_chapter_2_reads_a_folder_of_trailers_with_their_labels(tmp_path, tiny_m
     for youtube_id in (ids["trn"][0], ids["tst"][0], "not-in-movienet"):
         (folder / f"{youtube_id}.mkv").write_bytes(b"")
     where = paths.Paths(repo=paths.REPO_ROOT, artifacts=tmp_path / "artifacts")
-    data, table = sources.chapter_videos(where, trailers_dir=folder, movienet_dir=tiny_movienet)
+    data, table = stores.chapter_videos(where, trailers_dir=folder, movienet_dir=tiny_movienet)
     assert data == "trailers" and sorted(table.index) == sorted([ids["trn"][0], ids["tst"][0]])
     assert table.loc[ids["tst"][0], "split"] == "tst"
     assert table.loc[ids["trn"][0], "genres"] == labels.load_labels(tiny_movienet).frame.loc[ids["trn"][0], "genres"]
     with pytest.raises(FileNotFoundError, match="trailers-paper feature store does not exist yet"):
-        sources.open_store("trailers-paper", where)
+        stores.open_store("trailers-paper", where)

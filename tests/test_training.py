@@ -136,7 +136,7 @@ def test_random_test_frames_are_drawn_from_the_seed(tiny_store):
 
 
 def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_paper(tiny_store, tmp_path):
-    from genrelib.book import report
+    from genrelib.book import tables
     from genrelib.evaluation import experiments
 
     sets = [("CLIP", "clip", ""), ("+ OCR", "clip+ocr", ""), ("+ OCR averaged", "clip+ocr", "ocr")]
@@ -147,24 +147,24 @@ def test_ablation_study_reports_each_feature_set_with_its_runtime_beside_the_pap
     assert (table["seeds"] == 2).all() and (table["mAP std"] == 0).all()  # the same seed twice: the same model
     seconds = pd.DataFrame({"offline": {"decode": 0.25, "clip": 0.5, "ocr": 2.0, "asr": 9.0},
                             "paper": {"clip": 1.0, "ocr": 3.0}})
-    beside = report.ablation_beside_paper(table, seconds)  # asr is not in the store; decoding counts everywhere
+    beside = tables.ablation_beside_paper(table, seconds)  # asr is not in the store; decoding counts everywhere
     np.testing.assert_allclose(beside["s/video: offline"] - beside["classifier s/video"], [0.75, 2.75, 2.75])
     np.testing.assert_allclose(beside["s/video: paper"] - beside["classifier s/video"], [1.0, 4.0, 4.0])
-    untimed = report.ablation_beside_paper(table, seconds.drop(index="ocr"))  # OCR's cost unknown: no sum
+    untimed = tables.ablation_beside_paper(table, seconds.drop(index="ocr"))  # OCR's cost unknown: no sum
     assert untimed.loc["CLIP", "s/video: offline"] > 0 and untimed.loc["+ OCR", ["s/video: offline"]].isna().all()
     assert beside.loc["CLIP", ["paper mAP", "paper s/video (GPU)"]].tolist() == [64.73, 5.32]
     assert beside.loc[["+ OCR", "+ OCR averaged"], "paper mAP"].isna().all()  # the paper has no such row
 
 
 def test_the_ablation_trains_exactly_the_papers_table_3_feature_sets():
-    from genrelib.book import report
+    from genrelib.book import tables
     from genrelib.evaluation import experiments
 
     sets, skipped = experiments.feature_sets({"clip", "musicnet", "audiotag", "ocr", "asr"})
     assert skipped == [] and len(sets) == 7
     ours = pd.DataFrame([{"features": label, "modalities": "+".join(m), "averaged": "+".join(a),
                           "classifier s/video": 0.0} for label, m, a in sets]).set_index("features")
-    beside = report.ablation_beside_paper(ours, pd.DataFrame(index=["clip"]))
+    beside = tables.ablation_beside_paper(ours, pd.DataFrame(index=["clip"]))
     assert beside["paper mAP"].tolist() == [64.73, 65.17, 65.31, 63.33, 65.46, 64.66, 66.02]  # every row printed
     assert beside.loc["+ OCR, + ASR", "averaged"] == "" and beside.loc["+ OCR averaged, + ASR", "averaged"] == "ocr"
 

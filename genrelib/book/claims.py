@@ -3,14 +3,12 @@ this build's chapters saved (:mod:`genrelib.book.results`), with whether each cl
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 
-from genrelib.book.report import _number
+from genrelib.book.formatting import number
 from genrelib.book.results import SavedResult, data_sources
-from genrelib.sources import paper
+from genrelib.sources.claims import CLAIMS
 from genrelib.sources.evidence import cite
 
 SCORE_COLUMNS = [c for metric in ("P@0.5", "R@0.5", "mAP") for c in (metric, f"{metric} low", f"{metric} high")]
@@ -37,76 +35,6 @@ def scores_beside_paper(results: dict[str, SavedResult]) -> pd.DataFrame:
     return table
 
 
-class Claim(NamedTuple):
-    evidence: str  # key of genrelib.sources.evidence.PAPER: where the paper makes the claim
-    paper: str  # what the paper reports, its numbers read from genrelib.sources.paper
-    sign: int  # the paper's direction for a comparison that prints no difference of its own
-    testable: str  # what a comparison on this build's data can and cannot say
-
-
-def _map(model: str) -> str:
-    return f"{paper.TABLE_1[model]['mAP']:.2f}"
-
-
-def _table_3(row: str) -> str:
-    return f"{paper.TABLE_3.loc[row, 'paper mAP']:.2f}"
-
-
-# The paper's claims that this build's comparisons speak to, each as the paper makes it, with its section.
-CLAIMS = {
-    "pretrained features beat the raw-input baseline": Claim(
-        "table_1", f"Table 1: baseline {_map('two-stage-baseline')}, multi-transformer {_map('multi-transformer')} "
-        "mAP", 1, "not here: both read the same features in this build, so the comparison tests two-stage training"),
-    "transformers beat temporal means": Claim(
-        "table_1", f"Table 1: single {_map('single-transformer')}, multi {_map('multi-transformer')} against the "
-        f"MLP's {_map('mlp')} mAP", 1, "on this build's data only: features and labels that are not MovieNet's "
-        "can reverse it"),
-    "more frames help, the transformer more than the MLP": Claim(
-        "more_frames_help", "Figure 6 (an image: no values in the text)", 1,
-        "yes, in principle: chapter 7 plants the evidence, a controlled test of the mechanism"),
-    "the single-transformer sees correspondences in time, the multi-transformer only globally": Claim(
-        "temporal_level", "§3.2.2 and §3.2.3 argue it from the designs; no experiment of the paper measures it", 1,
-        "not on this build's data: only in chapter 7's controlled test"),
-    "the multi-transformer beats the single-transformer": Claim(
-        "table_1", f"Table 1: {_map('multi-transformer')} against {_map('single-transformer')} mAP", 1,
-        "on this build's data only"),
-    "text features first seem to hurt": Claim(
-        "text_first_hurts", f"Table 3: {_table_3('+ Audiotag')} without OCR, {_table_3('+ OCR')} with it", -1,
-        "on this build's data only"),
-    "averaging the text streams helps": Claim(
-        "averaged_text_helps", f"Table 3: {_table_3('+ OCR averaged, + ASR averaged')} averaged against "
-        f"{_table_3('+ OCR, + ASR')} encoded mAP", 1, "on this build's data only"),
-    "the audio features add to CLIP": Claim(
-        "table_3", f"Table 3's rows (the text states no claim): {_table_3('CLIP')}, {_table_3('+ Musicnet')} with "
-        f"Musicnet, {_table_3('+ Audiotag')} with Audiotag", 1, "on this build's data only"),
-}
-
-
-def _claim_of(result: str, comparison: str) -> str | None:
-    """Which of :data:`CLAIMS` a saved comparison row speaks to (None: none, e.g. a step that changes two
-    things at once)."""
-    first, _, second = comparison.partition(" \u2212 ")
-    if result == "05_comparisons":
-        return "pretrained features beat the raw-input baseline"
-    if result == "07_comparisons":
-        return "more frames help, the transformer more than the MLP"
-    if result == "06_comparisons":
-        return {("+ Musicnet", "CLIP"): "the audio features add to CLIP",
-                ("+ Audiotag", "+ Musicnet"): "the audio features add to CLIP",
-                ("+ OCR", "+ Audiotag"): "text features first seem to hurt",
-                ("+ OCR, + ASR", "+ OCR averaged, + ASR"): "averaging the text streams helps",
-                ("+ OCR averaged, + ASR averaged", "+ OCR, + ASR"): "averaging the text streams helps",
-                }.get((first, second))
-    if result == "04_comparisons":
-        if second.startswith("mlp"):
-            return "transformers beat temporal means"
-        if "averaged" in first and second == "single-transformer":
-            return "the multi-transformer beats the single-transformer"
-        if "averaged" in first and second == "multi-transformer":
-            return "averaging the text streams helps"
-    return None
-
-
 def agrees_with_paper(low: float, high: float, expected_sign: float) -> str:
     """Whether a paired difference with interval [low, high] has the paper's sign: "yes" or "reversed" when
     the interval excludes zero, else "not told apart"."""
@@ -125,7 +53,7 @@ def controlled_summary(table: pd.DataFrame) -> dict[str, str]:
 
     lines = {}
     for claim, (on, off) in headline(table).items():
-        said = [f"{row['mechanism']}: {_number(row['difference'])} [{_number(row['low'])}, {_number(row['high'])}]"
+        said = [f"{row['mechanism']}: {number(row['difference'])} [{number(row['low'])}, {number(row['high'])}]"
                 f" ({row['agrees_with_paper']})" for row in (on, off)]
         lines[claim] = f"{on['a']} − {on['b']}; " + "; ".join(said) + f" ({on['setting']})"
     return lines
@@ -146,9 +74,12 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
         table = result.table
         if "mAP difference" not in table.columns:
             continue
-        for comparison, row in table.iterrows():
-            claim = _claim_of(name, comparison)
-            if claim is None:
+        if "claim" not in table.columns:
+            raise ValueError(f"saved result {name!r} has a mAP difference but no claim column: save the table "
+                             "genrelib.evaluation.comparisons.comparisons returns")
+        for _, row in table.iterrows():
+            claim = row["claim"]
+            if not isinstance(claim, str):
                 continue
             said = CLAIMS[claim]
             printed = row.get("paper's difference", np.nan)
@@ -157,13 +88,14 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
             rows.append({
                 "claim": f"{claim} ({cite(said.evidence)})",
                 "the paper": said.paper,
-                "this build: paired difference in test mAP": f"{comparison}: {_number(row['mAP difference'])} "
-                f"[{_number(row['mAP difference low'])}, {_number(row['mAP difference high'])}] "
+                "this build: paired difference in test mAP":
+                f"{row['a']} \u2212 {row['b']}: {number(row['mAP difference'])} "
+                f"[{number(row['mAP difference low'])}, {number(row['mAP difference high'])}] "
                 f"({sources[result.source]})" + ("" if pd.isna(printed) else
-                                                 f"; the paper's, same pair: {_number(printed)}"),
+                                                 f"; the paper's, same pair: {number(printed)}"),
                 "agrees with the paper's sign?": agrees_with_paper(row["mAP difference low"],
                                                                     row["mAP difference high"], expected),
-                "test videos to tell the paper's": _number(needed, 0),
+                "test videos to tell the paper's": number(needed, 0),
                 "can this build test it?": said.testable, CONTROLLED: controlled.get(claim, "")})
     compared = {row["claim"] for row in rows}
     for claim, line in controlled.items():

@@ -13,7 +13,6 @@ artifacts folder (``make book`` does that when no other copy exists).
 from __future__ import annotations
 
 import ast
-import hashlib
 import json
 import math
 import os
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from genrelib.common.downloads import DownloadError, fetch
+from genrelib.common.files import sha256_of
 from genrelib.common.paths import artifacts_dir
 
 # The 21 MovieNet genres in alphabetical order: the column order of every
@@ -194,14 +194,6 @@ def load_splits(movienet_dir: str | os.PathLike | None = None) -> dict[str, list
             raise LabelFileError(f"{path}: split {name!r} repeats ids of another split, e.g. {sorted(overlap)[:3]}")
         seen.update(ids)
     return {name: splits[name] for name in SPLIT_NAMES}
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def download_movienet(dest: str | os.PathLike, files: dict[str, tuple[str, str]] = MOVIENET_FILES) -> list[Path]:

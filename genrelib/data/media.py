@@ -14,7 +14,7 @@ so the caller can record an empty modality and go on.
 from __future__ import annotations
 
 import os
-import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +48,7 @@ class Keyframes:
     full: list | None = None  # the same frames at the video's resolution, when asked for
 
 
+@contextmanager
 def _open(path: str | os.PathLike):
     import av
 
@@ -56,11 +57,16 @@ def _open(path: str | os.PathLike):
         raise MediaError(f"{path}: is a directory, not a video file; give the path of a file inside it")
     if not path.is_file():
         raise MediaError(f"{path}: no such file")
-    sys.audit("genrelib.read", str(path))  # PyAV opens it in C, unseen by the "open" event the book's cache follows
-    try:
-        return av.open(str(path))
-    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
-        raise MediaError(f"{path}: not a readable media file ({exc}); check that it is a complete video file") from exc
+    # Python opens the file and FFmpeg reads it through the handle: every read of a media file is then an
+    # ordinary `open`, seen by Python's audit hooks like any other file (FFmpeg's own open would not be)
+    with open(path, "rb") as handle:
+        try:
+            container = av.open(handle)
+        except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+            raise MediaError(f"{path}: not a readable media file ({exc}); check that it is a complete video "
+                             "file") from exc
+        with container:
+            yield container
 
 
 def probe(path: str | os.PathLike) -> MediaInfo:

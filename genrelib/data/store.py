@@ -20,12 +20,12 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from genrelib.common.files import replace_folder
 from genrelib.data.labels import GENRES, SPLIT_NAMES
 
 FORMAT = "genrelib-feature-store/1"
@@ -116,31 +116,7 @@ class StoreWriter:
                     "modalities": [asdict(m) for m in self.modalities.values()],
                     "videos": self._videos, "splits": [self._splits[v] for v in self._videos]}
         (self._tmp / MANIFEST).write_text(json.dumps(manifest))
-        _replace_dir(self._tmp, self.path)
-
-
-def write_atomically(target: Path, write: Callable) -> None:
-    """Write through a temporary file unique to this writer, then rename: readers see a whole file or none."""
-    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False)
-    try:
-        with handle:
-            write(handle)
-        os.chmod(handle.name, 0o644)  # the temporary file is private; the result is an ordinary file
-        os.replace(handle.name, target)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-
-
-def _replace_dir(new: Path, target: Path) -> None:
-    """Move ``new`` to ``target``; an existing ``target`` is swapped out, then removed."""
-    if target.exists():
-        old = target.with_name(f".{target.name}.old-{os.getpid()}")
-        os.replace(target, old)
-        os.replace(new, target)
-        shutil.rmtree(old)
-    else:
-        os.replace(new, target)
+        replace_folder(self._tmp, self.path)
 
 
 class FeatureStore:

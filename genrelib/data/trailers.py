@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from genrelib.common.files import write_atomically
 from genrelib.common.progress import progress as progress_bar
-from genrelib.data.store import write_atomically
 
 YOUTUBE = "https://www.youtube.com/watch?v={id}"
 FAILURES = "failures.json"

@@ -20,8 +20,8 @@ from genrelib.common import session
 from genrelib.common.paths import Paths
 from genrelib.data import planted
 from genrelib.data.store import FeatureStore
-from genrelib.data.stores import open_or_write
-from genrelib.evaluation.metrics import evaluate, paired_difference
+from genrelib.evaluation.metrics import RESAMPLES, evaluate, paired_difference
+from genrelib.features.stores import open_or_write
 from genrelib.models.classifiers import build_model
 from genrelib.training.loop import TrainConfig, train_and_test
 
@@ -125,7 +125,7 @@ def agrees_with_paper(mechanism: str, low: float, high: float) -> str:
 
 
 def run_test(name: str, paths: Paths, settings, videos: dict[str, int], config: TrainConfig, seeds=(0,),
-             resamples: int = 1000, progress: bool = False) -> tuple[pd.DataFrame, dict]:
+             resamples: int = RESAMPLES, progress: bool = False) -> tuple[pd.DataFrame, dict]:
     """One controlled test: per store (mechanism on at each of ``settings``, off at the test's off settings)
     and seed, both models trained on the store and their paired difference in test mAP with its 95 %
     interval, beside the oracles' difference. Also returns each store's test scores by model, for figures."""
@@ -207,7 +207,7 @@ def source(videos: dict[str, int], seeds=(0,)) -> str:
 
 
 def controlled_tests(paths: Paths, settings: dict[str, list], videos: dict[str, int], config: TrainConfig,
-                     seeds=(0,), resamples: int = 1000, progress: bool = False) -> pd.DataFrame:
+                     seeds=(0,), resamples: int = RESAMPLES, progress: bool = False) -> pd.DataFrame:
     """Every test of :data:`TESTS` named in ``settings`` (name -> the settings of its knob), in one table:
     the chapter result ``controlled_tests``, one row per claim, store and seed."""
     parts = [run_test(name, paths, values, videos, config, seeds, resamples, progress)[0]

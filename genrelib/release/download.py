@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 
 from genrelib.common.downloads import fetch
-from genrelib.data.labels import sha256_of
+from genrelib.common.files import sha256_of
 
 URL_TEMPLATE = "https://zenodo.org/records/13909366/files/{name}?download=1"
 FEATURES = "features.pkl"

@@ -1,4 +1,5 @@
-"""Report stage: tables that put our numbers next to the paper's (read from :mod:`genrelib.sources.paper`)."""
+"""Tables that put this build's numbers beside the paper's (read from :mod:`genrelib.sources.paper`): feature
+shapes, split sizes, per-genre scores, parameter counts, a run's recipe."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pandas as pd
 
 from genrelib.data import media
 from genrelib.data.labels import SPLIT_NAMES
-from genrelib.evaluation.metrics import Scores, confidence_interval, paired_difference
+from genrelib.evaluation.metrics import Scores
 from genrelib.features.extractors import widths
 from genrelib.models.classifiers import MODELS, FeatureClassifier, build_model, count_parameters
 from genrelib.sources import paper
@@ -15,18 +16,7 @@ from genrelib.sources.evidence import cite
 from genrelib.training.batches import upper_whisker
 from genrelib.training.loop import TrainConfig
 
-
-def markdown_table(table: pd.DataFrame) -> str:
-    """A table of prose as a Markdown table (its index first), so a page wraps long cells instead of
-    truncating them as a DataFrame's display does."""
-    def cell(value) -> str:
-        return str(value).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
-
-    header = [table.index.name or "", *table.columns]
-    lines = ["| " + " | ".join(map(cell, header)) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(map(cell, [index, *row])) + " |" for index, row in zip(table.index, table.values,
-                                                                                      strict=True)]
-    return "\n".join(lines)
+FEW_POSITIVES = 5  # a genre with fewer positive test videos has an AP too noisy to read
 
 
 def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFrame) -> pd.DataFrame:
@@ -92,128 +82,6 @@ def split_sizes(recomputed: dict[str, list], released: dict[str, list]) -> pd.Da
         "same ids": {s: recomputed[s] == released[s] for s in SPLIT_NAMES},
         "paper (text)": paper.SPLIT_SIZES,
     }).rename_axis("split")
-
-
-LEVEL = 0.95  # every interval in the book
-FEW_POSITIVES = 5  # a genre with fewer positive test videos has an AP too noisy to read
-
-
-def scores_table(results: dict[str, Scores], paper_rows: tuple[str, ...] = (), resamples: int = 1000) -> pd.DataFrame:
-    """One row per model: macro P@0.5, R@0.5 and mAP in percent, each with its 95 % bootstrap interval over
-    the test videos (columns ``<metric> low`` / ``<metric> high``), and the number of test videos; then the
-    named rows of the paper's Table 1 (keys of :data:`genrelib.sources.paper.TABLE_1`), labelled as the paper's,
-    without intervals (it prints none). :func:`show` formats it for a page."""
-    unknown = set(paper_rows) - set(paper.TABLE_1)
-    if unknown:
-        raise ValueError(f"the paper's Table 1 has no rows {sorted(unknown)}; it has {list(paper.TABLE_1)}")
-    rows = {}
-    for name, scores in results.items():
-        row = {}
-        for metric, value in scores.summary().items():
-            interval = confidence_interval(scores.y_true, scores.scores, metric, LEVEL, resamples)
-            row |= {metric: value, f"{metric} low": interval.low, f"{metric} high": interval.high}
-        rows[name] = row | {"test videos": len(scores.y_true)}
-    rows.update({f"paper (MovieNet): {name}": dict(paper.TABLE_1[name], **{"test videos": paper.SPLIT_SIZES["tst"]})
-                 for name in paper_rows})
-    columns = [c for metric in ("P@0.5", "R@0.5", "mAP") for c in (metric, f"{metric} low", f"{metric} high")]
-    return pd.DataFrame.from_dict(rows, orient="index").reindex(columns=[*columns, "test videos"]).rename_axis("model")
-
-
-def _number(value, digits: int = 1) -> str:
-    """A number for a page: thousands separated, a dash where there is none."""
-    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-        return "\u2013"
-    if isinstance(value, int | np.integer) or (isinstance(value, float) and value.is_integer() and abs(value) >= 1000):
-        return f"{int(value):,}"
-    if value and abs(value) < 0.5 * 10 ** -digits:  # would round to a signed zero: show what it is
-        return f"{value:.1g}"
-    return f"{value:,.{digits}f}"
-
-
-OUTSIDE = " \u2020"  # marks a score outside its own interval (interval_note says why)
-
-
-def interval_note(table: pd.DataFrame) -> str:
-    """A sentence for a page whose table marks a score outside its own interval (:func:`show`), else ''."""
-    lows = [c for c in table.columns if isinstance(c, str) and c.endswith(" low") and c[:-4] in table.columns]
-    outside = any(((table[c[:-4]] < table[c]) | (table[c[:-4]] > table[f"{c[:-4]} high"])).any() for c in lows)
-    if not outside:
-        return ""
-    return ("\u2020 The score lies outside its 95 % interval: the test split is too small for a macro score over "
-            "21 genres (chapter 3's note *Reading an interval on a small test set* says why).")
-
-
-# Words that make a column a column of counts: whole numbers, never printed with a decimal point.
-COUNT_WORDS = ("videos", "positives", "frames", "seeds", "epochs", "parameters", "clips", "count", "steps")
-
-
-NOT_COUNTS = ("per", "mean", "sd", "std", "difference", "share", "mAP")  # a rate or a statistic over a count
-
-
-def is_count_column(name) -> bool:
-    """Whether a column (its last level, for a MultiIndex) holds counts, by its name: it names a count
-    ("test videos") and no rate or statistic of one ("frames per video", "mAP difference, mean over seeds")."""
-    label = str(name[-1] if isinstance(name, tuple) else name)
-    words = set(label.replace(",", " ").replace(":", " ").split())
-    return any(word in label.lower() for word in COUNT_WORDS) and not words & set(NOT_COUNTS)
-
-
-def show(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
-    """A numeric result table as a page shows it: each ``X`` with ``X low`` / ``X high`` beside it becomes
-    "X [low, high]"; numbers rounded to ``digits``, thousands separated, a dash for a missing value; a column
-    of counts (:func:`is_count_column`) of whole numbers without decimals."""
-    out = pd.DataFrame(index=table.index)
-    names = {str(c) for c in table.columns}
-    for column in table.columns:
-        values = table[column]
-        if is_count_column(column) and pd.api.types.is_numeric_dtype(values) and \
-                ((values.dropna() % 1) == 0).all():
-            out[column] = [_number(None if pd.isna(v) else int(v)) for v in values]
-            continue
-        if isinstance(column, str) and column.endswith((" low", " high")) and column.rsplit(" ", 1)[0] in names:
-            continue
-        if isinstance(column, str) and f"{column} low" in names:
-            out[column] = [_number(v, digits) if np.isnan(lo) else f"{_number(v, digits)} [{_number(lo, digits)}, "
-                           f"{_number(hi, digits)}]" + ("" if lo <= v <= hi else OUTSIDE) for v, lo, hi in
-                           zip(table[column], table[f"{column} low"], table[f"{column} high"], strict=True)]
-        elif pd.api.types.is_numeric_dtype(table[column]):
-            out[column] = [_number(v, digits) for v in table[column]]
-        else:
-            out[column] = table[column].fillna("\u2013")
-    if isinstance(table.columns, pd.MultiIndex):
-        out.columns = pd.MultiIndex.from_tuples(out.columns)
-    return out
-
-
-def videos_to_tell(half_width: float, videos: int, difference: float) -> int | None:
-    """Test videos an interval of ``half_width`` points at ``videos`` videos would need to shrink below
-    ``difference`` (intervals narrow as one over the square root of the test set's size)."""
-    if not difference or not np.isfinite(half_width):
-        return None
-    return int(np.ceil(videos * (half_width / abs(difference)) ** 2))
-
-
-def comparisons(results: dict[str, Scores], pairs, paper_differences: dict | None = None, metric: str = "mAP",
-                resamples: int = 1000) -> pd.DataFrame:
-    """Each pair (a, b) of models scored on the same test videos: a's score minus b's with its 95 % paired
-    bootstrap interval, whether the interval excludes 0, and, where ``paper_differences`` gives the paper's
-    difference for the pair, how many test videos this build would need to tell a difference that size."""
-    rows = []
-    for a, b in pairs:
-        first, second = results[a], results[b]
-        if not np.array_equal(first.y_true, second.y_true):
-            raise ValueError(f"{a} and {b} were not scored on the same test videos: no paired comparison")
-        diff = paired_difference(first.y_true, first.scores, second.scores, metric, LEVEL, resamples)
-        printed = (paper_differences or {}).get((a, b), np.nan)
-        needed = videos_to_tell((diff.high - diff.low) / 2, len(first.y_true), printed) if np.isfinite(printed) \
-            else None
-        rows.append({"comparison": f"{a} \u2212 {b}", f"{metric} difference": diff.difference,
-                     f"{metric} difference low": diff.low, f"{metric} difference high": diff.high,
-                     "distinguishable from 0": "yes" if diff.low > 0 or diff.high < 0 else "no",
-                     "paper's difference": printed, "test videos to tell the paper's": needed})
-    table = pd.DataFrame(rows).set_index("comparison")
-    table["test videos to tell the paper's"] = table["test videos to tell the paper's"].astype("Int64")
-    return table
 
 
 def threshold_note(scores: dict[str, Scores]) -> str:
@@ -345,26 +213,3 @@ def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
     table = pd.DataFrame([{"setting": label, "this run": str(ours), "paper configuration": str(theirs),
                            "from": source, "same": str(ours) == str(theirs)} for label, ours, theirs, source in rows])
     return table.set_index("setting").rename_axis(f"setting ({model.kind})")
-
-
-def parameters_table(chapter: str, namespace: dict) -> pd.DataFrame:
-    """The parameters a chapter ran with: each name its ``parameters`` cell declares, the value it had when this
-    was called (a parameter file's or ``-p``'s where one was given) and the chapter's default."""
-    from genrelib.book.chapters import NOTEBOOK_DIR, declared_parameters
-
-    declared = declared_parameters(NOTEBOOK_DIR / f"{chapter}.md")
-    rows = [{"parameter": name, "value this run": repr(namespace[name]), "chapter default": repr(default),
-             "changed": "yes" if namespace[name] != default else ""} for name, default in declared.items()]
-    return pd.DataFrame(rows).set_index("parameter")
-
-
-def parameters_ran(chapter: str, namespace: dict):
-    """:func:`parameters_table` as a page shows it: a Markdown table, values as code."""
-    from IPython.display import Markdown
-
-    table = parameters_table(chapter, namespace)
-    code = table.copy()
-    for column in ("value this run", "chapter default"):
-        code[column] = [f"`{value}`" for value in table[column]]
-    code.index = [f"`{name}`" for name in table.index]
-    return Markdown(markdown_table(code.rename_axis("parameter")))

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from genrelib.common import files
 from genrelib.common.paths import Paths, shown
 from genrelib.data import demo_corpus, labels, planted, synthetic
 from genrelib.data.store import MANIFEST, FeatureStore
@@ -35,7 +36,7 @@ def sample_trailer(path: Path = SAMPLE_TRAILER) -> Path | None:
     """The real sample trailer when it is there with the expected sha256; None when it is absent."""
     if not path.is_file():
         return None
-    if labels.sha256_of(path) != SAMPLE_TRAILER_SHA256:
+    if files.sha256_of(path) != SAMPLE_TRAILER_SHA256:
         raise ValueError(f"{path}: sha256 differs from the Big Buck Bunny trailer's {SAMPLE_TRAILER_SHA256}; "
                          "replace it with trailer_bbb.mp4 from the moviepy 2.2.1 sdist")
     return path

@@ -1,7 +1,7 @@
 """Fakes and reference models shared by the tests and the benchmarks (neither imports the other).
 
 * :func:`write_synthetic_release`: a small release of exactly the authors' published ``features.pkl`` format
-  (:mod:`genrelib.sources.release`); :func:`write_synthetic_classifiers`: checkpoints in their exact layout, with
+  (:mod:`genrelib.release`); :func:`write_synthetic_classifiers`: checkpoints in their exact layout, with
   random weights, and :func:`authors_config`, the config dict beside each.
 * :class:`ReferenceMLP`, :class:`ReferenceSingle`, :class:`ReferenceMulti`: what
   ``classification/src/classifiers.py`` of serkansulun/trailer-genre-classification @caac031 computes,
@@ -22,8 +22,8 @@ import torch
 from torch import nn
 
 from genrelib.data.labels import GENRES, MovieNetLabels
-from genrelib.sources.release.classifiers import SINGULAR_FEATURES, build_from_config, to_authors_layout
-from genrelib.sources.release.features import FEATURE_SHAPES
+from genrelib.release.classifiers import SINGULAR_FEATURES, build_from_config, to_authors_layout
+from genrelib.release.features import FEATURE_SHAPES
 
 
 class _StreamedDict:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from genrelib.sources.release.download import ReleaseError
+from genrelib.release.download import ReleaseError
 
 # Features the authors' classes read as one vector per video: the multi-transformer sends them past its transformers
 # (their SINGULAR_FEATURES), which is what averaging a one-vector stream does in ours.

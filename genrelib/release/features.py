@@ -14,7 +14,7 @@ import numpy as np
 
 from genrelib.data.labels import GENRES
 from genrelib.data.store import FeatureStore, Modality, StoreError, StoreWriter
-from genrelib.sources.release.download import verify
+from genrelib.release.download import verify
 
 # The release's features: width, and vectors per second of trailer (None: one vector per video).
 FEATURE_SHAPES = {"clip": (512, 1.0), "beats": (768, 1 / 1.5), "face_emotion": (768, 0.5),
@@ -27,7 +27,7 @@ def import_authors_features(pickle_path: str | os.PathLike, out: str | os.PathLi
 
     Unpickling runs whatever code the file names, so this refuses to read it
     unless ``trust_pickle`` is set by someone who trusts the file. Layout read
-    (:mod:`genrelib.sources.release.features`)::
+    (:mod:`genrelib.release.features`)::
 
         {"samples": {youtube_id: {"features": {name: array}, "label": multi-hot}},
          "stats": {...}, "idx_to_label": {index: genre}}

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-from genrelib.sources.release.classifiers import load_classifier, training_lengths
-from genrelib.sources.release.download import CLASSIFIERS, ReleaseError, verify
-from genrelib.sources.release.features import read_stats
+from genrelib.release.classifiers import load_classifier, training_lengths
+from genrelib.release.download import CLASSIFIERS, ReleaseError, verify
+from genrelib.release.features import read_stats
 
 PROTOCOLS = ("paper", "authors")
 

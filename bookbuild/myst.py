@@ -1,9 +1,9 @@
-"""The chapter sources as the library reads them: where they are, and the parameters each declares.
+"""The chapter sources as the build reads them: where they are, and the parameters each declares.
 
 A chapter is MyST markdown (``notebooks/NN_name.md``) whose one cell tagged ``parameters`` assigns each
-parameter its default. It is read here with the standard library and YAML, as jupytext writes the format,
-because the library runs in kernels and worker processes that need none of the book's tooling
-(``bookbuild`` executes the chapters and checks its reading against jupytext's).
+parameter its default. It is read here with the standard library and YAML, as jupytext writes the format
+(a test checks the reading against jupytext's), so that a chapter's kernel can read its own parameters cell
+(:func:`genrelib.book.parameters.parameters_ran`) without importing the book's tooling.
 """
 
 from __future__ import annotations
