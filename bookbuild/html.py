@@ -23,16 +23,6 @@ CHARACTER_PX, CELL_PADDING_PX = 7.2, 18  # a DataFrame cell's font and padding i
 DISPLAY_REPR = re.compile(r"&lt;(?:IPython\.[\w.]+ object|Figure size \d+x\d+ with \d+ Axes|Axes: )")
 WHOLE_NUMBER_AS_FLOAT = re.compile(r"-?[\d,]*\d\.0+")
 IMAGE_FILE_NAME = re.compile(r"\.(?:png|svg|jpe?g|gif|webp)$", flags=re.I)
-# display math as MyST-NB writes it for MathJax (the TeX source, after an equation number if any)
-DISPLAY_MATH = re.compile(r'<div class="math notranslate nohighlight"[^>]*>(.*?)</div>', flags=re.S)
-# Measured in headless Chromium on a built book at a 390 px window: the text column is 343 px, an equation
-# beside its number has 288 px, and a symbol of the book's display math took 10 to 13 px, spacing included;
-# the least, so that an equation estimated to fit does.
-PHONE_COLUMN_PX, MATH_SYMBOL_PX = 288, 10
-# TeX commands that print nothing of their own (fonts, sizes, thin spaces), and the wide spaces
-INVISIBLE_COMMANDS = {"left", "right", "big", "Big", "bigg", "Bigg", "mathrm", "mathbf", "mathcal", "mathbb",
-                      "mathit", "text", "operatorname", "displaystyle", ",", ";", ":", "!", " "}
-SPACE_SYMBOLS = {"quad": 2, "qquad": 4}
 
 
 def _text(html: str) -> str:
@@ -75,38 +65,6 @@ def count_shown_as_float(table_html: str) -> tuple[str, str] | None:
     return None
 
 
-def display_math_width(tex: str) -> float:
-    """The width in pixels a display equation needs, roughly: its widest line (lines end at ``\\\\``) in
-    symbols times :data:`MATH_SYMBOL_PX`, where a letter, a digit, an operator and a command such as ``\\sum``
-    are one symbol each, a fraction is as wide as its wider part, and font, size and thin-space commands,
-    braces, sub- and superscript marks and alignment points are none."""
-    tex = re.sub(r"^\s*\\\[|\\\]\s*$|\\(?:begin|end)\{[^{}]*\}|\\label\{[^{}]*\}", "", tex)
-    while (fraction := re.search(r"\\frac\s*\{([^{}]*)\}\s*\{([^{}]*)\}", tex)):
-        tex = tex[:fraction.start()] + max(fraction.groups(), key=len) + tex[fraction.end():]
-
-    def symbols(line: str) -> int:
-        return sum(SPACE_SYMBOLS.get(command, command not in INVISIBLE_COMMANDS) if command else 1
-                   for command, _ in re.findall(r"\\([A-Za-z]+|.)|([^\s{}^_&])", line))
-
-    return MATH_SYMBOL_PX * max(symbols(line) for line in re.split(r"\\\\", tex))
-
-
-def math_scrolls(stylesheet: Path) -> bool:
-    """Whether a stylesheet gives display math's box horizontal scroll: a rule that sets ``overflow-x`` (or
-    ``overflow``) to ``auto`` or ``scroll`` on ``div.math`` or on MathJax 2's ``.MathJax_Display`` inside it."""
-    css = re.sub(r"/\*.*?\*/", "", stylesheet.read_text(errors="replace"), flags=re.S)
-    return any(re.search(r"overflow(?:-x)?\s*:\s*(?:auto|scroll)", body) and
-               any(re.search(r"(?:^|[\s>])(?:div)?\.(?:math|MathJax_Display)$", selector.strip())
-                   for selector in selectors.split(","))
-               for selectors, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css))
-
-
-def stylesheets(page: Path, html: str) -> list[Path]:
-    """The built stylesheets a page links."""
-    links = re.findall(r'<link[^>]*href="([^":?]+\.css)(?:\?[^"]*)?"', html)
-    return [path for path in ((page.parent / link).resolve() for link in links) if path.is_file()]
-
-
 def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -> list[str]:
     """Problems a reader would meet in the built book: a page without the stylesheet that lets wide tables and
     code scroll inside their cell (book/_static/book.css), a Markdown table printed as its raw text (an
@@ -115,16 +73,9 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
     prose above the prose, a table cell showing NaN or None, a DataFrame wider than the text column at
     1280 px, a progress line, the repr of a display object (``<IPython.core.display.Markdown object>``, a
     figure's ``<Figure size 880x440 with 2 Axes>``, a plot's ``<Axes: title=...>``) instead of what it shows,
-    a count printed as a float in a DataFrame's column of counts, an image whose alt text is empty or a file
-    name (what Sphinx writes when a figure has none), or display math wider than it has on a phone
-    (:data:`PHONE_COLUMN_PX`) on a page whose stylesheets do not let it scroll.
-
-    Display math cannot wrap: MathJax sets each equation on one line per ``\\\\``, so on a 390 px phone a
-    long one is cut at the column's edge (the theme hides its overflow), where the reader cannot reach it,
-    unless its box scrolls. The width is estimated from the TeX (:func:`display_math_width`) rather than
-    measured in a browser, which takes about 2 s a page; the estimate only decides which equations need
-    the stylesheet's scroll (:func:`math_scrolls`), so an equation it overrates costs nothing on a page
-    that has it."""
+    a count printed as a float in a DataFrame's column of counts, or an image whose alt text is empty or a file
+    name (what Sphinx writes when a figure has none). Whether display math fits a phone is not guessed from its
+    TeX here: book.css lets it scroll, and a look in a browser at 390 px tells what a reader meets."""
     if forbidden is None:
         forbidden = tuple(dict.fromkeys(str(p) + "/" for p in (REPO_ROOT, REPO_ROOT.parent, Path.home())))
     pages = sorted(p for p in Path(html_dir).rglob("*.html") if "_static" not in p.parts
@@ -170,11 +121,5 @@ def check_built_html(html_dir: Path, forbidden: tuple[str, ...] | None = None) -
             if not alt.strip() or IMAGE_FILE_NAME.search(alt):
                 problems.append(f"{name}: an image's alt text is {alt!r}, not what it shows; give the figure "
                                 "alt text (plots.show or the figure's :alt:)")
-        for tex in DISPLAY_MATH.findall(html):
-            width = display_math_width(unescape(re.sub(r'<span class="eqno">.*?</span>', "", tex, flags=re.S)))
-            if width > PHONE_COLUMN_PX and not any(math_scrolls(css) for css in stylesheets(page, html)):
-                problems.append(f"{name}: display math about {width:.0f} px wide is cut on a phone, where it has "
-                                f"{PHONE_COLUMN_PX} px, and no stylesheet lets div.math scroll")
-                break
     return problems
 

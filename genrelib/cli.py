@@ -134,8 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "already holds the files")
     download.set_defaults(run=_download_movienet)
 
-    verify = commands.add_parser("verify-sources", help="check the facts genrelib.sources.evidence registers against the "
-                                 "paper's text and a git checkout of the authors' repository")
+    verify = commands.add_parser("verify-sources", help="check the facts genrelib.sources.evidence registers "
+                                 "against the paper's text and a git checkout of the authors' repository")
     verify.add_argument("--paper-text", type=Path, default=None, help="the paper as Markdown (sulun2024.md)")
     verify.add_argument("--authors-repo", type=Path, default=None,
                         help="a clone of serkansulun/trailer-genre-classification holding commit caac031")

@@ -1,5 +1,7 @@
-"""The library's shape: modules import each other without cycles, lazy imports inside functions included; the
-library imports none of the book's tooling, and tests and benchmarks import neither each other."""
+"""The library's shape: its stages are subpackages that import only earlier stages (two named exceptions), the
+method never imports the book's pages, modules import each other without cycles (lazy imports inside functions
+included), the library imports none of the book's tooling, importing it does nothing, and tests and benchmarks
+import neither each other."""
 
 import ast
 
@@ -39,10 +41,60 @@ def test_the_cycle_finder_finds_a_planted_cycle():
     assert find_cycle({"a": {"b"}, "b": set()}) is None
 
 
-def test_the_graph_sees_relative_and_lazy_imports():
+# The stages in data-flow order; a stage imports only itself and earlier ones.
+STAGES = ["common", "sources", "data", "features", "models", "training", "evaluation", "release", "book"]
+# Imports against the flow, each for a reason: training scores its validation set with the evaluation metrics,
+# and predict can answer with the authors' released classifiers as well as ours.
+AGAINST_THE_FLOW = {("genrelib.training.loop", "genrelib.evaluation.metrics"),
+                    ("genrelib.evaluation.predict", "genrelib.release")}
+
+
+def stage_of(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 or (len(parts) == 2 and parts[1] in STAGES) else None
+
+
+def imports_against_the_flow(graph: dict[str, set[str]]) -> set[tuple[str, str]]:
+    found = set()
+    for module, targets in graph.items():
+        if stage_of(module) in STAGES:
+            found |= {(module, target) for target in targets if stage_of(target) in STAGES
+                      and STAGES.index(stage_of(target)) > STAGES.index(stage_of(module))}
+    return found
+
+
+def test_the_flow_check_finds_a_planted_backward_import():
+    graph = {"genrelib.data.store": {"genrelib.common.files", "genrelib.models.classifiers"},
+             "genrelib.book.pages": {"genrelib.data.store"}}
+    assert imports_against_the_flow(graph) == {("genrelib.data.store", "genrelib.models.classifiers")}
+
+
+def test_stages_import_only_earlier_stages():
+    assert imports_against_the_flow(import_graph()) == AGAINST_THE_FLOW
+
+
+def test_no_method_stage_imports_the_pages():
+    found = {(module, target) for module, targets in import_graph().items() for target in targets
+             if stage_of(target) == "book" and stage_of(module) != "book"}
+    assert found == set()
+
+
+def test_the_top_level_holds_only_the_package_the_cli_and_shared_helpers():
+    top = {p.name for p in (REPO_ROOT / "genrelib").iterdir() if p.suffix == ".py"}
+    assert top == {"__init__.py", "cli.py"}
+    assert {p.name for p in (REPO_ROOT / "genrelib").iterdir() if p.is_dir() and p.name != "__pycache__"} == set(STAGES)
+
+
+def test_no_library_file_is_over_400_lines():
+    long = {str(p.relative_to(REPO_ROOT)): n for p in (REPO_ROOT / "genrelib").rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 400}
+    assert not long
+
+
+def test_the_graph_sees_lazy_imports_and_packages():
     graph = import_graph()
-    assert "genrelib.features.extractors.weights" in graph["genrelib.features.extractors.audio"]  # `from . import weights`
-    assert "genrelib.data.labels" in graph["genrelib.features.extractors.weights"]  # `from ..labels import sha256_of`
+    assert "genrelib.features.extractors.weights" in graph["genrelib.features.extractors.audio"]
+    assert "genrelib.release" in graph["genrelib.evaluation.predict"]  # inside a function
 
 
 def test_genrelib_has_no_import_cycle():
@@ -72,8 +124,13 @@ def test_the_import_reader_sees_lazy_and_dotted_imports_and_skips_relative_ones(
 
 
 def test_the_library_imports_none_of_the_book_tooling():
+    """One exception: a page shows the parameters its chapter declares, read by the build's own reader of a
+    chapter source (bookbuild.myst: the standard library and YAML), never by papermill, jupytext or nbformat."""
     found = {path: names & TOOLING for path, names in imports_of_folder("genrelib").items() if names & TOOLING}
-    assert not found, f"genrelib modules import the book's tooling: {found}"
+    assert found == {"genrelib/book/parameters.py": {"bookbuild"}}, "genrelib modules import the book's tooling"
+    code = (REPO_ROOT / "genrelib/book/parameters.py").read_text()
+    assert "from bookbuild.myst import" in code and top_level_imports(
+        (REPO_ROOT / "bookbuild/myst.py").read_text()) & TOOLING == set()
 
 
 def test_chapters_import_none_of_the_book_tooling():
@@ -88,6 +145,20 @@ def test_tests_and_benchmarks_import_neither_each_other(folder, other):
     others = {other} | {p.stem for p in (REPO_ROOT / other).glob("*.py")} - {"__init__"}
     found = {path: names & others for path, names in imports_of_folder(folder).items() if names & others}
     assert not found, f"{folder} import {other}: {found}"
+
+
+def test_importing_genrelib_installs_no_hook_and_makes_no_folder(tmp_path):
+    """`import genrelib` from a folder outside the checkout adds no audit hook and writes nothing there."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("import sys\nhooks = []\nsys.addaudithook(lambda event, args: event == 'sys.addaudithook' and "
+            "hooks.append(1))\nimport genrelib, genrelib.common.session\nprint(len(hooks))")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, check=True, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
+    assert done.stdout.strip() == "0"
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_importing_the_library_makes_nothing_in_the_artifacts_folder(tmp_path):

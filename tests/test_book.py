@@ -263,22 +263,3 @@ def test_the_html_check_finds_an_image_whose_alt_text_is_a_file_name(tmp_path):
                                    "theme.html": '<img src="_static/logo.png" alt="">'})  # not an output
     assert sorted(found) == ["empty.html", "file.html", "none.html"]
     assert "alt text is '../_images/abc123.png'" in found["file.html"] and "alt text is ''" in found["empty.html"]
-
-
-def test_the_html_check_finds_display_math_that_a_phone_cannot_scroll(tmp_path):
-    wide_tex = (r"\mathrm{AP}_g = \sum_k \big(R_g(k) - R_g(k-1)\big)\, P_g(k), \qquad "
-                r"\mathrm{mAP} = \frac{1}{|G^+|} \sum_{g \in G^+} \mathrm{AP}_g,")  # chapter 1's equation
-    narrow_tex = r"z = W \bar x + b,"
-    assert html.display_math_width(narrow_tex) < html.PHONE_COLUMN_PX < html.display_math_width(wide_tex)
-    wide = (r'<div class="math notranslate nohighlight"><span class="eqno">(1)<a href="#eq">#</a></span>'
-            rf"\[{wide_tex}\]</div>")
-    narrow = rf'<div class="math notranslate nohighlight">\[{narrow_tex}\]</div>'
-    static = tmp_path / "_static"
-    static.mkdir()
-    (static / "book.css").write_text("div.cell_output table.dataframe { overflow-x: auto; }")
-    assert list(check_pages(tmp_path, {"wide.html": wide, "narrow.html": narrow})) == ["wide.html"]
-    (static / "book.css").write_text("/* math scrolls */\ndiv.math, div.MathJax_Display { max-width: 100%; "
-                                     "overflow-x: auto; }")
-    assert check_pages(tmp_path, {"wide.html": wide, "narrow.html": narrow}) == {}
-    book_css = paths.REPO_ROOT / "book" / "_static" / "book.css"
-    assert html.math_scrolls(book_css)  # the book's own stylesheet lets display math scroll

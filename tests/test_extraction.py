@@ -150,7 +150,7 @@ def test_workers_end_when_their_parent_is_killed(videos, tmp_path):
     import sys
     import time
 
-    script = (f"from genrelib import extraction\n"
+    script = (f"from genrelib.features import extraction\n"
               f"videos = {{f'v{{i}}': {str(videos['good'])!r} for i in range(40)}}\n"
               f"extraction.extract_videos(videos, {str(tmp_path)!r}, modalities=['ocr'], workers=2, progress=False)\n")
     parent = subprocess.Popen([sys.executable, "-c", script])

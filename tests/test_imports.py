@@ -77,7 +77,8 @@ def test_a_digest_changes_with_the_code_it_covers_not_with_comments_or_other_cod
 
 def test_the_book_chapters_reach_the_model_code_only_where_they_train():
     reached = {source.stem: imports.reached_definitions(chapter_code(source)) for source in chapters()}
-    uses_models = {stem for stem, names in reached.items() if any(n.startswith("genrelib.models.classifiers.") for n in names)}
+    uses_models = {stem for stem, names in reached.items()
+                   if any(n.startswith("genrelib.models.classifiers.") for n in names)}
     assert {"03_mlp", "04_transformers", "05_baseline"} <= uses_models
-    assert not uses_models & {"01_data", "02_extraction"}  # report imports models, but they use none of it
+    assert not uses_models & {"01_data", "02_extraction"}  # book.tables imports models, but they use none of it
     assert "genrelib.data.labels.load_labels" in reached["01_data"]

@@ -85,7 +85,8 @@ FEATURE_LENGTHS = {"asr_sentiment": 1, "beats": 12, "clip": 10, "face_emotion": 
 
 
 def reference_for(config):
-    """The authors' class that their init_model(config) builds, rebuilt from torch modules (genrelib.release.reference)."""
+    """The authors' class that their init_model(config) builds, rebuilt from torch modules
+    (genrelib.release.reference)."""
     from genrelib.release.reference import ReferenceMLP, ReferenceMulti, ReferenceSingle
 
     dims, lengths = config["feature_dims"], config["feature_lengths"]

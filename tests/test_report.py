@@ -4,6 +4,7 @@ import pytest
 
 from genrelib.book import claims, deviations, formatting, pages, parameters, results, tables
 from genrelib.evaluation import comparisons
+from genrelib.evaluation.comparisons import Pair
 from genrelib.sources import paper
 
 
@@ -202,13 +203,16 @@ def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests
     good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
     models_scored = {"single-transformer": good, "mlp (paper's model, lr 0.001)": weak,
                "multi-transformer, ocr+asr averaged": good, "multi-transformer": weak}
-    pairs = [("single-transformer", "mlp (paper's model, lr 0.001)"),
-             ("multi-transformer, ocr+asr averaged", "multi-transformer")]
-    compared = comparisons.comparisons(models_scored, pairs, {pairs[0]: 1.93}, resamples=100)
+    pairs = [Pair("single-transformer", "mlp (paper's model, lr 0.001)", "transformers beat temporal means"),
+             Pair("multi-transformer, ocr+asr averaged", "multi-transformer", "averaging the text streams helps"),
+             Pair("multi-transformer", "mlp (paper's model, lr 0.001)")]  # tests no claim: left out
+    compared = comparisons.comparisons(models_scored, pairs, {pairs[0][:2]: 1.93}, resamples=100)
     results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
     results.save_result(tmp_path, "03_mlp", pd.DataFrame({"mAP": [1.0]}, index=pd.Index(["x"], name="m")), "x",
                        "store A")
-    ablation = comparisons.comparisons({"+ OCR": good, "+ Audiotag": weak}, [("+ OCR", "+ Audiotag")], resamples=100)
+    ablation = comparisons.comparisons({"+ OCR": good, "+ Audiotag": weak},
+                                       [Pair("+ OCR", "+ Audiotag", "text features first seem to hurt")],
+                                       resamples=100)
     results.save_result(tmp_path, "06_comparisons", ablation, "ablation", "store A")
     table = claims.claims_table(results.load_results(tmp_path))
     assert table.index.tolist() == ["transformers beat temporal means (§4)", "text features first seem to hurt (§4)",
@@ -281,12 +285,36 @@ def test_counts_show_as_whole_numbers():
     assert shown["mAP"].tolist() == ["50.0", "12.3"] and shown["seconds per video"].tolist() == ["3.0", "4.5"]
 
 
+def test_a_renamed_model_keeps_its_claim_and_an_unknown_claim_fails_loudly(tmp_path):
+    """The claim travels with the comparison: a chapter that renames its models keeps its row in chapter 8."""
+    good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
+    for name in ("multi-transformer", "the multi-transformer, renamed"):
+        compared = comparisons.comparisons({name: good, "temporal means": weak},
+                                           [Pair(name, "temporal means", "transformers beat temporal means")],
+                                           resamples=50)
+        results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
+        table = claims.claims_table(results.load_results(tmp_path))
+        assert table.index.tolist() == ["transformers beat temporal means (§4)"]
+        assert table.iloc[0]["this build: paired difference in test mAP"].startswith(f"{name} \u2212 temporal means")
+    assert comparisons.row(compared, "the multi-transformer, renamed", "temporal means")["claim"] == \
+        "transformers beat temporal means"
+    with pytest.raises(ValueError, match="no claim 'transformers beat means'"):
+        comparisons.comparisons({"a": good, "b": weak}, [Pair("a", "b", "transformers beat means")], resamples=50)
+    with pytest.raises(KeyError, match="no comparison of 'b' with 'a'"):
+        comparisons.row(compared, "b", "a")
+    no_claims = compared.drop(columns=["claim"])
+    results.save_result(tmp_path, "04_comparisons", no_claims, "an old table", "store A")
+    with pytest.raises(ValueError, match="'04_comparisons' has a mAP difference but no claim column"):
+        claims.claims_table(results.load_results(tmp_path))
+
+
 def test_the_claims_table_adds_each_claims_controlled_test_on_and_off(tmp_path):
     from genrelib.evaluation import controlled
 
     good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
     compared = comparisons.comparisons({"multi-transformer, ocr+asr averaged": good, "multi-transformer": weak},
-                                  [("multi-transformer, ocr+asr averaged", "multi-transformer")], resamples=100)
+                                       [Pair("multi-transformer, ocr+asr averaged", "multi-transformer",
+                                             "averaging the text streams helps")], resamples=100)
     results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
     frames, text = controlled.TESTS["frames"], controlled.TESTS["correspondence"]
     row = {"seed": 0, "a mAP": 50.0, "b mAP": 40.0, "oracle_difference": 30.0, "test_videos": 1000}

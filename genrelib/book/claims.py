@@ -48,7 +48,8 @@ CONTROLLED = "controlled test (chapter 7): on / off"
 
 def controlled_summary(table: pd.DataFrame) -> dict[str, str]:
     """Per claim, the saved ``controlled_tests`` result in a line: the paired difference with its interval and
-    whether it is what the claim predicts, with the mechanism on and off (:func:`genrelib.evaluation.controlled.headline`)."""
+    whether it is what the claim predicts, with the mechanism on and off
+    (:func:`genrelib.evaluation.controlled.headline`)."""
     from genrelib.evaluation.controlled import headline
 
     lines = {}

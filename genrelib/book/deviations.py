@@ -97,8 +97,8 @@ def deviations() -> pd.DataFrame:
         ("controlled tests (ours)", f"claims argued from mechanisms: attention over few decisive frames "
          f"({cite('more_frames_help')}), correspondence in time ({cite('temporal_level')}) against only "
          f"globally ({cite('global_level')}), averaging noisy text ({cite('averaging')}); no controlled test",
-         "each mechanism planted in a store and removed from it (genrelib.evaluation.controlled): 64-d frames, four genres "
-         "with evidence, the paper's models in its configuration", "the same",
+         "each mechanism planted in a store and removed from it (genrelib.evaluation.controlled): 64-d frames, "
+         "four genres with evidence, the paper's models in its configuration", "the same",
          "an addition, not a change: real features cannot switch a mechanism off", "7"),
         ("runtime", f"seconds per video on one GPU, extraction included ({cite('table_3')}, Table 3)",
          "measured on this build's CPU", "the paper's architectures with random weights, on this CPU",

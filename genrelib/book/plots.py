@@ -275,8 +275,8 @@ def cls_attention(weights: list[np.ndarray], planted: list[list[int]], names: li
 
 
 def controlled_tests(table: pd.DataFrame):
-    """One panel per controlled test (:func:`genrelib.evaluation.controlled.controlled_tests`), stacked: the models' paired
-    difference in test mAP with its 95 % interval against the knob's setting, the mechanism on (dark) and off
+    """One panel per controlled test (:func:`genrelib.evaluation.controlled.controlled_tests`), stacked: the models'
+    paired difference in test mAP with its 95 % interval against the knob's setting, the mechanism on (dark) and off
     (light), and the oracles' difference for the same store as a hollow diamond; the first seed."""
     from genrelib.evaluation.controlled import TESTS
 

@@ -177,8 +177,8 @@ def _batches(config: TrainConfig) -> str:
 
 def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
     """Every setting a run of ``model`` used beside the paper configuration (the defaults of
-    :class:`~genrelib.training.loop.TrainConfig` and :func:`~genrelib.models.classifiers.build_model`), where each of those comes
-    from (the paper, or the authors' code where the paper is silent), and whether they are the same."""
+    :class:`~genrelib.training.loop.TrainConfig` and :func:`~genrelib.models.classifiers.build_model`), where each of
+    those comes from (the paper, or the authors' code where the paper is silent), and whether they are the same."""
     reference, defaults = TrainConfig(), build_model(model.kind, model.dims).hyper
     clips = MODELS[model.kind].clips_gradients
     hyper = model.hyper

@@ -10,9 +10,17 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS_ENV_VAR = "GENRELIB_ARTIFACTS"
 
 
+def in_checkout() -> bool:
+    """Whether genrelib runs from the book's repository, not from an installed copy (in site-packages)."""
+    return (REPO_ROOT / "pyproject.toml").is_file() and (REPO_ROOT / "notebooks").is_dir()
+
+
 def artifacts_dir() -> Path:
-    """``$GENRELIB_ARTIFACTS``, else ``artifacts/`` in the repository (read at each call)."""
-    return Path(os.environ.get(ARTIFACTS_ENV_VAR, REPO_ROOT / "artifacts"))
+    """``$GENRELIB_ARTIFACTS``, else ``artifacts/`` in the repository, or in the current folder when genrelib is
+    an installed copy (read at each call)."""
+    if ARTIFACTS_ENV_VAR in os.environ:
+        return Path(os.environ[ARTIFACTS_ENV_VAR])
+    return (REPO_ROOT if in_checkout() else Path.cwd()) / "artifacts"
 
 
 @dataclass(frozen=True)

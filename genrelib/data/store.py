@@ -151,7 +151,6 @@ class FeatureStore:
                            for m in manifest["modalities"]}
         self.videos: list[str] = manifest["videos"]
         self._split = np.asarray(manifest["splits"])
-        self._index = {video: i for i, video in enumerate(self.videos)}
         self.labels = np.load(self.path / "labels.npy")
         self._offsets = {name: np.load(self.path / name / "offsets.npy") for name in self.modalities}
         self._frames = {}
@@ -165,12 +164,6 @@ class FeatureStore:
 
     def __len__(self) -> int:
         return len(self.videos)
-
-    def index_of(self, video_id: str) -> int:
-        try:
-            return self._index[video_id]
-        except KeyError:
-            raise StoreError(f"{self.path}: video {video_id!r} is not in the store") from None
 
     def indices(self, split: str | None = None) -> np.ndarray:
         """Positions of the videos in ``split`` (all videos when None), in store order."""

@@ -44,6 +44,9 @@ def videos_to_tell(half_width: float, videos: int, difference: float) -> int | N
     return int(np.ceil(videos * (half_width / abs(difference)) ** 2))
 
 
+PAIR_COLUMNS = ["a", "b", "claim"]  # a comparison's keys, as data; its page shows them in the row's name
+
+
 class Pair(NamedTuple):
     """Two models to compare (``a`` minus ``b``) and the paper's claim the comparison tests, a key of
     :data:`genrelib.sources.claims.CLAIMS` (None: it tests none, e.g. a step that changes two things at once)."""

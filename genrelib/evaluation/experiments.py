@@ -85,10 +85,10 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
                  progress: bool = False, **model_options) -> tuple[pd.DataFrame, dict]:
     """Test mAP of the paper configuration of ``kind``, of it with each of the authors' departures from the
     paper's text (:data:`genrelib.training.loop.AUTHORS`), with each of our options alone
-    (:data:`genrelib.models.classifiers.OURS`, :data:`genrelib.training.loop.OURS`) and with all of ours, on one store and the
-    same seeds; one row per configuration with the mean, standard deviation and the difference from the paper
-    configuration's mean. Also returns each configuration's test :class:`~genrelib.evaluation.metrics.Scores` of the first
-    seed, for paired comparisons."""
+    (:data:`genrelib.models.classifiers.OURS`, :data:`genrelib.training.loop.OURS`) and with all of ours, on one store
+    and the same seeds; one row per configuration with the mean, standard deviation and the difference from the paper
+    configuration's mean. Also returns each configuration's test :class:`~genrelib.evaluation.metrics.Scores` of the
+    first seed, for paired comparisons."""
     dims = {name: m.dim for name, m in store.modalities.items()}
     accepted = set(build_model(kind, dims, **model_options).hyper)
     ours = {name: (options, {}) for name, options in models.OURS.items() if set(options) <= accepted}
@@ -188,7 +188,8 @@ def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainCo
     """Where attention's advantage holds: test mAP of each model kind, and of the planted store's reference
     rules, on planted stores of each evidence strength (with the first count of training videos) and of each
     count of training videos (at the first strength), per seed. ``held_out`` gives the val and tst sizes.
-    A model of ours trains with its own options (``training_options``), the paper's with ``config``."""
+    A model of ours trains with its own options (:func:`genrelib.training.loop.with_model_options`), the paper's
+    with ``config``."""
     grid = dict.fromkeys([(float(s), int(train_videos[0])) for s in strengths]
                          + [(float(strengths[0]), int(n)) for n in train_videos[1:]])
     rows = []
@@ -203,7 +204,7 @@ def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainCo
                 session.seed_everything(seed)
                 model = build_model(kind, {modality: store.modalities[modality].dim})
                 checkpoint = paths.checkpoint(f"sweep-{kind}-s{strength}-n{videos}-seed{seed}", store.path.name)
-                run = train_and_test(model, store, replace(config, seed=seed, **model.training_options), checkpoint,
+                run = train_and_test(model, store, replace(config, seed=seed), checkpoint,
                                      progress=progress)
                 rows.append({**point, "model": kind, "mAP": run.test_scores.map})
     return pd.DataFrame(rows)

@@ -75,13 +75,6 @@ class Scores:
     def summary(self) -> dict[str, float]:
         return {"P@0.5": self.precision, "R@0.5": self.recall, "mAP": self.map}
 
-    def coverage_note(self) -> str:
-        """Which genres the macro mAP leaves out (no positive video in the evaluated set)."""
-        if not self.genres_without_positives:
-            return "Every genre has a positive video in the evaluated set; mAP averages all 21."
-        return (f"No positive video for {', '.join(self.genres_without_positives)}: mAP averages the other "
-                f"{len(self.per_genre) - len(self.genres_without_positives)} genres.")
-
 
 def evaluate(y_true: np.ndarray, scores: np.ndarray, threshold: float = 0.5,
              genres: tuple[str, ...] = GENRES) -> Scores:

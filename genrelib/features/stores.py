@@ -24,7 +24,7 @@ import pandas as pd
 
 from genrelib.common import files
 from genrelib.common.paths import Paths, shown
-from genrelib.data import demo_corpus, labels, planted, synthetic
+from genrelib.data import labels, planted, synthetic
 from genrelib.data.store import MANIFEST, FeatureStore
 
 # Big Buck Bunny's trailer (Blender Foundation, CC-BY 3.0), from the moviepy 2.2.1 sdist, beside the checkout.
@@ -49,6 +49,8 @@ def demo_clips_path(paths: Paths) -> Path:
 
 def demo_corpus_table(paths: Paths) -> pd.DataFrame:
     """The demo corpus chapter 2 made: one row per clip (split, genres, path, evidence scenes)."""
+    from genrelib.data import demo_corpus  # the [demo] extra: imported only to make or read the clips
+
     return demo_corpus.read_corpus(demo_clips_path(paths) / demo_corpus.MANIFEST)
 
 
@@ -71,6 +73,8 @@ def chapter_videos(paths: Paths, trailers_dir=None, corpus_videos: dict[str, int
                    seed: int = 0, progress: bool = True, workers: int = 1) -> tuple[str, pd.DataFrame]:
     """The videos chapter 2 extracts, as (data name, table): a folder of real trailers when ``trailers_dir`` is
     given, else the demo corpus, made (or completed) first by ``workers`` processes."""
+    from genrelib.data import demo_corpus
+
     if trailers_dir:
         return "trailers", trailer_table(trailers_dir, movienet_dir)
     manifest = demo_corpus.make_corpus(demo_clips_path(paths), corpus_videos or {}, movienet_dir, seed=seed,
@@ -91,6 +95,8 @@ def timing_videos(paths: Paths, demo_clips: int = 3) -> list[Path]:
     """Videos to time extractors on: the first ``demo_clips`` test clips of the demo corpus (speech, title
     cards, music) when chapter 2 made it, and the Big Buck Bunny trailer (a real film) when it is beside the
     checkout."""
+    from genrelib.data import demo_corpus
+
     manifest = demo_clips_path(paths) / demo_corpus.MANIFEST
     videos = []
     if demo_clips and manifest.is_file():

@@ -68,8 +68,3 @@ TABLE_3 = pd.DataFrame(
      ("+ OCR, + ASR", "clip+musicnet+audiotag+ocr+asr", "", 64.66, 31.44),
      ("+ OCR averaged, + ASR averaged", "clip+musicnet+audiotag+ocr+asr", "ocr+asr", 66.02, 33.59)],
     columns=["features", "modalities", "averaged", "paper mAP", "paper s/video (GPU)"]).set_index("features")
-
-# Table 3, last row: all features, seconds per (about two-minute) trailer on one GPU, extraction included.
-SECONDS_PER_VIDEO_ALL_FEATURES = float(TABLE_3["paper s/video (GPU)"].iloc[-1])
-SECONDS_PER_VIDEO_FASTEST = float(TABLE_3["paper s/video (GPU)"].min())
-FRAME_COUNTS = _value("frame_count")  # Figure 6's frame counts

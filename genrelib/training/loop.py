@@ -13,7 +13,7 @@ lists our options, :data:`AUTHORS` the authors' alternatives. Every trainer here
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -206,6 +206,15 @@ def fit(model: nn.Module, run_epoch: Callable[[], float], validate: Callable[[],
     return pd.DataFrame(rows), best_epoch, best_map
 
 
+def with_model_options(model: FeatureClassifier, config: TrainConfig) -> TrainConfig:
+    """``config`` with the model's own training options (:attr:`FeatureClassifier.training_options`: genre
+    attention's masked padding) in every field that ``config`` leaves at the paper's recipe. The paper's models
+    have none, so their recipe is the paper's; a field set to something else is kept as set."""
+    recipe = TrainConfig()
+    return replace(config, **{name: value for name, value in model.training_options.items()
+                              if getattr(config, name) == getattr(recipe, name)})
+
+
 @dataclass
 class TrainResult:
     history: pd.DataFrame  # epoch, train_loss, val_loss, val_map
@@ -222,8 +231,10 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     The best model is saved to ``checkpoint`` (with the config and history) and
     loaded back into ``model`` before returning. Training starts from the
     trainable weights that ``config.seed`` draws (:meth:`~FeatureClassifier.reinitialise`),
-    so the same seed gives the same numbers however the model was built.
+    so the same seed gives the same numbers however the model was built. A model of ours trains with its own
+    options where ``config`` keeps the paper's (:func:`with_model_options`); the result records the config used.
     """
+    config = with_model_options(model, config)
     torch.manual_seed(config.seed)
     model.reinitialise(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -338,8 +349,10 @@ def train_and_test(model: FeatureClassifier, store: FeatureStore, config: TrainC
 
     Test sequences are full length unless ``test_lengths`` caps them (by ``test_rule``: equidistant frames, or
     random ones drawn from ``config.seed``); with the paper's zero padding a modality a video lacks is the zero
-    sequence it was in training.
+    sequence it was in training. A model of ours trains and is tested with its own options
+    (:func:`with_model_options`).
     """
+    config = with_model_options(model, config)
     result = train(model, store, config, checkpoint, progress=progress)
     scores = evaluate_on(model, store, store.indices("tst"), config, test_lengths, progress, test_rule)
     return Experiment(model, result, scores.scores, scores)

@@ -80,6 +80,10 @@ class Extractor(ABC):
     def extract(self, trailer: Trailer) -> np.ndarray:
         """Features of one trailer, (frames x dim) float32."""
 
+    def decode(self, trailer: Trailer) -> None:
+        """Decode what this extractor reads (the trailer keeps it), so that it can be timed apart: keyframes."""
+        trailer.keyframes
+
     def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
         """Features and the time (s) each frame starts at: here one frame per keyframe."""
         features = self.extract(trailer)
@@ -136,6 +140,9 @@ class ChunkedAudio(Extractor):
 
     def chunks(self, trailer: Trailer) -> np.ndarray:
         return media.chunks(trailer.audio(self.rate), self.rate, self.window_seconds, self.hop_seconds)
+
+    def decode(self, trailer: Trailer) -> None:
+        trailer.audio(self.rate)
 
     def chunk_starts(self, count: int) -> np.ndarray:
         return np.arange(count) * self.hop_seconds

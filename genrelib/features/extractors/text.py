@@ -315,6 +315,9 @@ class AsrExtractor(Extractor):
         return [(start, end, language_filter(text, language))
                 for start, end, text, language in self.engine.transcribe(samples)]
 
+    def decode(self, trailer: Trailer) -> None:
+        trailer.audio(self.engine.rate)
+
     def extract(self, trailer: Trailer) -> np.ndarray:
         return self.extract_timed(trailer)[0]
 
