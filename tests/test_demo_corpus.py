@@ -59,7 +59,8 @@ def test_the_same_clips_come_out_of_one_process_or_several(tiny_movienet, tmp_pa
     import sys
 
     make = ("import sys; from genrelib.data import demo_corpus; "
-            "demo_corpus.make_corpus(sys.argv[1], {'trn': 3, 'tst': 2}, sys.argv[2], scenes=4, progress=False, workers=int(sys.argv[3]))")
+            "demo_corpus.make_corpus(sys.argv[1], {'trn': 3, 'tst': 2}, sys.argv[2], scenes=4, progress=False, "
+            "workers=int(sys.argv[3]))")
     digests = []
     for workers in (1, 2):
         out = tmp_path / f"workers{workers}"

@@ -82,7 +82,7 @@ class Extractor(ABC):
 
     def decode(self, trailer: Trailer) -> None:
         """Decode what this extractor reads (the trailer keeps it), so that it can be timed apart: keyframes."""
-        trailer.keyframes
+        trailer.keyframes  # noqa: B018 - a cached property: reading it decodes
 
     def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
         """Features and the time (s) each frame starts at: here one frame per keyframe."""
