@@ -64,7 +64,7 @@ def quick_config(**overrides):
 def test_same_seed_gives_the_same_numbers_whatever_the_random_state(tiny_store, tmp_path):
     histories = []
     for run in range(2):
-        models.torch.manual_seed(run)  # the model is built under different random states
+        torch.manual_seed(run)  # the model is built under different random states
         result = training.train(small_transformer(tiny_store), tiny_store, quick_config(max_epochs=2),
                                 tmp_path / f"{run}.pt", progress=False)
         histories.append(result.history)
@@ -72,7 +72,7 @@ def test_same_seed_gives_the_same_numbers_whatever_the_random_state(tiny_store, 
 
 
 def test_mlp_learns_planted_evidence_beyond_the_prior(tiny_store, tmp_path):
-    models.torch.manual_seed(0)
+    torch.manual_seed(0)
     model = models.build_model("mlp", {n: m.dim for n, m in tiny_store.modalities.items()})
     run = training.train_and_test(model, tiny_store, quick_config(), tmp_path / "m.pt",
                                   progress=False)
@@ -217,7 +217,7 @@ def test_training_runs_on_the_configured_device(tiny_store, tmp_path):
 
 
 def test_a_checkpoint_trained_elsewhere_loads_on_the_cpu(tiny_store, tmp_path):
-    device = "cuda" if models.torch.cuda.is_available() else "cpu"
+    device = "cuda" if torch.cuda.is_available() else "cpu"
     model = small_transformer(tiny_store)
     training.train(model, tiny_store, quick_config(max_epochs=1, device=device), tmp_path / "m.pt", progress=False)
     loaded, meta = checkpoints.load_checkpoint(tmp_path / "m.pt")

@@ -43,8 +43,9 @@ def interval_note(table: pd.DataFrame) -> str:
     outside = any(((table[c[:-4]] < table[c]) | (table[c[:-4]] > table[f"{c[:-4]} high"])).any() for c in lows)
     if not outside:
         return ""
-    return (f"\u2020 The score lies outside its {LEVEL:.0%} interval: the test split is too small for a macro score "
-            f"over {len(GENRES)} genres (chapter 3's note *Reading an interval on a small test set* says why).")
+    return (f"\u2020 The score lies outside its {LEVEL * 100:.0f} % interval: the test split is too small for a "
+            f"macro score over {len(GENRES)} genres (chapter 3's note *Reading an interval on a small test set* "
+            "says why).")
 
 
 # Words that make a column a column of counts: whole numbers, never printed with a decimal point.

@@ -62,7 +62,7 @@ def _open(path: str | os.PathLike):
     with open(path, "rb") as handle:
         try:
             container = av.open(handle)
-        except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        except (av.error.FFmpegError, UnicodeDecodeError, OSError) as exc:
             raise MediaError(f"{path}: not a readable media file ({exc}); check that it is a complete video "
                              "file") from exc
         with container:

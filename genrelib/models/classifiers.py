@@ -44,7 +44,7 @@ from typing import NamedTuple
 import torch
 from torch import nn
 
-from genrelib.models.layers import Dropout, Encoder, Positions, _pack, _prepend, _uniform_token, masked_mean
+from genrelib.models.layers import Dropout, Encoder, Positions, _pack, _prepend, _uniform_token, masked_mean, perceptron
 from genrelib.sources.evidence import AUTHORS
 from genrelib.sources.paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORMER, TRAIN_LENGTHS
 
@@ -134,13 +134,7 @@ class MLP(FeatureClassifier):
                  input_dropout: float = 0.0, standardize: bool = False):
         super().__init__(dims, standardize, layers=layers, hidden=hidden, dropout=dropout,
                          input_dropout=input_dropout)
-        sizes = [sum(dims.values())] + [hidden] * (layers - 1) + [N_GENRES]
-        stack = []
-        for i in range(len(sizes) - 1):
-            stack.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                stack += [Dropout(dropout), nn.ReLU()]
-        self.net = nn.Sequential(*stack)
+        self.net = perceptron([sum(dims.values())] + [hidden] * (layers - 1) + [N_GENRES], lambda: Dropout(dropout))
         self.input_dropout = Dropout(input_dropout)
 
     def forward(self, batch: dict[str, Padded]) -> torch.Tensor:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
+from itertools import pairwise
 
 import torch
 import torch.nn.functional as F
@@ -65,9 +67,22 @@ class Dropout(nn.Module):
         return f"p={self.p}"
 
 
+def perceptron(sizes: list[int], dropout: Callable[[], nn.Module]) -> nn.Sequential:
+    """The authors' MLP layout: a linear layer from each size to the next, each but the last followed by
+    ``dropout()`` and a ReLU, in that order."""
+    stack = []
+    for i, (inputs, outputs) in enumerate(pairwise(sizes)):
+        stack.append(nn.Linear(inputs, outputs))
+        if i < len(sizes) - 2:
+            stack += [dropout(), nn.ReLU()]
+    return nn.Sequential(*stack)
+
+
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean over the frames the mask marks; a sequence with none gives zeros. One batched matrix product: no
     (batch x frames x dim) temporary, so the MLP's step costs little more than reading its batch."""
+    if mask.all():  # no padding to leave out (zero padding is read as frames; temporal means are one frame)
+        return values.mean(1)
     weights = mask.to(values.dtype).unsqueeze(1)  # (batch, 1, frames)
     return torch.bmm(weights, values)[:, 0] / weights.sum(-1).clamp(min=1.0)
 

@@ -22,6 +22,8 @@ import torch
 from torch import nn
 
 from genrelib.data.labels import GENRES, MovieNetLabels
+from genrelib.models.classifiers import N_GENRES
+from genrelib.models.layers import perceptron
 from genrelib.release.classifiers import SINGULAR_FEATURES, build_from_config, to_authors_layout
 from genrelib.release.features import FEATURE_SHAPES
 
@@ -156,13 +158,9 @@ class Body(nn.Module):
 class ReferenceMLP(nn.Module):
     def __init__(self, feature_dims, layers=1, hidden=256, dropout=0.5):
         super().__init__()
-        sizes = [sum(feature_dims.values())] + [hidden] * (layers - 1) + [21]
-        stack = []
-        for i in range(len(sizes) - 1):
-            stack.append(nn.Linear(sizes[i], sizes[i + 1]))
-            if i < len(sizes) - 2:
-                stack += [nn.Dropout(dropout), nn.ReLU()]
-        self.model = nn.Sequential(*stack)
+        # torch's own dropout, where ours has a faster sampler
+        self.model = perceptron([sum(feature_dims.values())] + [hidden] * (layers - 1) + [N_GENRES],
+                                lambda: nn.Dropout(dropout))
 
     def forward(self, x):  # x: {feature: (batch, frames, dim)}; a plain mean over every frame given
         return self.model(torch.cat([x[k].mean(1) for k in sorted(x)], -1))
@@ -179,7 +177,7 @@ class ReferenceSingle(nn.Module):
             self.encoders[name] = nn.Linear(dim, width)
         self.transformer = Body(width, layers, heads, dropout)
         self.cls_vector = nn.Parameter(torch.rand(1, 1, width))
-        self.decoder = nn.Linear(width, 21)
+        self.decoder = nn.Linear(width, N_GENRES)
 
     def forward(self, x):
         parts = []
@@ -207,7 +205,7 @@ class ReferenceMulti(nn.Module):
                                                fixed=fixed)
                 self.cls_vectors[name] = nn.Parameter(torch.rand(1, 1, d))
             total += d
-        self.decoder = nn.Linear(total, 21)
+        self.decoder = nn.Linear(total, N_GENRES)
 
     def forward(self, x):
         out = {}
