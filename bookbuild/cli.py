@@ -14,9 +14,10 @@ of that chapter's parameters), on top of ``--params`` when given:
     python -m bookbuild --only 03_mlp -p learning_rate 1e-5 -f my_mlp.yaml
 
 Such a rerun goes to a folder of its own, ``runs/<name>/`` (``--run NAME``; by default named after the chapter
-and the values), which reads what the book computed and leaves the book's pages and artifacts as they were
-(:mod:`bookbuild.runs`); ``--into-book`` (or ``--out DIR``) runs it into the book instead. Chapters rerun with
-one ``--run NAME`` read each other's results there, as the book's do.
+and the values that differ from the book's, those of ``--params`` included), which reads what the book
+computed and leaves the book's pages and artifacts as they were (:mod:`bookbuild.runs`); ``--into-book`` (or
+``--out DIR``) runs it into the book instead. Chapters rerun with one ``--run NAME`` read each other's results
+there, as the book's do.
 
 ``--notebooks DIR`` takes the chapter sources from another folder (the tests build small books so).
 
@@ -93,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
             [chapter] = [s for s in sources if s.stem == args.only[0]]
             overrides = chapter_overrides(chapter, args.parameter, args.parameters_file)
             parameters[chapter.stem] = {**parameters.get(chapter.stem, {}), **overrides}
-            name = runs.check_run_name(args.run or runs.run_name(chapter.stem, overrides))
+            differing = runs.changed(chapter, parameters[chapter.stem])
+            name = runs.check_run_name(args.run or runs.run_name(chapter.stem, differing))
     except (ParameterError, OSError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
