@@ -49,7 +49,8 @@ BOOK_EXECUTED = REPO_ROOT / "book" / "executed"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m bookbuild", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, default=None, help="parameter file, e.g. params/ci.yaml "
                         "(required unless -p/-f name one chapter's parameters)")
     parser.add_argument("--out", type=Path, default=None, help="where the executed chapters go (default: "
@@ -154,7 +155,8 @@ def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse
     def make(source: Path) -> dict:
         say(f"{source.name} with {parameters.get(source.stem, {})}")
         try:
-            how = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests, results, library)
+            how = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests, results, library,
+                              say)
         finally:
             with saving:
                 digests.save()

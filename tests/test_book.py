@@ -364,3 +364,28 @@ def test_the_html_check_finds_display_math_that_a_phone_cannot_scroll(tmp_path):
     assert check_pages(tmp_path, {"wide.html": wide, "narrow.html": narrow}) == {}
     book_css = paths.REPO_ROOT / "book" / "_static" / "book.css"
     assert html.math_scrolls(book_css)  # the book's own stylesheet lets display math scroll
+
+
+def test_the_runner_calls_itself_as_it_is_run(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert capsys.readouterr().out.startswith("usage: python -m bookbuild ")
+
+
+def test_a_long_chapter_says_what_it_has_written_while_it_runs(tmp_path):
+    """Chapter 2 shows nothing for minutes: the build reports the files its processes write (the trace log)."""
+    import time
+
+    from bookbuild import watch
+
+    log, said = tmp_path / "trace", []
+    kept, renamed, writing = (tmp_path / "cache" / name for name in ("vid1.npz", ".vid2.tmp", "vid3.npz"))
+    kept.parent.mkdir()
+    kept.write_bytes(b"x")
+    writing.write_bytes(b"x")
+    lines = [f"read\t{tmp_path / 'clip.mp4'}", f"write\t{renamed}", f"write\t{kept}", f"write\t{kept}"]
+    log.write_text("\n".join(lines) + f"\nwrite\t{writing}")  # its line not yet whole
+    with watch.watching("02_extraction", log, said.append, every=0.05):
+        time.sleep(0.3)
+    assert said and said[-1].startswith("  02_extraction: running ")
+    assert said[-1].endswith(f"1 file(s) written, the latest {paths.shown(kept)}")  # gone, half-written: not counted
