@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import socket
 import subprocess
@@ -40,17 +39,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(root: Path, app: str = "jupyter_server", env: dict | None = None, log: Path | None = None
+def running(root: Path, app: str = "jupyter_server", options: list[str] = (), log: Path | None = None
             ) -> Iterator[Server]:
-    """``python -m <app>`` (jupyter_server, or jupyterlab for Lab itself) serving ``root``; stopped on exit."""
+    """``python -m <app>`` (jupyter_server, or jupyterlab for Lab itself) serving ``root`` with ``options``;
+    stopped on exit."""
     token, port = secrets.token_hex(16), free_port()
     # --allow-root: CI's containers run as root, where the server refuses to start without it
     command = [sys.executable, "-m", app, "--no-browser", "--allow-root", "--ServerApp.ip=127.0.0.1",
-               f"--ServerApp.port={port}",
-               "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}"]
+               f"--ServerApp.port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={root}", *options]
     output = open(log, "wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(command, cwd=root, env={**os.environ, **(env or {})}, stdout=output,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(command, cwd=root, stdout=output, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}", token)
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
