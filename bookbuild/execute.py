@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from genrelib.common.apart import RUN_ENV_VAR
+
 INJECTED_TAG = "injected-parameters"
 TRACE_TAG = "genrelib-trace"
-# The first cell of a traced chapter, removed from the executed notebook: the kernel, and every process it
-# starts that imports genrelib, logs the data it reads, writes and lists (bookbuild.trace).
+# The first cell of every chapter the build runs, removed from the executed notebook: it marks the kernel, and
+# every process it starts, as the build's, which writes where $GENRELIB_ARTIFACTS says (genrelib.common.apart).
+BUILD_CELL = """\
+import os as _os
+
+_os.environ[{variable!r}] = "book"
+del _os
+"""
+# With it in a traced chapter: the kernel, and every process it starts that imports genrelib, logs the data it
+# reads, writes and lists (bookbuild.trace).
 TRACE_CELL = """\
 from bookbuild.trace import install as _install
 
@@ -22,8 +32,9 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
 
     The injected-parameters cell is tagged ``hide-cell`` so the book shows it
     folded: readers see which values produced the page without it leading it.
-    With ``trace`` (log file, data folders, folders to leave out), the chapter's
-    processes log the data they read and write there (:data:`TRACE_CELL`).
+    The kernel is marked as the build's (:data:`BUILD_CELL`). With ``trace`` (log file,
+    data folders, folders to leave out), the chapter's processes log the data they read
+    and write there (:data:`TRACE_CELL`).
     """
     import jupytext
     import nbformat
@@ -35,10 +46,11 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
     target = out_dir / f"{source.stem}.ipynb"
     unexecuted = out_dir / f".{source.stem}.input.ipynb"
     notebook = jupytext.read(source)
+    code = BUILD_CELL.format(variable=RUN_ENV_VAR)
     if trace is not None:
         log, folders, ignored = trace
-        code = TRACE_CELL.format(log=str(log), folders=[str(f) for f in folders], ignored=[str(f) for f in ignored])
-        notebook.cells.insert(0, nbformat.v4.new_code_cell(code, metadata={"tags": [TRACE_TAG]}))
+        code += TRACE_CELL.format(log=str(log), folders=[str(f) for f in folders], ignored=[str(f) for f in ignored])
+    notebook.cells.insert(0, nbformat.v4.new_code_cell(code, metadata={"tags": [TRACE_TAG]}))
     nbformat.write(notebook, unexecuted)
     try:
         # The kernel starts in the chapter's folder through nbclient's resources, not papermill's cwd=, which
@@ -52,11 +64,11 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
     finally:
         unexecuted.unlink(missing_ok=True)
     executed = nbformat.read(target, as_version=4)
-    if trace is not None:  # the page as if the chapter had run without it, execution counts included
-        executed.cells = [c for c in executed.cells if TRACE_TAG not in c.metadata.get("tags", [])]
-        for cell in executed.cells:
-            if cell.get("execution_count"):
-                cell.execution_count -= 1
+    # the page as if the chapter had run without the first cell, execution counts included
+    executed.cells = [c for c in executed.cells if TRACE_TAG not in c.metadata.get("tags", [])]
+    for cell in executed.cells:
+        if cell.get("execution_count"):
+            cell.execution_count -= 1
     for cell in executed.cells:
         tags = cell.metadata.get("tags", [])
         if INJECTED_TAG in tags and "hide-cell" not in tags:

@@ -45,14 +45,27 @@ def code_cells(text: str) -> list[tuple[dict, str]]:
     return cells
 
 
-def declared_parameters(source: Path) -> dict[str, object]:
-    """Names and default values assigned in the chapter's ``parameters`` cell."""
+def _assignments(source: Path) -> list[tuple[str, ast.expr, ast.expr | None]]:
+    """(name, default, annotation or None) of each assignment in the chapter's ``parameters`` cell."""
     cells = [code for options, code in code_cells(Path(source).read_text())
              if PARAMETERS_TAG in (options.get("tags") or [])]
     if len(cells) != 1:
         raise ParameterError(f"{source}: expected exactly one cell tagged {PARAMETERS_TAG!r}, found {len(cells)}")
-    declared = {}
+    found = []
     for node in ast.parse(cells[0]).body:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-            declared[node.targets[0].id] = ast.literal_eval(node.value)
-    return declared
+            found.append((node.targets[0].id, node.value, None))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+            found.append((node.target.id, node.value, node.annotation))
+    return found
+
+
+def declared_parameters(source: Path) -> dict[str, object]:
+    """Names and default values assigned in the chapter's ``parameters`` cell."""
+    return {name: ast.literal_eval(value) for name, value, _ in _assignments(source)}
+
+
+def declared_types(source: Path) -> dict[str, ast.expr]:
+    """The annotations of the parameters that have one (``modalities: list[str] | None = None``): what a
+    parameter accepts where its default does not say (bookbuild.parameters)."""
+    return {name: annotation for name, _, annotation in _assignments(source) if annotation is not None}

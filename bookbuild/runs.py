@@ -9,8 +9,8 @@ there, while ``book/executed/`` and the book's artifacts stay as they were. ``--
 chapters rerun into one folder read what the others made there (chapter 8 gathers the results of chapters 3
 and 4 rerun on another store), and the book's files where the run has none of its own.
 
-The run's artifacts folder holds a symbolic link to each file of the book's (:func:`link_book`), so the
-chapter reads the stores, clips and checkpoints the book made: chapter 3's exercise does not redo chapter
+The run's artifacts folder holds a symbolic link to each file of the book's
+(:func:`genrelib.common.apart.link_files`), so the chapter reads the stores, clips and checkpoints the book made: chapter 3's exercise does not redo chapter
 2's extraction. Its folders are its own, never links: genrelib writes a store, a feature-cache entry or a
 checkpoint under a temporary name in the target's folder and renames it over the target
 (:func:`genrelib.common.files.write_atomically`, :class:`genrelib.data.store.StoreWriter`), which replaces a link to a
@@ -31,15 +31,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from bookbuild.myst import ParameterError
+import yaml
+
+from bookbuild.myst import ParameterError, declared_parameters
+from genrelib.common.apart import BOOK_ARTIFACTS_ENV_VAR, link_files
 from genrelib.common.paths import ARTIFACTS_ENV_VAR, REPO_ROOT, artifacts_dir, shown
 
 from .cache import cache_dir, read_entry
 
 RUNS_DIR = REPO_ROOT / "runs"
-# The book's artifacts folder, among the run's GENRELIB_* settings: the run's record depends on which book it
-# read, and the build traces what the chapter reads through the links there (cache.data_folders).
-BOOK_ARTIFACTS_ENV_VAR = "GENRELIB_BOOK_ARTIFACTS"
+BOOK_PARAMS = REPO_ROOT / "params" / "default.yaml"  # what `make book` runs
 LONGEST_NAME = 120
 
 
@@ -54,27 +55,17 @@ def run_name(stem: str, values: dict) -> str:
     return name
 
 
+def changed(chapter: Path, values: dict) -> dict:
+    """Those of ``values`` that differ from what the book runs the chapter with (its parameters cell, then its
+    section of :data:`BOOK_PARAMS`): a run's name, so two runs that compute different things never share one."""
+    book = {**declared_parameters(chapter), **((yaml.safe_load(BOOK_PARAMS.read_text()) or {}).get(chapter.stem) or {})}
+    return {name: value for name, value in values.items() if name not in book or book[name] != value}
+
+
 def check_run_name(name: str) -> str:
     if not name or name.startswith(".") or "/" in name or "\\" in name:
         raise ParameterError(f"--run {name!r}: name a folder of runs/ with a plain name, e.g. --run slow_mlp")
     return name
-
-
-def link_book(book: Path, artifacts: Path, left_out: set[str]) -> None:
-    """Fill ``artifacts`` with folders of its own holding a link to each file under ``book``; none to hidden
-    files (a write in progress), to the files and folders whose real paths are in ``left_out``, or where
-    ``artifacts`` holds a file of its own."""
-    book = Path(os.path.abspath(book))
-    for folder, subfolders, files in os.walk(book, followlinks=True):
-        subfolders[:] = [s for s in subfolders if not s.startswith(".")
-                         and os.path.realpath(os.path.join(folder, s)) not in left_out]
-        for file in files:
-            source = Path(folder) / file
-            target = artifacts / source.relative_to(book)
-            if file.startswith(".") or os.path.realpath(source) in left_out or target.exists():
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.symlink_to(source)
 
 
 @contextmanager
@@ -92,7 +83,7 @@ def apart(name: str, stem: str) -> Iterator[Path]:
               "(`make book` records one), so this run reads nothing of the book's artifacts: a link could lead "
               "a write of the chapter into the book", flush=True)
     else:
-        link_book(book, run / "artifacts", {os.path.realpath(cache_dir()), *recorded["written"]})
+        link_files(book, run / "artifacts", frozenset({os.path.realpath(cache_dir()), *recorded["written"]}))
     saved = {variable: os.environ.get(variable) for variable in (ARTIFACTS_ENV_VAR, BOOK_ARTIFACTS_ENV_VAR)}
     os.environ.update({ARTIFACTS_ENV_VAR: str(run / "artifacts"), BOOK_ARTIFACTS_ENV_VAR: str(book)})
     try:

@@ -7,6 +7,11 @@ import pytest
 from genrelib.data import labels
 
 
+def pytest_addoption(parser):
+    parser.addoption("--run-browser", action="store_true", help="run tests/test_lab_browser.py: JupyterLab in a "
+                     "headless Chromium, on the book whose artifacts $GENRELIB_ARTIFACTS names (make test-lab)")
+
+
 def pytest_configure(config):
     """Every test runs without the network (loopback stays open for local servers, kernels and Dask)."""
     network_guard.install()

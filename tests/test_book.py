@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from bookbuild import cli, execute, html, parameters, status
+from bookbuild import cli, execute, html, parameters, runs, status
 from bookbuild import myst as chapters
 from genrelib.common import paths
 
@@ -76,8 +76,91 @@ def test_a_value_of_the_wrong_kind_is_an_error(tmp_path, chapter):
     params.write_text("01_demo:\n  seed: 1e-5\n")  # YAML reads a float without a dot as text
     with pytest.raises(parameters.ParameterError, match=r"01_demo's seed = '1e-5' is text.*write 1.0e-5"):
         parameters.load_parameter_file(params, [chapter])
-    params.write_text("01_demo:\n  seed: 3.5\n  store: null\n")  # any number for a number; null for anything
-    assert parameters.load_parameter_file(params, [chapter]) == {"01_demo": {"seed": 3.5, "store": None}}
+    params.write_text("01_demo:\n  seed: 2.5\n")  # an int default takes whole numbers only
+    with pytest.raises(parameters.ParameterError, match=r"seed = 2.5 is a number, but seed takes int"):
+        parameters.load_parameter_file(params, [chapter])
+    params.write_text("01_demo:\n  store: null\n")  # null only where the chapter says so
+    with pytest.raises(parameters.ParameterError, match=r"store = None is null, but store takes str"):
+        parameters.load_parameter_file(params, [chapter])
+    params.write_text("01_demo:\n  seed: 3\n  store: mine\n")
+    assert parameters.load_parameter_file(params, [chapter]) == {"01_demo": {"seed": 3, "store": "mine"}}
+
+
+TYPED = CHAPTER.replace('store = "demo"\n', 'store = "demo"\nrate = 0.1\nmodalities: list[str] | None = None\n'
+                        'lengths: str | dict | None = "whiskers"\n')
+
+
+@pytest.mark.parametrize("name, value, accepted", [
+    ("rate", "1", True),  # an int for a float
+    ("rate", "true", False),
+    ("modalities", "video", False),
+    ("modalities", "[video, audio]", True),
+    ("modalities", "[1]", False),
+    ("modalities", "null", True),
+    ("lengths", "{clip: 8}", True),
+    ("lengths", "3", False),
+    ("lengths", "null", True),
+])
+def test_an_annotation_says_what_a_parameter_takes(tmp_path, name, value, accepted):
+    source = tmp_path / "01_demo.md"
+    source.write_text(TYPED)
+    if accepted:
+        assert name in parameters.chapter_overrides(source, [(name, value)], None)
+    else:
+        with pytest.raises(parameters.ParameterError, match=f"01_demo's {name} = .* but {name} takes"):
+            parameters.chapter_overrides(source, [(name, value)], None)
+
+
+def test_a_list_parameter_given_one_word_says_how_to_write_a_list(tmp_path):
+    source = tmp_path / "01_demo.md"
+    source.write_text(TYPED)
+    with pytest.raises(parameters.ParameterError, match=r"a list of one: -p modalities '\[video\]'"):
+        parameters.chapter_overrides(source, [("modalities", "video")], None)
+
+
+def test_a_parameter_defaulting_to_none_must_say_its_type(tmp_path):
+    source = tmp_path / "01_demo.md"
+    source.write_text(CHAPTER.replace('store = "demo"', "store = None"))
+    with pytest.raises(parameters.ParameterError, match=r"\['store'\] default to None: .*`store: str \| None"):
+        parameters.chapter_overrides(source, [("seed", "1")], None)
+    for chapter in parameters.chapters():  # every chapter of the book says it
+        parameters.parameter_types(chapter)
+
+
+def test_a_refused_run_leaves_no_folder(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(runs, "RUNS_DIR", tmp_path / "runs")
+    for value in ("2.5", "[2]"):
+        assert cli.main(["--only", "03_mlp", "-p", "max_epochs", value]) == 2
+        assert "03_mlp's max_epochs" in capsys.readouterr().err
+    assert cli.main(["--only", "03_mlp", "-p", "modalities", "video"]) == 2
+    assert "-p modalities '[video]'" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists()
+
+
+def test_the_chapters_hold_the_books_values_and_the_paper_recipe_is_one_file():
+    """params/default.yaml overrides nothing, so a chapter run in Lab or by papermill computes the book's numbers;
+    the files that train with the paper's recipe repeat params/paper.yaml's values."""
+    sources = parameters.chapters()
+    book = parameters.load_parameter_file(paths.REPO_ROOT / "params" / "default.yaml", sources)
+    assert book and all(values == {} for values in book.values())
+    paper = parameters.load_parameter_file(paths.REPO_ROOT / "params" / "paper.yaml", sources)
+    assert paper["03_mlp"]["learning_rate"] == 1e-5 and paper["06_ablations"]["standardize"] is False
+    declared = {source.stem: chapters.declared_parameters(source) for source in sources}
+    for name in ("authors", "full", "movienet"):
+        other = parameters.load_parameter_file(paths.REPO_ROOT / "params" / f"{name}.yaml", sources)
+        for stem, recipe in paper.items():
+            mismatched = {key: value for key, value in recipe.items() if key != "train_lengths" or name != "authors"
+                          if other.get(stem, {}).get(key, declared[stem][key]) != value}
+            assert not mismatched, (name, stem, mismatched)
+
+
+def test_a_runs_name_says_what_differs_from_the_book(tmp_path):
+    mlp = chapters.NOTEBOOK_DIR / "03_mlp.md"
+    assert runs.changed(mlp, {"learning_rate": 1e-5, "max_epochs": 100}) == {"learning_rate": 1e-5}
+    paper = parameters.load_parameter_file(paths.REPO_ROOT / "params" / "paper.yaml", parameters.chapters())["03_mlp"]
+    with_paper = runs.run_name("03_mlp", runs.changed(mlp, {**paper, "patience": 3}))
+    alone = runs.run_name("03_mlp", runs.changed(mlp, {"patience": 3}))
+    assert alone == "03_mlp-patience=3" and with_paper.startswith("03_mlp-train_lengths=None-learning_rate=1e-05")
 
 
 def test_every_repository_parameter_file_loads_and_the_book_files_cover_every_chapter():
@@ -263,3 +346,28 @@ def test_the_html_check_finds_an_image_whose_alt_text_is_a_file_name(tmp_path):
                                    "theme.html": '<img src="_static/logo.png" alt="">'})  # not an output
     assert sorted(found) == ["empty.html", "file.html", "none.html"]
     assert "alt text is '../_images/abc123.png'" in found["file.html"] and "alt text is ''" in found["empty.html"]
+
+
+def test_the_runner_calls_itself_as_it_is_run(capsys):
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert capsys.readouterr().out.startswith("usage: python -m bookbuild ")
+
+
+def test_a_long_chapter_says_what_it_has_written_while_it_runs(tmp_path):
+    """Chapter 2 shows nothing for minutes: the build reports the files its processes write (the trace log)."""
+    import time
+
+    from bookbuild import watch
+
+    log, said = tmp_path / "trace", []
+    kept, renamed, writing = (tmp_path / "cache" / name for name in ("vid1.npz", ".vid2.tmp", "vid3.npz"))
+    kept.parent.mkdir()
+    kept.write_bytes(b"x")
+    writing.write_bytes(b"x")
+    lines = [f"read\t{tmp_path / 'clip.mp4'}", f"write\t{renamed}", f"write\t{kept}", f"write\t{kept}"]
+    log.write_text("\n".join(lines) + f"\nwrite\t{writing}")  # its line not yet whole
+    with watch.watching("02_extraction", log, said.append, every=0.05):
+        time.sleep(0.3)
+    assert said and said[-1].startswith("  02_extraction: running ")
+    assert said[-1].endswith(f"1 file(s) written, the latest {paths.shown(kept)}")  # gone, half-written: not counted

@@ -7,7 +7,7 @@ import pytest
 
 from bookbuild import cache, cli, parameters, runs, status
 from bookbuild.imports import reached_definitions
-from genrelib.common import paths
+from genrelib.common import apart, paths
 
 
 def chapter(title: str, parameters: str, code: str) -> str:
@@ -261,7 +261,7 @@ def test_a_run_rewrites_a_linked_store_or_checkpoint_in_its_own_folder_and_leave
     write_atomically(book / "checkpoints" / "mlp.pt", lambda handle: handle.write(b"the book's"))
     (book / "book-cache" / "03_mlp.json").write_text("{}")
     before = files(book)
-    runs.link_book(book, run, {os.path.realpath(book / "book-cache")})
+    apart.link_files(book, run, frozenset({os.path.realpath(book / "book-cache")}))
     assert (run / "stores" / "demo" / "manifest.json").is_symlink() and not (run / "book-cache").exists()
     assert len(FeatureStore(run / "stores" / "demo").frames(0, "clip")) == 3  # the book's store, read
     write_store(run / "stores" / "demo", frames=5)

@@ -190,13 +190,13 @@ def test_the_parameters_a_chapter_ran_with_are_its_declared_ones_with_their_valu
     from bookbuild import myst as chapters
 
     declared = chapters.declared_parameters(chapters.NOTEBOOK_DIR / "03_mlp.md")
-    namespace = {**declared, "learning_rate": 1e-3, "unrelated": 1}
+    namespace = {**declared, "learning_rate": 1e-5, "unrelated": 1}
     table = parameters.parameters_table("03_mlp", namespace)
     assert table.index.tolist() == list(declared)  # only the chapter's parameters, in its order
     assert table.loc["learning_rate", ["value this run", "chapter default", "changed"]].tolist() == [
-        "0.001", repr(declared["learning_rate"]), "yes"]
+        "1e-05", repr(declared["learning_rate"]), "yes"]
     assert (table.drop(index="learning_rate")["changed"] == "").all()
-    assert "| `learning_rate` | `0.001` |" in parameters.parameters_ran("03_mlp", namespace).data
+    assert "| `learning_rate` | `1e-05` |" in parameters.parameters_ran("03_mlp", namespace).data
 
 
 def test_the_claims_table_maps_each_saved_comparison_to_the_paper_claim_it_tests(tmp_path):

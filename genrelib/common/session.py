@@ -6,6 +6,7 @@ import random
 
 import numpy as np
 
+from genrelib.common.apart import outside_the_build
 from genrelib.common.paths import Paths, default_paths
 
 
@@ -30,7 +31,8 @@ def seed_everything(seed: int) -> None:
 
 
 def setup(seed: int = 0) -> Paths:
-    """Call once at the top of a chapter: same seed, same numbers, same look."""
+    """Call once at the top of a chapter: same seed, same numbers, same look; outside the book's build, the
+    chapter's own artifacts folder (:mod:`genrelib.apart`)."""
     import matplotlib
     import pandas as pd
     import seaborn as sns
@@ -39,6 +41,7 @@ def setup(seed: int = 0) -> Paths:
     pd.set_option("display.max_colwidth", 120)  # the default 50 cuts model names and transcripts mid-word
     sns.set_theme(context="notebook", style="whitegrid", palette="colorblind")
     matplotlib.rcParams.update({"figure.dpi": 110, "savefig.bbox": "tight", "figure.figsize": (8, 4)})
+    outside_the_build()
     paths = default_paths()
     paths.artifacts.mkdir(parents=True, exist_ok=True)
     return paths
