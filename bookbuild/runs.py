@@ -10,17 +10,15 @@ chapters rerun into one folder read what the others made there (chapter 8 gather
 and 4 rerun on another store), and the book's files where the run has none of its own.
 
 The run's artifacts folder holds a symbolic link to each file of the book's
-(:func:`genrelib.common.apart.link_files`), so the chapter reads the stores, clips and checkpoints the book made: chapter 3's exercise does not redo chapter
-2's extraction. Its folders are its own, never links: genrelib writes a store, a feature-cache entry or a
-checkpoint under a temporary name in the target's folder and renames it over the target
-(:func:`genrelib.common.files.write_atomically`, :class:`genrelib.data.store.StoreWriter`), which replaces a link to a
-file and leaves the book's file as it was, whereas through a linked ``stores/`` the new store would have
-replaced the book's (and a store folder that is itself a link makes ``StoreWriter`` fail to remove the
-old one). Not linked are the build's cache and the files the chapter itself wrote in the book's
-recorded run: the run makes its own from its values (chapter 2 with another scene threshold extracts
-afresh instead of reading features extracted at the old one, and result tables, which are written in
-place, never reach the book's through a link).
-"""
+(:func:`genrelib.common.apart.link_files`), so the chapter reads the stores, clips and checkpoints the book made:
+chapter 3's exercise does not redo chapter 2's extraction. Its folders are its own, never links: genrelib writes a
+store, a feature-cache entry or a checkpoint under a temporary name in the target's folder and renames it over the
+target (:func:`genrelib.common.files.write_atomically`, :class:`genrelib.data.store.StoreWriter`), which replaces a
+link to a file and leaves the book's file as it was, whereas through a linked ``stores/`` the new store would have
+replaced the book's (and a store folder that is itself a link makes ``StoreWriter`` fail to remove the old one). Not
+linked are the build's cache and the files the chapter itself wrote in the book's recorded run: the run makes its
+own from its values (chapter 2 with another scene threshold extracts afresh instead of reading features extracted at
+the old one, and result tables, which are written in place, never reach the book's through a link). """
 
 from __future__ import annotations
 
