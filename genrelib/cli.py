@@ -95,7 +95,7 @@ def _download_trailers(args) -> None:
 
 
 def _extract(args) -> None:
-    from genrelib.features.extraction import compile_store, extract_videos, trailer_files
+    from genrelib.features.extraction import ERROR_LOG, compile_store, extract_videos, trailer_files
     from genrelib.features.extractors import build_extractors
 
     videos = trailer_files(args.trailers)
@@ -107,7 +107,14 @@ def _extract(args) -> None:
                           split_of, [e.spec() for e in build_extractors(args.backend)],
                           f"MovieNet trailers from {args.trailers.name}, {args.backend} extractors")
     print(f"{store.path}: {len(store)} videos; extracted {len(report.done)}, reused {len(report.skipped)}, "
-          f"failed {len(report.failed)} (listed in {args.cache / 'errors.jsonl'})")
+          f"failed {len(report.failed)}")
+    unlabelled = [v for v in videos if v not in report.failed and v not in split_of]
+    if unlabelled:
+        print(f"  not in the store: {len(unlabelled)} extracted video(s) whose id is no trailer of the MovieNet "
+              f"label file and split ({', '.join(unlabelled[:5])}{' ...' if len(unlabelled) > 5 else ''}): name a "
+              f"file by its YouTube id to label it; its features stay in {args.cache}")
+    if report.failed:
+        print(f"  failures, also in {args.cache / ERROR_LOG}:")
     for video, error in report.failed.items():
         print(f"  {video}: {error}")
 
@@ -118,7 +125,8 @@ def _predict(args) -> None:
     # by default the multi-transformer that chapter 4 trains on the demo corpus, looked up when asked for: importing
     # this module must not make folders in the artifacts
     checkpoint = args.checkpoint or default_paths().checkpoint("multi-transformer", "demo-offline")
-    prediction = predict_video(args.video, checkpoint, args.backend, args.top, release_config=args.release_config)
+    prediction = predict_video(args.video, checkpoint, args.backend, args.top, release_config=args.release_config,
+                               cover_as_video=args.cover_as_video)
     print(prediction.report())
 
 
@@ -215,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--release-config", type=Path, default=None, metavar="CONFIG_PT",
                          help="the checkpoint is one of the authors' released classifiers, with this config "
                          "(e.g. --checkpoint mlp.pt --release-config mlp_config.pt --backend paper)")
+    predict.add_argument("--cover-as-video", action="store_true", help="read an audio file's cover picture as "
+                         "a keyframe (by default such a file is read as audio only)")
     predict.set_defaults(run=_predict)
     return parser
 

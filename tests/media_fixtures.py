@@ -71,3 +71,22 @@ def excerpt(source, out, start, end):
             packet.stream = streams[packet.stream.index]
             taken.mux(packet)
     return out
+
+
+def audio_with_cover(path, seconds=3.0):
+    """An audio file with cover art, as music files carry it: a tone, and a video stream of one still picture."""
+    import av
+
+    with av.open(str(path), "w", format="matroska") as container:
+        picture = container.add_stream("mjpeg", rate=1)
+        picture.width, picture.height, picture.pix_fmt = 96, 96, "yuvj420p"
+        sound = container.add_stream("aac", rate=RATE)
+        sound.layout = "mono"
+        container.mux(picture.encode(av.VideoFrame.from_ndarray(solid((250, 200, 0))[:96, :96], format="rgb24")))
+        container.mux(picture.encode(None))
+        samples = tone(seconds)
+        frame = av.AudioFrame.from_ndarray(samples[None, :], format="flt", layout="mono")
+        frame.sample_rate = RATE
+        container.mux(sound.encode(frame))
+        container.mux(sound.encode(None))
+    return path

@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from media_fixtures import three_scene_video
+from media_fixtures import audio_with_cover, three_scene_video, tone
 
 from genrelib import cli, models
 from genrelib.common import paths
@@ -44,9 +44,12 @@ def test_predict_command_prints_the_probability_the_model_gives(tmp_path, capsys
     assert cli.main(["predict", str(video), "--checkpoint", str(checkpoint)]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].startswith("Model trained on: not recorded")  # saved without training: nothing to say
-    start = lines.index(f"Genre probabilities for {paths.shown(video)}:") + 1
+    assert lines[0] == f"Model: mlp, checkpoint {paths.shown(checkpoint)}"
+    assert lines[1].startswith("Trained on: not recorded")  # saved without training: nothing to say
+    start = lines.index(f"Genre probabilities for {paths.shown(video)}, beside the share of training videos with "
+                        "each:") + 1
     printed = {line.split()[0]: float(line.split()[1]) for line in lines[start:start + 21]}
+    assert lines[start + 21].startswith("The checkpoint records no training prior")
     assert sorted(printed) == sorted(labels.GENRES) and "audiotag" in out
     # every genre logit is the mean of clip feature 0 over the video's keyframes (the model's only weight)
     [clip] = build_extractors("offline", ["clip"])
@@ -99,11 +102,51 @@ def test_a_prediction_says_what_the_model_learned_from_and_warns_for_the_demo_co
     assert meta["trained_on"].startswith(tiny_store.description) and "trn 42, val 6, tst 12" in meta["trained_on"]
     features = {name: np.ones((2, m.dim), np.float32) for name, m in tiny_store.modalities.items()}
     probabilities, by_modality, by_scene = predict.explain(model, features, {n: np.arange(2.0) for n in features})
-    report = predict.Prediction("x.mp4", meta["trained_on"], pd.Series(probabilities), by_modality, by_scene).report()
-    assert report.splitlines()[0] == f"Model trained on: {meta['trained_on']}" and predict.DEMO_WARNING not in report
-    demo = predict.Prediction("x.mp4", "demo corpus (200 generated clips), offline extractors", pd.Series(
-        probabilities), by_modality, by_scene).report()
-    assert demo.splitlines()[1] == predict.DEMO_WARNING
+    ranked = pd.Series(probabilities, index=labels.GENRES)
+    report = predict.Prediction("x.mp4", "m.pt", "mlp", meta["trained_on"], ranked, by_modality, by_scene).report()
+    assert report.splitlines()[1] == f"Trained on: {meta['trained_on']}" and predict.DEMO_WARNING not in report
+    demo = predict.Prediction("x.mp4", "m.pt", "mlp", "demo corpus (200 generated clips), offline extractors",
+                              ranked, by_modality, by_scene).report()
+    assert demo.splitlines()[2] == predict.DEMO_WARNING
+    # the share of training videos with each genre travels with the checkpoint, to read a prediction against
+    prior = pd.Series(meta["genre_prior"], index=labels.GENRES)
+    train = tiny_store.labels[tiny_store.indices("trn")]
+    np.testing.assert_allclose(prior.to_numpy(), train.mean(0))
+
+
+def test_an_answer_near_the_training_prior_says_so():
+    prior = pd.Series(np.linspace(0.05, 0.5, len(labels.GENRES)), index=labels.GENRES)
+    empty = pd.DataFrame()
+    near = predict.Prediction("x.mp4", "m.pt", "mlp", "t", prior + 0.05, empty, empty, prior)
+    assert near.prior_note().startswith("Every probability is within 0.10 of its genre's share")
+    far = prior.copy()
+    far["Horror"] += 0.4
+    moved = predict.Prediction("x.mp4", "m.pt", "mlp", "t", far, empty, empty, prior)
+    assert moved.prior_note() == (f"The largest departure from the training prior is Horror: {far['Horror']:.3f} "
+                                  f"against {prior['Horror']:.3f}.")
+
+
+def test_a_file_without_video_a_silent_track_and_cover_art_are_named(tmp_path):
+    from genrelib.data import compose
+    from genrelib.features.extractors import Trailer
+
+    sound_only = compose.write_video(tmp_path / "sound.mp4", [], tone(2.0))
+    assert predict.what_the_file_lacks(Trailer(sound_only)) == [
+        "no video stream: the keyframe and on-screen text modalities read nothing"]
+    silent = compose.write_video(tmp_path / "silent.mp4", [(np.full((240, 320, 3), 90, np.uint8), 2.0)],
+                                 np.zeros(32_000, np.float32))
+    [note] = predict.what_the_file_lacks(Trailer(silent))
+    assert note.startswith("its audio track is silent")
+    assert predict.what_the_file_lacks(Trailer(three_scene_video(tmp_path / "film.mp4"))) == []
+    cover = Trailer(audio_with_cover(tmp_path / "song.mka"))
+    assert cover.info.cover_image
+    [note] = predict.what_the_file_lacks(cover)
+    assert note.startswith("its video stream is one still picture (cover art), so it is read as audio only")
+    assert len(cover.keyframes.times) == 0 and len(cover.audio(16_000)) > 0
+    as_video = Trailer(audio_with_cover(tmp_path / "song2.mka"))
+    predict.what_the_file_lacks(as_video, cover_as_video=True)
+    assert len(as_video.keyframes.times) == 1
+    assert not Trailer(three_scene_video(tmp_path / "film2.mp4")).info.cover_image
 
 
 def test_a_released_classifier_of_features_this_project_cannot_extract_says_which(tmp_path, capsys):
@@ -126,4 +169,4 @@ def test_a_released_clip_only_classifier_predicts_a_video(tmp_path, capsys, pape
     code = cli.main(["predict", str(video), "--checkpoint", str(tmp_path / "multi_transformer.pt"),
                      "--release-config", str(tmp_path / "multi_transformer_config.pt"), "--backend", "paper"])
     out = capsys.readouterr().out
-    assert code == 0 and out.startswith("Model trained on: the authors' released MovieNet features")
+    assert code == 0 and out.splitlines()[1].startswith("Trained on: the authors' released MovieNet features")

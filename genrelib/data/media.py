@@ -38,6 +38,7 @@ class MediaInfo:
     fps: float | None
     width: int | None
     height: int | None
+    cover_image: bool = False  # the video stream is one still picture (an audio file's cover art), not a film
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,9 @@ def _open(path: str | os.PathLike):
 
 
 def probe(path: str | os.PathLike) -> MediaInfo:
-    """Duration, streams and frame rate of a media file."""
+    """Duration, streams and frame rate of a media file, and whether its video is only a cover picture."""
+    import av
+
     with _open(path) as container:
         video = container.streams.video[0] if container.streams.video else None
         audio = container.streams.audio[0] if container.streams.audio else None
@@ -82,10 +85,18 @@ def probe(path: str | os.PathLike) -> MediaInfo:
             duration = max((float(s.duration * s.time_base) for s in streams), default=0.0)
         if not duration and video is not None and video.average_rate:
             duration = _count_frames(path) / float(video.average_rate)
+        cover = video is not None and (bool(video.disposition & av.stream.Disposition.attached_pic)
+                                       or _one_picture(container, video))
         return MediaInfo(Path(path), duration, video is not None, audio is not None,
                          float(video.average_rate) if video is not None and video.average_rate else None,
                          video.codec_context.width if video is not None else None,
-                         video.codec_context.height if video is not None else None)
+                         video.codec_context.height if video is not None else None, cover)
+
+
+def _one_picture(container, video) -> bool:
+    """Whether the video stream holds a single picture: its second packet is looked for, not every one."""
+    packets = (packet for packet in container.demux(video) if packet.size)
+    return next(packets, None) is not None and next(packets, None) is None
 
 
 def _count_frames(path: str | os.PathLike) -> int:

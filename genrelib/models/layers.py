@@ -81,7 +81,8 @@ def perceptron(sizes: list[int], dropout: Callable[[], nn.Module]) -> nn.Sequent
 def masked_mean(values: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
     """Mean over the frames the mask marks; a sequence with none gives zeros. One batched matrix product: no
     (batch x frames x dim) temporary, so the MLP's step costs little more than reading its batch."""
-    if mask.all():  # no padding to leave out (zero padding is read as frames; temporal means are one frame)
+    # nothing to leave out (zero padding is read as frames, a temporal mean is one frame); no frame at all: zeros
+    if mask.shape[1] and mask.all():
         return values.mean(1)
     weights = mask.to(values.dtype).unsqueeze(1)  # (batch, 1, frames)
     return torch.bmm(weights, values)[:, 0] / weights.sum(-1).clamp(min=1.0)

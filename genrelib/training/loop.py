@@ -280,7 +280,8 @@ def train(model: FeatureClassifier, store: FeatureStore, config: TrainConfig, ch
     model.load_state_dict(best_state)
     model.eval()
     save_checkpoint(model, checkpoint, best_epoch=best_epoch, best_val_map=best_map, config=asdict(config),
-                    store=str(store.path), trained_on=trained_on)
+                    store=str(store.path), trained_on=trained_on,
+                    genre_prior=store.labels[train_idx].mean(0).tolist())  # a prediction is read against it
     return TrainResult(history, best_epoch, best_map, Path(checkpoint), config)
 
 

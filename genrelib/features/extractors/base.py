@@ -18,10 +18,11 @@ class Trailer:
     """A video file with its keyframes and soundtrack decoded once and shared by all extractors."""
 
     def __init__(self, path: str | Path, scene_threshold: float = media.SCENE_THRESHOLD,
-                 full_resolution: bool = False):
+                 full_resolution: bool = False, read_video: bool = True):
         self.path = Path(path)
         self.scene_threshold = scene_threshold
         self.full_resolution = full_resolution  # keep full-resolution keyframes from the one decoding pass
+        self.read_video = read_video  # False: no keyframes, as for a file without video (an audio file's cover)
         self._audio: dict[int, np.ndarray] = {}
 
     @classmethod
@@ -35,6 +36,8 @@ class Trailer:
 
     @cached_property
     def keyframes(self) -> media.Keyframes:
+        if not self.read_video:
+            return media.Keyframes(np.zeros(0), np.zeros(0), [], [] if self.full_resolution else None)
         return media.keyframes(self.path, self.scene_threshold, full_resolution=self.full_resolution)
 
     def full_resolution_keyframes(self) -> list[np.ndarray]:
