@@ -50,7 +50,7 @@ from genrelib.sources.paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORM
 
 N_GENRES = 21
 PAPER_POSITION_ROWS = 5000  # inferred from the printed 8.56M: PositionalEncoding's default row count
-SINGLE_POSITION_DROPOUT = AUTHORS["single_position_dropout"].value  # the tables are built without a rate
+SINGLE_POSITION_DROPOUT = AUTHORS["position_default"].value["dropout"]  # built without a rate: the default
 OTHER_MODALITY_LENGTH = 256  # training length assumed for a modality the paper does not name (interpolated tables)
 
 OURS = {"interpolated positions": {"positions": "interpolated"}, "standardised inputs": {"standardize": True},

@@ -27,6 +27,9 @@ FEATURE_DIMS = {"clip": _value("clip"), "audiotag": _value("audiotag"), "musicne
                 "ocr": _value("text_encoder"), "asr": _value("text_encoder")}
 CHUNK_SECONDS = _value("chunk_seconds")
 TRAIN_LENGTHS = _value("train_lengths")  # frames per video in training: upper whiskers of MovieNet's lengths
+# The authors' single-transformer's total length, its position tables' rows (evidence.AUTHORS["single_total_len"]):
+# the training lengths, a <SEP> each and one <CLS>. Not in the paper; at the paper's lengths it is 530.
+SINGLE_TOTAL_LEN = sum(TRAIN_LENGTHS.values()) + len(TRAIN_LENGTHS) + 1
 
 # The training recipe of the feature classifiers (gradients clipped for the transformers). Which model is kept
 # and when training stops the paper does not say (the authors' code: evidence.AUTHORS["best_model"], "patience").
