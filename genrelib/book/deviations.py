@@ -100,7 +100,7 @@ def deviations() -> pd.DataFrame:
          "each mechanism planted in a store and removed from it (genrelib.evaluation.controlled): 64-d frames, "
          "four genres with evidence, the paper's models in its configuration", "the same",
          "an addition, not a change: real features cannot switch a mechanism off", "7"),
-        ("runtime", f"seconds per video on one GPU, extraction included ({cite('table_3')}, Table 3)",
+        ("runtime", f"seconds per video, extraction included, hardware not stated ({cite('table_3')}, Table 3)",
          "measured on this build's CPU", "the paper's architectures with random weights, on this CPU",
          "no GPU here; random weights cost the same arithmetic", "6"),
     ]

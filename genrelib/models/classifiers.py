@@ -4,7 +4,8 @@ Every model takes a batch ``{modality: Padded(values (B, T, D), mask (B, T))}``,
 frames the model reads, and returns 21 genre logits (the sigmoid is part of the loss and of
 :func:`genrelib.training.loop.predict`). How a batch is filled is the batch builder's business
 (:func:`genrelib.training.batches.assemble`): the paper's zero vectors arrive with a mask that is True everywhere, so
-the model reads them as frames, as the authors' code does; our masked padding arrives with False on the padding. A
+the model reads them as frames (the authors' code passes no mask: ``evidence.AUTHORS['no_mask']``); our masked
+padding arrives with False on the padding. A
 model's input scaling (``scaling``: statistics that travel with its checkpoint) is applied there too, to each video's
 frames before padding, where the authors' loader standardises.
 

@@ -58,9 +58,9 @@ TABLE_1: dict[str, dict[str, float]] = {
     "multi-transformer": {"P@0.5": 82.00, "R@0.5": 38.33, "mAP": 66.02},
 }
 
-# Table 3 (section 4): the multi-transformer's ablation, test mAP and seconds per video on one GPU (extraction
-# included). The check marks did not survive in the text; each row's feature set (modalities, averaged text
-# streams) is the reading that fits the text and the runtimes. The first row is the raw-input baseline.
+# Table 3 (section 4): the multi-transformer's ablation, test mAP and seconds per video (extraction included;
+# the hardware is not stated). The check marks did not survive in the text; each row's feature set (modalities,
+# averaged text streams) is the reading that fits the text and the runtimes. The first row is the raw-input baseline.
 TABLE_3 = pd.DataFrame(
     [("baseline (ViT + AST)", "", "", 59.73, 7.08),
      ("CLIP", "clip", "", 64.73, 5.32),
