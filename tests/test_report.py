@@ -42,7 +42,7 @@ def test_each_source_is_named_once_and_scores_are_gathered_beside_the_papers(tmp
     saved = results.load_results(tmp_path)
     sources = results.data_sources(saved)
     assert sources["data and extractors"].tolist() == ["store A", "store B"]
-    assert sources.loc["S1", "results"] == "03_mlp, 05_baseline"
+    assert sources.loc["S1", "results"] == "chapter 3, chapter 5"  # chapters, not the results' file names
     gathered = claims.scores_beside_paper(saved)
     assert gathered.index.tolist() == ["mlp (this run)", "paper (MovieNet): mlp", "baseline (this run)"]
     assert gathered.loc["mlp (this run)", "mAP"] == pytest.approx(round(scored().map, 1))  # what it supports
@@ -66,7 +66,10 @@ def test_the_classifier_choices_read_the_built_paper_configuration():
     assert choices.loc["feed-forward width", "this build"].startswith("1024 in the single-transformer (d 256)")
     assert "5,000 rows" in choices.loc["position tables", "this build"]
     assert "530 rows" in choices.loc["position tables", "the authors' code"]
-    assert choices.loc["training frames of a longer video", "this build"] == "truncate (the first frames)"
+    assert choices.loc["training frames of a longer video", "this build"].startswith("truncate (the first frames;")
+    # their train.py counts a check without improvement after testing the count: the fifth such check stops
+    assert "the fifth check without a better one, 125,000 steps" in choices.loc[
+        "model kept, and when training stops", "the authors' code"]
     assert "6,980,117 parameters" in choices.loc["multi-transformer size", "this build"]
     assert choices.loc["padding", "our option"] == "`padding='masked'`"
     assert "+ OCR, + ASR" in choices.loc["ablation feature sets", "the paper (section)"]
@@ -338,3 +341,23 @@ def test_the_claims_table_adds_each_claims_controlled_test_on_and_off(tmp_path):
                                   "(frames per video 32)")
     assert frames_row["this build: paired difference in test mAP"] == ""
     assert table.loc[f"{text.claim} (§3.2.2)", column].startswith("single-transformer − multi-transformer; on: 0.0")
+    # chapter 8's counts are the shown rows': on at the largest setting (the 8-frame store is not counted), off
+    assert claims.controlled_counts(tests) == {"claims": 2, "on_yes": 1, "on_unclear": 1, "on_reversed": 0,
+                                               "off_yes": 2}
+
+
+def test_the_summary_counts_only_comparisons_that_test_their_claim(tmp_path):
+    good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)
+    pairs = [Pair("multi-transformer", "baseline", "pretrained features beat the raw-input baseline"),
+             Pair("single-transformer", "mlp", "transformers beat temporal means"),
+             Pair("multi-transformer", "single-transformer", "the multi-transformer beats the single-transformer")]
+    compared = comparisons.comparisons({"baseline": good, "multi-transformer": weak, "single-transformer": weak,
+                                        "mlp": good}, pairs, resamples=100)
+    results.save_result(tmp_path, "05_comparisons", compared, "comparisons", "store A")
+    table = claims.claims_table(results.load_results(tmp_path))
+    assert table["agrees with the paper's sign?"].tolist() == ["reversed", "reversed", "not told apart"]
+    summary = claims.summary(table)
+    # the baseline's row is reversed, but both models read the same features here: not a test of its claim
+    assert (summary["rows"], summary["clear"], summary["agree"], summary["reversed"]) == (2, 1, 0, 1)
+    assert summary["reversed_list"] == "transformers beat temporal means (§4)"
+    assert summary["untested_list"] == "pretrained features beat the raw-input baseline (§4)"

@@ -112,6 +112,35 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
     return table.sort_values("claim", key=lambda c: c.map(order), kind="stable").set_index("claim")
 
 
+def summary(table: pd.DataFrame) -> dict[str, int | str]:
+    """What chapter 8 says of :func:`claims_table`'s rows, counted from them: of the comparisons whose claim
+    this build's data can test (:attr:`~genrelib.sources.claims.Claim.here`), how many are told apart from zero,
+    agree with the paper's sign, reverse it (and which claims); and the claims whose comparisons test something
+    else here."""
+    here = {f"{claim} ({cite(said.evidence)})": said.here for claim, said in CLAIMS.items()}
+    verdicts = table["agrees with the paper's sign?"]
+    verdicts = verdicts[verdicts != ""]  # a claim with only a controlled test has no comparison
+    tested = verdicts[[here[claim] for claim in verdicts.index]]
+    return {"rows": len(tested), "clear": int((tested != "not told apart").sum()),
+            "agree": int((tested == "yes").sum()), "reversed": int((tested == "reversed").sum()),
+            "reversed_list": "; ".join(sorted(set(tested.index[tested == "reversed"]))) or "none",
+            "untested_list": "; ".join(sorted(set(verdicts.index) - set(tested.index))) or "none"}
+
+
+def controlled_counts(table: pd.DataFrame) -> dict[str, int]:
+    """What chapter 8 says of the controlled tests, counted from the rows its claims table shows
+    (:func:`controlled_summary`: per claim, the mechanism on at the largest setting and off at the same one):
+    with it on, how many give the predicted advantage, cannot tell, or reverse it; with it off, how many show
+    no advantage, as the claim predicts."""
+    from genrelib.evaluation.controlled import headline
+
+    rows = headline(table)
+    on = [row["agrees_with_paper"] for row, _ in rows.values()]
+    off = [row["agrees_with_paper"] for _, row in rows.values()]
+    return {"claims": len(rows), "on_yes": on.count("yes"), "on_unclear": on.count("not told apart"),
+            "on_reversed": on.count("reversed"), "off_yes": off.count("yes")}
+
+
 def for_page(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`claims_table` as a page prints it: a claim, what the paper reports and what this build can test
     written once, on the first of the rows that share them (the table is sorted by claim)."""

@@ -100,12 +100,16 @@ def deviations() -> pd.DataFrame:
          "each mechanism planted in a store and removed from it (genrelib.evaluation.controlled): 64-d frames, "
          "four genres with evidence, the paper's models in its configuration", "the same",
          "an addition, not a change: real features cannot switch a mechanism off", "7"),
-        ("runtime", f"seconds per video on one GPU, extraction included ({cite('table_3')}, Table 3)",
+        ("runtime", f"seconds per video, extraction included, hardware not stated ({cite('table_3')}, Table 3)",
          "measured on this build's CPU", "the paper's architectures with random weights, on this CPU",
          "no GPU here; random weights cost the same arithmetic", "6"),
     ]
     return pd.DataFrame(rows, columns=["topic", "the paper (section)", "this build: offline backend",
                                        "this build: paper backend", "why", "chapter"]).set_index("topic")
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", 6: "sixth"}.get(n, f"{n}th")
 
 
 def _said(options: dict) -> str:
@@ -125,6 +129,8 @@ def classifier_choices() -> pd.DataFrame:
             **{name: _said(o) for name, o in TRAINING_OPTIONS.items()}}
     table_3 = "; ".join(f"{label}" for label, _, _ in paper_feature_sets())
     printed = build_model("multi-transformer", paper.FEATURE_DIMS, config="printed count")
+    patience, eval_step = AUTHORS["patience"].value, AUTHORS["eval_step"].value
+    checks = patience // eval_step + 1  # the count reaches the patience after that many checks, then one more stops
     choices = [
         ("feed-forward width", "not stated (§3.2.6)", f"4 x d_model ({cite('ff_width')})",
          f"{layer.linear1.out_features} in the single-transformer (d {single.hyper['d_model']}), "
@@ -132,11 +138,13 @@ def classifier_choices() -> pd.DataFrame:
         ("final LayerNorm", "not stated (§3.2.6)", f"after the encoder stack ({cite('final_norm')})",
          "yes" if isinstance(single.encoder.norm, nn.LayerNorm) else "no", "none", "4"),
         ("position tables", f"learned per modality, size not stated ({cite('modality_positions')})",
-         f"sized to the training length: {AUTHORS['single_position_rows'].value} rows in the single-transformer "
-         f"({cite('single_position_rows')}), the length + 1 in the multi ({cite('multi_position_rows')}); "
-         f"PositionalEncoding's unused default is 5,000 ({cite('position_default')})",
-         f"learned, {rows:,} rows, added after the <SEP>/<CLS>: inferred from the printed 8.56M, which only "
-         "5,000-row tables reach; a longer sequence is an error",
+         f"the single-transformer's total length ({cite('single_total_len')}), {paper.SINGLE_TOTAL_LEN} rows at "
+         f"the paper's training lengths ({cite('single_position_rows')}), the length + 1 in the multi "
+         f"({cite('multi_position_rows')}); PositionalEncoding's unused default is "
+         f"{AUTHORS['position_default'].value['rows']:,} ({cite('position_default')})",
+         f"learned, {rows:,} rows, added after the <SEP>/<CLS>: inferred from the printed "
+         f"{paper.as_printed(paper.PARAMETER_COUNTS['single-transformer'])}, which only {rows:,}-row tables reach; "
+         "a longer sequence is an error",
          ours["interpolated positions"] + ": training-length rows read interpolated", "4"),
         ("multi-transformer size", f"1 layer, 8 heads, d 128, {paper.PARAMETER_COUNTS['multi-transformer']:,} "
          f"parameters as printed ({cite('multi_transformer')})",
@@ -144,7 +152,8 @@ def classifier_choices() -> pd.DataFrame:
          f"the text's 1 layer at d 128 ({count_parameters(multi):,}); config='printed count': d -1, 2 layers, OCR "
          f"and ASR averaged, {count_parameters(printed):,} parameters, the printed count",
          "config='printed count'", "4"),
-        ("dropout after positions", "not stated (§3.2.6)", f"0.1 in the single-transformer "
+        ("dropout after positions", "not stated (§3.2.6)", f"PositionalEncoding's default "
+         f"{AUTHORS['position_default'].value['dropout']} in the single-transformer, which passes none "
          f"({cite('single_position_dropout')}), the model's in the multi",
          f"{single.hyper['position_dropout']} and {multi.positions['clip'].dropout.p}", "none", "4"),
         ("dropout before the head", "not stated (§3.2.6)", "none", str(single.hyper["head_dropout"]),
@@ -159,22 +168,28 @@ def classifier_choices() -> pd.DataFrame:
         ("input scaling", "not stated (§3.2.6)", f"none: `--standardize` off ({cite('standardize')})",
          "standardised" if single.hyper["standardize"] else "none", ours["standardised inputs"], "3, 4"),
         ("training frames of a longer video", f"truncated ({cite('truncated')})",
-         f"equidistant frames ({cite('equidistant')}): its random branch tests mode 'train' ({cite('train_mode')}), "
-         f"which never occurs ({cite('modes')})", f"{config.frames} (the first frames)",
-         "frames='equidistant' (the authors'); " + ours["random training frames"], "3, 4, 7"),
-        ("padding", f"zero vectors ({cite('truncated')})", f"zero vectors to the training length, attended "
-         f"({cite('zero_padding')}); a missing feature is zeros ({cite('missing_zeros')})",
+         f"equidistant frames ({cite('equidistant')}): its branch of random frames ({cite('random_frames')}) tests "
+         f"mode 'train' ({cite('train_mode')}), which never occurs ({cite('modes')})",
+         f"{config.frames} (the first frames; §3.2.6 does not say which)",
+         "frames='equidistant' (the authors'); " + ours["random training frames"] + " (the authors' unreachable "
+         "branch)", "3, 4, 7"),
+        ("padding", f"zero vectors ({cite('truncated')}); masking not stated", f"zero vectors to the training "
+         f"length ({cite('zero_padding')}), attended: no mask ({cite('no_mask')}); a missing feature is zeros "
+         f"({cite('missing_zeros')})",
          f"{config.padding}: to the training length, attended; a missing modality is zeros",
          ours["masked padding"], "3, 4"),
         ("batches", f"batches of {paper.RECIPE['batch_size']} ({cite('recipe')})", "shuffled",
          "random" if config.bucket_batches <= 1 else f"by length, runs of {config.bucket_batches}",
          ours["masked padding, batches by length"], "4"),
         ("test inputs", f"one video at a time, full length ({cite('test_protocol')})",
-         f"cut to the training length by equidistant frames, padded when shorter ({cite('inference_lengths')})",
+         f"the test split in batches of {AUTHORS['batch_size'].value} ({cite('test_batches')}), each video cut to "
+         f"the training length by equidistant frames ({cite('equidistant')}) or padded with zeros "
+         f"({cite('zero_padding')}); their single-video script cuts the same way ({cite('inference_lengths')})",
          "one video at a time, full length", "none", "3-7"),
         ("model kept, and when training stops", f"not stated; hyperparameters chosen on validation mAP "
-         f"({cite('selection')})", f"best validation mAP ({cite('best_model')}); stops after 100,000 steps "
-         f"without a better one ({cite('patience')}), checked every 25,000 ({cite('eval_step')})",
+         f"({cite('selection')})", f"best validation mAP, checked every {eval_step:,} steps ({cite('eval_step')}, "
+         f"{cite('best_model')}); stops at the {_ordinal(checks)} check without a better one, {checks * eval_step:,} "
+         f"steps after the best (patience {patience:,}, {cite('patience')}; {cite('stop_check')})",
          f"best validation mAP; stops after {config.patience} epochs without a better one", "patience", "3-7"),
         ("mixed precision", "not stated (§3.2.6)", f"on by default ({cite('amp')}): CUDA autocast "
          f"({cite('autocast')})", "off" if not config.amp else "on", "amp=True (a GPU only; the authors')", "-"),

@@ -42,10 +42,20 @@ def load_results(folder) -> dict[str, SavedResult]:
     return results
 
 
+def _chapter(name: str) -> str:
+    """The chapter a saved result comes from, for a reader: ``04_options`` -> ``chapter 4``; a name without a
+    chapter number in words (``controlled_tests`` -> ``controlled tests``)."""
+    number, _, rest = name.partition("_")
+    return f"chapter {int(number)}" if number.isdigit() and rest else name.replace("_", " ")
+
+
 def data_sources(results: dict[str, SavedResult]) -> pd.DataFrame:
-    """Each distinct data source of the saved results once, labelled S1, S2 ..., with the results it produced."""
+    """Each distinct data source of the saved results once, labelled S1, S2 ..., with the chapters (or
+    results) it produced."""
     found: dict[str, list[str]] = {}
     for name, result in results.items():
-        found.setdefault(result.source, []).append(name)
+        shown = found.setdefault(result.source, [])
+        if _chapter(name) not in shown:
+            shown.append(_chapter(name))
     return pd.DataFrame([{"source": f"S{i}", "data and extractors": source, "results": ", ".join(names)}
                          for i, (source, names) in enumerate(found.items(), start=1)]).set_index("source")

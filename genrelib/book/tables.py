@@ -10,7 +10,7 @@ from genrelib.data import media
 from genrelib.data.labels import SPLIT_NAMES
 from genrelib.evaluation.metrics import Scores
 from genrelib.features.extractors import widths
-from genrelib.models.classifiers import MODELS, FeatureClassifier, build_model, count_parameters
+from genrelib.models.classifiers import MODELS, PAPER_POSITION_ROWS, FeatureClassifier, build_model, count_parameters
 from genrelib.sources import paper
 from genrelib.sources.evidence import cite
 from genrelib.training.batches import upper_whisker
@@ -137,9 +137,10 @@ def parameter_counts_tried() -> pd.DataFrame:
     other configurations we tried for the two counts it does not reproduce; each beside the printed count."""
     dims, averaged = paper.FEATURE_DIMS, ("ocr", "asr")
     tried = [
-        ("single-transformer", "the paper configuration (5,000-row tables, inferred from the printed count)", {}),
-        ("single-transformer", "tables of 530 rows, the authors' class as released (total_len)",
-         {"position_rows": 530}),
+        ("single-transformer", f"the paper configuration ({PAPER_POSITION_ROWS:,}-row tables, inferred from the "
+         "printed count)", {}),
+        ("single-transformer", f"tables of {paper.SINGLE_TOTAL_LEN} rows, the authors' class as released: its "
+         f"total_len at the paper's lengths ({cite('single_total_len')})", {"position_rows": paper.SINGLE_TOTAL_LEN}),
         ("multi-transformer", "the paper configuration: five encoded streams, d 128", {}),
         ("multi-transformer", "OCR and ASR averaged (Table 1's multi-transformer), d 128", {"averaged": averaged}),
         ("multi-transformer", "feed-forward 2,048 (PyTorch's default), d 128", {"ff_dim": 2048}),

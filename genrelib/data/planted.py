@@ -69,6 +69,11 @@ def _write(path, modalities: list[Modality], description: str, videos_per_split:
     return FeatureStore(path)
 
 
+def _count(bounds: tuple[int, int]) -> str:
+    """A count drawn between two bounds, for a description: ``32`` when they agree, else ``8-32``."""
+    return f"{bounds[0]}" if bounds[0] == bounds[1] else f"{bounds[0]}-{bounds[1]}"
+
+
 def _genre_text(genres: int) -> str:
     return "" if genres == len(GENRES) else f", the first {genres} of the 21 genres"
 
@@ -102,7 +107,7 @@ def write_store(path: str | os.PathLike, videos_per_split: dict[str, int], dim: 
 
     where = (f"{evidence_frames} frame(s) per genre" if placement == "few"
              else f"{evidence_frames} frame(s)' worth per genre spread evenly over all frames")
-    description = (f"planted evidence (seed {seed}): {where} of strength {strength} among {frames[0]}-{frames[1]} "
+    description = (f"planted evidence (seed {seed}): {where} of strength {strength} among {_count(frames)} "
                    f"noise frames{_genre_text(genres)}; made-up labels, not extracted from any video")
     modalities = [Modality(modality, dim, "synthetic", "genrelib.data.planted.write_store",
                            f"strength={strength}, evidence_frames={evidence_frames}, placement={placement}")]

@@ -1,7 +1,8 @@
 """The paper's data preparation: MovieNet trailers fetched from YouTube and stored as the paper stored them.
 
-Section 3.1: for each trailer, the lowest resolution at least 300 pixels high and the best audio,
-stored as x265 (HEVC, CRF 23) video with mono Opus audio at 48 kbit/s (§3.1; the authors' script uses 16 kbit/s,
+Section 3.1: for each trailer, the lowest resolution at least 300 pixels high (no audio stream named: we take
+yt-dlp's best; the authors' script the smallest file's, ``evidence.AUTHORS['smallest_audio']``), stored as x265
+(HEVC, CRF 23) video with mono Opus audio at 48 kbit/s (§3.1; the authors' script uses 16 kbit/s,
 ``download_movienet.py:104``: ``transcode(..., audio_bitrate=16_000)``). yt-dlp picks and fetches the
 streams; PyAV's bundled FFmpeg transcodes (its wheel carries libx265 and libopus: no system
 ffmpeg). One ``<youtube id>.mkv`` per trailer, written under a temporary name and renamed, so a killed

@@ -4,7 +4,8 @@ Every model takes a batch ``{modality: Padded(values (B, T, D), mask (B, T))}``,
 frames the model reads, and returns 21 genre logits (the sigmoid is part of the loss and of
 :func:`genrelib.training.loop.predict`). How a batch is filled is the batch builder's business
 (:func:`genrelib.training.batches.assemble`): the paper's zero vectors arrive with a mask that is True everywhere, so
-the model reads them as frames, as the authors' code does; our masked padding arrives with False on the padding. A
+the model reads them as frames (the authors' code passes no mask: ``evidence.AUTHORS['no_mask']``); our masked
+padding arrives with False on the padding. A
 model's input scaling (``scaling``: statistics that travel with its checkpoint) is applied there too, to each video's
 frames before padding, where the authors' loader standardises.
 
@@ -50,7 +51,7 @@ from genrelib.sources.paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORM
 
 N_GENRES = 21
 PAPER_POSITION_ROWS = 5000  # inferred from the printed 8.56M: PositionalEncoding's default row count
-SINGLE_POSITION_DROPOUT = AUTHORS["single_position_dropout"].value  # the tables are built without a rate
+SINGLE_POSITION_DROPOUT = AUTHORS["position_default"].value["dropout"]  # built without a rate: the default
 OTHER_MODALITY_LENGTH = 256  # training length assumed for a modality the paper does not name (interpolated tables)
 
 OURS = {"interpolated positions": {"positions": "interpolated"}, "standardised inputs": {"standardize": True},

@@ -3,11 +3,17 @@
 Two registries, written in our own words, never the sources' sentences:
 
 * :data:`PAPER`: facts the paper states. Each names its section (a heading of the paper: ``"3.2.6"``,
-  ``"4"``) and a few words or numbers that section's own text holds, so a reader can find the place and a test
+  ``"4"``) and a few phrases that section's own text holds, so a reader can find the place and a test
   (``tests/test_evidence.py``) can check it against the paper's text.
 * :data:`AUTHORS`: facts about the authors' code (serkansulun/trailer-genre-classification at
-  :data:`COMMIT`). Each names a file, a line and what that line holds; ``genrelib verify-sources
-  --authors-repo DIR`` (``make verify-sources AUTHORS_REPO=DIR``) checks them against a checkout.
+  :data:`COMMIT`). Each names a file, a line and what that line holds (consecutive lines, ``\\n``-separated);
+  ``genrelib verify-sources --authors-repo DIR`` (``make verify-sources AUTHORS_REPO=DIR``) checks them against a
+  checkout.
+
+Both check values, not only places: a phrase or line may hold ``{}`` fields (``str.format``: ``{}`` the value,
+``{0}`` an item of a tuple, ``{name}`` an entry of a dict), filled with the fact's value as the source prints
+it (spec ``k``: 48000 as ``48k``; ``M``: 8560000 as ``8.56M``), and every number of a value must fill one, so a
+wrong value reads a phrase the source lacks. Phrases match whole tokens: ``18`` does not match ``18488``.
 
 :mod:`genrelib.sources.paper` reads the paper's values from here; the deviations page and the chapters cite both
 through :func:`cite`. A fact about either source that the book states goes here first.
@@ -16,6 +22,7 @@ through :func:`cite`. A fact about either source that the book states goes here 
 from __future__ import annotations
 
 import re
+import string
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +35,7 @@ REPOSITORY = "serkansulun/trailer-genre-classification"
 class PaperFact:
     value: object
     section: str  # a numbered heading of the paper
-    words: tuple[str, ...]  # words or numbers that section's own text holds (case and spacing aside)
+    words: tuple[str, ...]  # phrases that section's own text holds (case and spacing aside), fields filled
     said: str  # the fact, in our words
 
 
@@ -37,42 +44,48 @@ class CodeFact:
     value: object
     file: str  # path in the authors' repository
     line: int
-    found: str  # what that line holds (spacing aside)
+    found: str  # what that line holds (spacing aside), fields filled; each "\n" starts the next line
     said: str
 
 
 PAPER: dict[str, PaperFact] = {
     # data
-    "resolution": PaperFact(300, "3.1", ("at least 300 pixels",), "the lowest YouTube rendition at least 300 "
+    "resolution": PaperFact(300, "3.1", ("at least {} pixels",), "the lowest YouTube rendition at least 300 "
                             "pixels high"),
-    "video_codec": PaperFact(("libx265", 23), "3.1", ("x265", "constant rate factor of 23"),
+    "video_codec": PaperFact(("libx265", 23), "3.1", ("x265", "constant rate factor of {1}"),
                              "video re-encoded with x265 at CRF 23"),
-    "audio_codec": PaperFact(("libopus", 48_000, 1), "3.1", ("Opus", "bitrate", "48k", "mono"),
+    "audio_codec": PaperFact(("libopus", 48_000, "mono"), "3.1", ("Opus", "bitrate of {1:k} in {2}"),
                              "audio re-encoded as mono Opus at 48 kbit/s"),
     "keyframes": PaperFact("mid-scene", "3.1", ("FFmpeg", "scene boundaries", "exactly in the middle"),
                            "one keyframe in the middle of each pair of FFmpeg scene boundaries"),
     "multi_label": PaperFact(True, "3.1", ("multi-label",), "a trailer can carry several genres"),
-    "duration_fences": PaperFact((19.6, 214.4), "3.2.6", ("inner fence", "19.6", "214.4"),
+    "duration_fences": PaperFact((19.6, 214.4), "3.2.6", ("inner fence", "to {0} seconds", "to {1} seconds"),
                                  "trailers kept: durations inside the box plot's inner fences"),
-    "trailers_kept": PaperFact(26_412, "3.2.6", ("26412", "32647"), "26,412 of 32,647 trailers kept"),
-    "genres": PaperFact(21, "3.2.6", ("21 most frequent genres",), "the 21 most frequent genres"),
-    "split": PaperFact((0.7, 0.1, 0.2), "3.2.6", ("alphabetically", "YouTube IDs", "0.7, 0.1, and 0.2"),
+    "trailers_kept": PaperFact(26_412, "3.2.6", ("yielded {} videos", "32647"), "26,412 of 32,647 trailers kept"),
+    "genres": PaperFact(21, "3.2.6", ("{} most frequent genres",), "the 21 most frequent genres"),
+    "split": PaperFact((0.7, 0.1, 0.2), "3.2.6", ("alphabetically", "YouTube IDs", "ratios of {0}, {1}, and {2}"),
                        "a 70/10/20 split of the trailers sorted by YouTube id"),
-    "split_sizes": PaperFact({"trn": 18_488, "val": 2_641, "tst": 5_283}, "3.2.6", ("18488", "2641", "5283"),
+    "split_sizes": PaperFact({"trn": 18_488, "val": 2_641, "tst": 5_283}, "3.2.6", ("{trn}, {val}, and {tst} samples",),
                              "split sizes as printed"),
     # features
-    "clip": PaperFact(512, "3.1.1", ("CLIP", "224", "512"), "CLIP's image embedding of each keyframe, 512-d"),
-    "audiotag": PaperFact(128, "3.1.1", ("3 seconds", "527", "prior to that", "128"),
+    "clip": PaperFact(512, "3.1.1", ("CLIP", "224", "frame to a vector with a length of {}"),
+                      "CLIP's image embedding of each keyframe, 512-d"),
+    "audiotag": PaperFact(128, "3.1.1", ("3 seconds", "527",
+                          "prior to that, ending up with vectors with a length of {}"),
                           "an audio tagger on 3 s chunks, the 128-d activations before its 527-way output"),
-    "musicnet": PaperFact(64, "3.1.1", ("Choi", "22 seconds", "50 different labels", "64"),
+    "musicnet": PaperFact(64, "3.1.1", ("Choi", "22 seconds", "50 different labels",
+                                      "final layer, ending up with vectors with a length of {}"),
                           "Choi et al.'s music tagger on 22 s chunks, the 64-d activations before its output"),
-    "chunk_seconds": PaperFact({"audiotag": 3.0, "musicnet": 22.0}, "3.1.1", ("3 seconds", "22 seconds"),
+    "chunk_seconds": PaperFact({"audiotag": 3.0, "musicnet": 22.0}, "3.1.1",
+                               ("chunks of {audiotag} seconds and outputs a vector of probabilities for 527",
+                                "chunks of {musicnet} seconds and outputs a vector of probabilities for 50"),
                                "the audio tagger reads 3 s chunks, the music tagger 22 s"),
     "ocr": PaperFact("PaddleOCR", "3.1.1", ("PaddleOCR", "spell correction"),
                      "PaddleOCR on each keyframe, then a pretrained spelling corrector"),
     "asr": PaperFact("Whisper", "3.1.1", ("Whisper", "non-English", "German language"),
                      "Whisper, then a language detector; non-English text becomes the language's name"),
-    "text_encoder": PaperFact(768, "3.1.1", ("DistilBERT", "768"), "DistilBERT, one 768-d vector per token"),
+    "text_encoder": PaperFact(768, "3.1.1", ("DistilBERT", "them as a vector with a length of {}"),
+                              "DistilBERT, one 768-d vector per token"),
     # classifiers
     "sigmoid": PaperFact("sigmoid", "3.2", ("size of 21", "sigmoid", "do not add up to 1"),
                          "a 21-way linear layer and a sigmoid per genre: probabilities that need not sum to 1"),
@@ -91,31 +104,38 @@ PAPER: dict[str, PaperFact] = {
                            "OCR and ASR features optionally averaged over time, to reduce the noise of text errors"),
     "baseline": PaperFact("ViT + AST", "3.2.5", ("ViT", "AST", "two-stage"),
                           "the baseline: frozen ViT and AST, trainable MLPs, then fusion transformers"),
-    "baseline_audio": PaperFact((10.0, 0.5), "3.2.5", ("10-second chunks", "50% overlap"),
+    "baseline_audio": PaperFact((10.0, 0.5), "3.2.5", ("into {0}-second chunks, with a {1:%} overlap",),
                                 "AST reads 10 s spectrogram windows overlapping by half"),
-    "mlp": PaperFact({"layers": 1, "d_model": 256}, "3.2.6", ("number of layers is 1", "256"),
+    "mlp": PaperFact({"layers": 1, "d_model": 256}, "3.2.6", ("layers is {layers}, the model dimension is {d_model}",),
                      "the MLP: 1 layer, model dimension 256"),
     "single_transformer": PaperFact({"layers": 2, "heads": 8, "d_model": 256}, "3.2.6",
-                                    ("2 layers", "8 attention heads", "256"),
+                                    ("single-transformer model has {layers} layers, {heads} attention heads, and a "
+                                     "model dimension of {d_model}",),
                                     "the single-transformer: 2 layers, 8 heads, d 256"),
     "multi_transformer": PaperFact({"layers": 1, "heads": 8, "d_model": 128}, "3.2.6",
-                                   ("1 layer", "8 attention heads", "128"),
+                                   ("each with {layers} layer, {heads} attention heads, and a model dimension of "
+                                    "{d_model}",),
                                    "the multi-transformer: per modality 1 layer, 8 heads, d 128"),
     "baseline_sizes": PaperFact({"mlp_layers": 2, "width": 768, "fusion_layers": 1, "fusion_heads": 4}, "3.2.6",
-                                ("image-MLP", "2 layers", "768", "4 attention heads"),
+                                ("image-MLP", "have {mlp_layers} layers and a dimensionality of {width}",
+                                 "both have {fusion_layers} layer, {fusion_heads} attention heads and a "
+                                 "dimensionality of {width}"),
                                 "the baseline: MLPs of 2 layers x 768, fusion transformers of 1 layer, 4 heads, 768"),
     "parameter_counts": PaperFact({"mlp": 57_000, "single-transformer": 8_560_000, "multi-transformer": 6_980_000},
-                                  "3.2.6", ("57k", "8.56M", "6.98"), "trainable parameters as printed"),
+                                  "3.2.6", ("parameters is {mlp:k}", "totaling {single-transformer:M}",
+                                            "totaling {multi-transformer:M}"), "trainable parameters as printed"),
     # training
     "recipe": PaperFact({"learning_rate": 1e-5, "batch_size": 32, "positive_weight": 0.25, "clip_grad_norm": 1.0,
                          "dropout": 0.5}, "3.2.6",
-                        ("Adam", "1e-5", "dropout rate of 0.5", "batch size of 32", "norm of 1", "weight of 0.25"),
+                        ("Adam", "learning rate of {learning_rate}", "dropout rate of {dropout}",
+                         "batch size of {batch_size}", "norm of {clip_grad_norm}", "weight of {positive_weight}"),
                         "Adam at lr 1e-5, dropout 0.5, batches of 32, transformers clipped at norm 1, positive "
                         "labels weighted 0.25 in the BCE"),
     "selection": PaperFact("validation mAP", "3.2.6", ("grid search", "mean average precision on the validation"),
                            "hyperparameters chosen by grid search on validation mAP"),
     "train_lengths": PaperFact({"clip": 216, "ocr": 64, "asr": 86, "audiotag": 140, "musicnet": 18}, "3.2.6",
-                               ("upper whisker", "216", "64", "86", "140", "18", "524"),
+                               ("upper whisker", "{clip} for CLIP, {ocr} for OCR, {asr} for ASR",
+                                "{audiotag} for Audiotag, and {musicnet} for Musicnet", "totaled 524"),
                                "training lengths: each modality's upper whisker of sequence lengths"),
     "truncated": PaperFact("truncate", "3.2.6", ("truncated", "padded with zero-vectors"),
                            "in training, longer sequences truncated, shorter ones padded with zero vectors"),
@@ -126,7 +146,7 @@ PAPER: dict[str, PaperFact] = {
                                "tested one video at a time at full length"),
     "metrics": PaperFact("macro", "4", ("macro-averaged", "precision", "recall", "mean average precision"),
                          "macro-averaged precision, recall and mAP"),
-    "threshold": PaperFact(0.5, "4", ("decision threshold at 0.5",), "P and R at a decision threshold of 0.5"),
+    "threshold": PaperFact(0.5, "4", ("decision threshold at {}",), "P and R at a decision threshold of 0.5"),
     "table_1": PaperFact("Table 1", "4", ("59.73", "63.16", "65.09", "66.02", "82.00", "38.33"),
                          "Table 1: test P, R and mAP of each model"),
     "table_3": PaperFact("Table 3", "4", ("64.73", "65.31", "63.33", "65.46", "64.66", "33.59"),
@@ -137,7 +157,7 @@ PAPER: dict[str, PaperFact] = {
                                      "their temporal averages raise it"),
     "no_text_beats_baseline": PaperFact("without text", "4", ("textual features are excluded", "faster runtime"),
                                         "the settings without text beat the baseline and run faster"),
-    "frame_count": PaperFact((8, 16, 32, 64, 128, 256), "4", ("8, 16, 32, 64, 128 and 256 frames",
+    "frame_count": PaperFact((8, 16, 32, 64, 128, 256), "4", ("{0}, {1}, {2}, {3}, {4} and {5} frames",
                                                               "random locations", "using only the CLIP features"),
                              "Figure 6: CLIP only, 8 to 256 frames from random locations, MLP against transformer"),
     "more_frames_help": PaperFact("more frames", "4", ("higher number of frames", "superiority of the transformer"),
@@ -154,61 +174,79 @@ _DATASET, _TRAIN = "classification/src/dataset.py", "classification/src/train.py
 
 AUTHORS: dict[str, CodeFact] = {
     # classifiers
-    "ff_width": _code(_CLASSIFIERS, 79, "d_ff = self.d_model * 4", 4, "feed-forward width 4 x d_model"),
+    "ff_width": _code(_CLASSIFIERS, 79, "d_ff = self.d_model * {}", 4, "feed-forward width 4 x d_model"),
     "encoder_layer": _code(_CLASSIFIERS, 51, "TransformerEncoderLayer(d_model, n_heads, dim_feedforward=d_ff, "
                            "dropout=dropout)", "post-norm ReLU", "torch's TransformerEncoderLayer (post-norm, ReLU)"),
     "final_norm": _code(_CLASSIFIERS, 53, "TransformerEncoder(encoder_layers, n_layers, norm=norm)", True,
                         "a LayerNorm after the encoder stack"),
     "uniform_tokens": _code(_CLASSIFIERS, 82, "nn.Parameter(torch.rand((1, 1, self.d_model)", "U[0, 1)",
                             "<SEP> and <CLS> vectors drawn uniform in [0, 1)"),
-    "single_total_len": _code(_CLASSIFIERS, 76, "self.total_len = sum(lengths) + len(lengths) + 1", 530,
+    "single_total_len": _code(_CLASSIFIERS, 76, "self.total_len = sum(lengths) + len(lengths) + 1",
+                              "sum(lengths) + len(lengths) + 1",
                               "the single-transformer's total length: the training lengths, a <SEP> each, one <CLS>"),
     "single_position_rows": _code(_CLASSIFIERS, 83, "PositionalEncoding(self.d_model, learned=True, "
-                                  "max_len=self.total_len)", 530,
+                                  "max_len=self.total_len)", "total_len",
                                   "the released single-transformer sizes each position table to that total"),
-    "position_default": _code(_CLASSIFIERS, 176, "def __init__(self, d_model, dropout=0.1, max_len=5000, "
-                              "learned=False)", 5000, "PositionalEncoding's defaults: 5,000 rows, dropout 0.1"),
+    "position_default": _code(_CLASSIFIERS, 176, "def __init__(self, d_model, dropout={dropout}, max_len={rows}, "
+                              "learned=False)", {"dropout": 0.1, "rows": 5000},
+                              "PositionalEncoding's defaults: 5,000 rows, dropout 0.1"),
     "single_position_dropout": _code(_CLASSIFIERS, 83, "PositionalEncoding(self.d_model, learned=True, "
-                                     "max_len=self.total_len)", 0.1,
-                                     "the single-transformer passes no dropout to its tables, so they take 0.1"),
+                                     "max_len=self.total_len)", "the default",
+                                     "the single-transformer passes no dropout to its tables, so they take the "
+                                     "default"),
     "multi_input_len": _code(_CLASSIFIERS, 135, "input_len = feature_lengths[feature_name] + 1", "length + 1",
                              "the multi-transformer's tables: the configured length plus the <CLS>"),
     "multi_position_rows": _code(_CLASSIFIERS, 147, "d_model=d, n_layers=n_layers, n_heads=n_heads, "
                                  "max_input_len=input_len,", "length + 1", "passed as each table's rows"),
-    "multi_lengths": _code(_CONFIG, 122, "args.feature_lengths[key] -= 1", -1,
-                           "the configured lengths of the multi-transformer are the training lengths minus 1"),
-    "multi_own_width": _code(_CLASSIFIERS, 124, "learned_position=True, d_model=-1):", -1,
+    "multi_lengths": _code(_CONFIG, 122, "args.feature_lengths[key] -= {}", 1,
+                           "the multi-transformer's configured lengths are the training lengths minus this"),
+    "multi_own_width": _code(_CLASSIFIERS, 124, "learned_position=True, d_model={}):", -1,
                              "the multi-transformer's default d_model -1: each stream at its own width"),
     "singular_features": _code(_CLASSIFIERS, 6, "SINGULAR_FEATURES = ('asr_sentiment', 'ocr_sentiment')",
                                ("asr_sentiment", "ocr_sentiment"),
                                "one-vector text features skip the transformer and go to the head"),
-    "mlp_layers": _code(_CLASSIFIERS, 22, "sizes = [input_size] + [d_layers] * (n_layers - 1) + [d_output]", 1,
+    "mlp_layers": _code(_CLASSIFIERS, 22, "sizes = [input_size] + [d_layers] * (n_layers - 1) + [d_output]",
+                        "one linear layer at n_layers 1",
                         "n_layers 1 builds one linear layer; dropout only between layers"),
     # configuration and training
-    "learning_rate": _code(_CONFIG, 23, "parser.add_argument('--lr', type=float, default=1e-5,", 1e-5,
+    "learning_rate": _code(_CONFIG, 23, "parser.add_argument('--lr', type=float, default={},", 1e-5,
                            "learning rate 1e-5"),
-    "clip_grad_norm": _code(_CONFIG, 25, "parser.add_argument('--clip', type=float, default=1.0,", 1.0,
+    "clip_grad_norm": _code(_CONFIG, 25, "parser.add_argument('--clip', type=float, default={:.1f},", 1.0,
                             "gradients clipped at norm 1"),
-    "batch_size": _code(_CONFIG, 27, "parser.add_argument('--batch_size', type=int, default=32,", 32,
+    "batch_size": _code(_CONFIG, 27, "parser.add_argument('--batch_size', type=int, default={},", 32,
                         "batches of 32"),
-    "dropout": _code(_CONFIG, 29, "parser.add_argument('--dropout', type=float, default=0,", 0.0,
+    "dropout": _code(_CONFIG, 29, "parser.add_argument('--dropout', type=float, default={},", 0.0,
                      "dropout 0 unless asked for"),
-    "patience": _code(_CONFIG, 77, "parser.add_argument('--patience', type=int, default=100000,", 100_000,
-                      "training stops after 100,000 steps without a better validation mAP"),
-    "eval_step": _code(_CONFIG, 41, "parser.add_argument('--eval_step', type=int, default=25000,", 25_000,
+    "patience": _code(_CONFIG, 77, "parser.add_argument('--patience', type=int, default={},", 100_000,
+                      "patience: steps without a better validation mAP, counted a check at a time"),
+    "eval_step": _code(_CONFIG, 41, "parser.add_argument('--eval_step', type=int, default={},", 25_000,
                        "validated every 25,000 steps"),
     "standardize": _code(_CONFIG, 53, "parser.add_argument('--standardize', action='store_true',", False,
                          "inputs not standardised unless asked for"),
     "amp": _code(_CONFIG, 83, "args.amp = not args.no_amp", True, "mixed precision on unless --no_amp"),
     "autocast": _code(_TRAIN, 187, "with torch.cuda.amp.autocast(enabled=self.config['amp']):", True,
                       "forward and loss under CUDA autocast"),
-    "feature_lengths": _code(_CONFIG, 106, "'clip': 160,    # 150.5", {"clip": 160, "beats": 144, "face_emotion": 80},
+    "feature_lengths": _code(_CONFIG, 105, "'beats': {beats},   # 137.5\n'clip': {clip},    # 150.5\n"
+                             "'face_emotion': {face_emotion},    # 78.0",
+                             {"clip": 160, "beats": 144, "face_emotion": 80},
                              "their training lengths: the upper whiskers 150.5, 137.5 and 78.0 rounded up"),
     "whiskers_rounded": _code(_CONFIG, 101, "# that are slightly larger than the upper whiskers", "rounded up",
                               "the lengths are chosen slightly above the whiskers"),
-    "their_features": _code(_CONFIG, 124, "args.feature_dims = {", ("asr_sentiment", "beats", "clip", "face_emotion",
+    "their_features": _code(_CONFIG, 124, "args.feature_dims = {{", ("asr_sentiment", "beats", "clip", "face_emotion",
                                                                      "ocr_sentiment"),
                             "their features: CLIP, BEATs, face emotion, ASR and OCR sentiment"),
+    "no_mask": _code(_CLASSIFIERS, 114, "x = self.transformer(x)", "no mask",
+                     "the single-transformer runs its encoder without a padding mask (the multi likewise, line 164)"),
+    "stop_check": _code(_TRAIN, 240, "if self.not_improving >= self.config['patience']:\n\n"
+                        "return train_loss, self.best_result\nself.not_improving += self.config['eval_step']",
+                        "checked before counting",
+                        "a validation without improvement stops training once the count has reached the patience, "
+                        "else adds eval_step to it"),
+    "test_batches": _code(_TRAIN, 69, "self.tst_loader = torch.utils.data.DataLoader(self.tst_loader, "
+                          "batch_size=self.config['batch_size'],", "batches",
+                          "the test split is scored in batches of the training batch size"),
+    "random_frames": _code(_DATASET, 152, "inds = sorted(random.sample(range(source_length), target_length))",
+                           "random", "the unreachable branch: sorted random frames"),
     "best_model": _code(_TRAIN, 230, "if (metrics['map_macro'] > self.best_result):", "best validation mAP",
                         "the model of best validation mAP is kept"),
     "positive_weight": _code(_TRAIN, 78, "pos_weight = torch.ones((args.n_labels)) * args.pos_weight", "pos_weight",
@@ -222,14 +260,30 @@ AUTHORS: dict[str, CodeFact] = {
     "zero_padding": _code(_DATASET, 78, "np.pad(", "zeros", "a shorter one is padded with zeros"),
     "missing_zeros": _code(_DATASET, 60, "torch.zeros((", "zeros", "a missing feature becomes zeros"),
     # data preparation and inference
-    "opus_bitrate": _code("preprocessing/src/download_movienet.py", 104, "\"-b:a\", \"16k\"", 16_000,
+    "opus_bitrate": _code("preprocessing/src/download_movienet.py", 104, "\"-b:a\", \"{:k}\"", 16_000,
                           "their download script encodes Opus at 16 kbit/s"),
-    "scale": _code("preprocessing/src/download_movienet.py", 103, "scale=-1:{min_height}", 300,
-                   "and scales the video to 300 px high"),
+    "min_height": _code("preprocessing/src/download_movienet.py", 27, "min_height = {}", 300,
+                        "their download script's lowest video height"),
+    "smallest_audio": _code("preprocessing/src/video_utils.py", 60, "# no audio, need to get it also (smallest "
+                            "file)\naudios = sorted(audios, key=lambda x:x[\"FILESIZE\"])", "smallest file",
+                            "a video stream without audio gets the audio stream of the smallest file"),
+    "scale": _code("preprocessing/src/download_movienet.py", 103, "scale=-1:{{min_height}}", "min_height",
+                   "and scales the video to min_height pixels high"),
     "scene_threshold": _code("preprocessing/src/video_utils.py", 140,
-                             "def video_to_midscenes(input_path,  threshold=0.27,", 0.27,
+                             "def video_to_midscenes(input_path,  threshold={},", 0.27,
                              "FFmpeg's scene score threshold 0.27"),
-    "clip_model": _code("preprocessing/src/feature_extractors.py", 287, "def __init__(self, model='ViT-B/32'):",
+    "clip_package": _code("preprocessing/src/feature_extractors.py", 7, "import {}", "clip",
+                          "CLIP through OpenAI's clip package"),
+    "whisper_model": _code("preprocessing/src/feature_extractors.py", 167, 'model_id = "{}"',
+                           "openai/whisper-large-v3", "Whisper large-v3 (tiny only when asked for)"),
+    "whisper_package": _code("preprocessing/src/feature_extractors.py", 169,
+                             "model = {}.AutoModelForSpeechSeq2Seq.from_pretrained(", "transformers",
+                             "Whisper through Hugging Face transformers"),
+    "language_detector": _code("preprocessing/src/feature_extractors.py", 561, 'model="{}",',
+                               "papluca/xlm-roberta-base-language-detection", "the text's language: XLM-RoBERTa"),
+    "ocr_language": _code("preprocessing/src/feature_extractors.py", 602, "lang='{}',", "en",
+                          "PaddleOCR's English models"),
+    "clip_model": _code("preprocessing/src/feature_extractors.py", 287, "def __init__(self, model='{}'):",
                         "ViT-B/32", "CLIP ViT-B/32 with OpenAI's weights"),
     "inference_softmax": _code("classification/src/inference.py", 156, "output = torch.nn.functional.softmax(output)",
                                "softmax", "their single-video script prints softmax outputs"),
@@ -239,16 +293,67 @@ AUTHORS: dict[str, CodeFact] = {
 
 
 def cite(key: str) -> str:
-    """Where a registered fact rests: ``§3.2.6`` for the paper, ``classifiers.py:83@caac031`` for the code."""
+    """Where a registered fact rests: ``§3.2.6`` for the paper, ``classifiers.py:83@caac031`` for the code
+    (``config.py:105-107@caac031`` for a fact over several lines)."""
     if key in PAPER:
         return f"§{PAPER[key].section}"
     fact = AUTHORS[key]
-    return f"{Path(fact.file).name}:{fact.line}@{COMMIT[:7]}"
+    last = fact.line + fact.found.count("\n")
+    lines = f"{fact.line}-{last}" if last > fact.line else f"{fact.line}"
+    return f"{Path(fact.file).name}:{lines}@{COMMIT[:7]}"
 
 
 # ---- checking the registries against the sources -------------------------------------------------------
 
 _HEADING = re.compile(r"^#+\s+(\d+(?:\.\d+)*)\.\s", re.MULTILINE)
+
+
+class _Printed(string.Formatter):
+    """A value as the sources print it: ``{:k}`` 48000 as ``48k``, ``{:M}`` 8560000 as ``8.56M``, ``{:%}`` 0.5
+    as ``50%``, a float without a spec as Python's shortest form (``1e-5``, ``22``)."""
+
+    def format_field(self, value, spec):
+        if spec == "k":
+            return f"{value / 1e3:g}k"
+        if spec == "M":
+            return f"{value / 1e6:.2f}M"
+        if spec == "%":
+            return f"{value * 100:g}%"
+        if spec or not isinstance(value, float):
+            return format(value, spec)
+        return re.sub(r"e([-+])0*(\d)", r"e\1\2", f"{value:g}").replace("e+", "e")
+
+
+def _numbers(value) -> set[str]:
+    """The fields of ``value`` that hold a number: ``""`` for a number, tuple indices, dict keys."""
+    def number(v):
+        return isinstance(v, int | float) and not isinstance(v, bool)
+
+    if isinstance(value, dict):
+        return {str(k) for k, v in value.items() if number(v)}
+    if isinstance(value, tuple):
+        return {str(i) for i, v in enumerate(value) if number(v)}
+    return {""} if number(value) else set()
+
+
+def _filled(templates, value) -> tuple[list[str], set[str]]:
+    """``templates`` with ``value`` filled in, and the fields of ``value`` holding a number that none of them
+    reads (such a number would go unchecked)."""
+    args = value if isinstance(value, tuple) else (value,)
+    kwargs = value if isinstance(value, dict) else {}
+    used = {"" if field == "0" and not isinstance(value, tuple) else field
+            for template in templates for _, field, _, _ in string.Formatter().parse(template) if field is not None}
+    return [_Printed().format(t, *args, **kwargs) for t in templates], _numbers(value) - used
+
+
+def _holds(text: str, phrase: str) -> bool:
+    """Whether ``text`` holds ``phrase`` as whole tokens: ``18`` is not in ``18488``, ``0.1`` not in ``10.1``."""
+    pattern = re.escape(phrase)
+    if re.match(r"\w", phrase):
+        pattern = r"(?<![\w.])" + pattern
+    if re.search(r"\w$", phrase):
+        pattern += r"(?!\w|\.\d)"
+    return re.search(pattern, text) is not None
 
 
 def _normalised(text: str) -> str:
@@ -265,21 +370,26 @@ def paper_sections(text: str) -> dict[str, str]:
 
 
 def check_paper(text: str, facts: dict[str, PaperFact] = PAPER) -> list[str]:
-    """Each fact whose section is not among the paper's headings, or whose words its section lacks."""
+    """Each fact whose section is not among the paper's headings, whose phrases (its value filled in) its
+    section lacks, or a number of whose value no phrase reads."""
     sections, problems = paper_sections(text), []
     for key, fact in facts.items():
+        phrases, unread = _filled(fact.words, fact.value)
+        if unread:
+            problems.append(f"{key}: no phrase reads the value's {sorted(unread)}")
         if fact.section not in sections:
             problems.append(f"{key}: the paper has no section {fact.section}")
             continue
-        missing = [w for w in fact.words if _normalised(w) not in sections[fact.section]]
+        missing = [p for p in phrases if not _holds(sections[fact.section], _normalised(p))]
         if missing:
             problems.append(f"{key}: section {fact.section} does not hold {missing}")
     return problems
 
 
 def check_authors_code(repo: Path, facts: dict[str, CodeFact] = AUTHORS, commit: str = COMMIT) -> list[str]:
-    """Each fact whose line, in the authors' repository at ``commit`` (a git checkout at ``repo``), does not
-    hold what the fact says it holds."""
+    """Each fact whose lines, in the authors' repository at ``commit`` (a git repository at ``repo``), do not
+    hold what the fact says they hold with its value filled in, or a number of whose value its lines do not
+    read."""
     problems, files = [], {}
     for key, fact in facts.items():
         if fact.file not in files:
@@ -289,8 +399,12 @@ def check_authors_code(repo: Path, facts: dict[str, CodeFact] = AUTHORS, commit:
                 raise FileNotFoundError(f"{repo}: no {fact.file} at commit {commit[:7]} ({shown.stderr.strip()}); "
                                         f"clone {REPOSITORY} and pass its folder")
             files[fact.file] = shown.stdout.splitlines()
+        (found,), unread = _filled([fact.found], fact.value)
+        if unread:
+            problems.append(f"{key}: {fact.file}:{fact.line} reads none of the value's {sorted(unread)}")
         lines = files[fact.file]
-        line = lines[fact.line - 1] if fact.line <= len(lines) else ""
-        if " ".join(fact.found.split()) not in " ".join(line.split()):
-            problems.append(f"{key}: {fact.file}:{fact.line} holds {line.strip()!r}, not {fact.found!r}")
+        for number, part in enumerate(found.split("\n"), fact.line):
+            line = lines[number - 1] if number <= len(lines) else ""
+            if not _holds(" ".join(line.split()), " ".join(part.split())):
+                problems.append(f"{key}: {fact.file}:{number} holds {line.strip()!r}, not {part!r}")
     return problems

@@ -16,7 +16,7 @@ families share one interface (:class:`~genrelib.features.extractors.base.Extract
     musicnn's MagnaTagATune VGG for music (256-d), Whisper base for speech, all-MiniLM-L6-v2 for text (384-d per token).
 
 Both families read on-screen text with PaddleOCR's PP-OCRv4 models (as ONNX, in RapidOCR's
-package: the paper's OCR models with their real weights). Audio and music are read on
+package: PaddleOCR's current models with real weights; the paper names no version). Audio and music are read on
 half-overlapping chunks (3 s every 1.5 s, 22 s every 11 s), text token by token.
 
 Each extractor records the package that ran it (:attr:`Extractor.package`); "backend" always means

@@ -1,4 +1,4 @@
-"""Audio taggers on 3-second chunks: PANNs Cnn14_emb128 (the paper's) and YAMNet (offline stand-in).
+"""Audio taggers on 3-second chunks: PANNs Cnn14_emb128 (paper backend; the paper names no PANNs model) and YAMNet.
 
 Both keep the activations before their output layer, as the paper does ("vectors with a length of
 128" for its 527-class tagger): Cnn14_emb128's 128-d embedding, YAMNet's 1,024-d one. The paper
@@ -221,7 +221,8 @@ class Cnn14(nn.Module):
 
 
 class Panns(ChunkedAudio):
-    """The paper's audio tagger: PANNs Cnn14_emb128's 128-d embedding of each 3 s chunk at 32 kHz."""
+    """The paper backend's audio tagger (our pick: the paper names no PANNs model): Cnn14_emb128's 128-d
+    embedding of each 3 s chunk at 32 kHz."""
 
     modality, dim = "audiotag", 128
     package, model = "torch", "PANNs Cnn14_emb128 (AudioSet), 128-d embedding"

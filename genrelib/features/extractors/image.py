@@ -68,11 +68,11 @@ class Clip(Extractor):
     """The paper's image encoder: CLIP ViT-B/32 with OpenAI's weights, its 512-d image embeddings as the model
     gives them (not scaled to unit length: the authors' released features are ``encode_image``'s output).
 
-    The paper ran it through open_clip_torch; the same OpenAI weights and architecture load here
-    through transformers, because open_clip imports torchvision, whose wheels do not load beside
-    the CPU build of torch 2.13 this book pins. Frames and preprocessing are the authors' (their
-    ``CLIPRunner``): the middle frame of each scene at the video's resolution, resized in floating point
-    (:meth:`pixels`), so features of a new trailer match the release's.
+    The paper names no package; the authors' code loads it through OpenAI's ``clip`` package. The same
+    weights and architecture load here through transformers, because ``clip`` imports torchvision,
+    whose wheels do not load beside the CPU build of torch 2.13 this book pins. Frames and preprocessing
+    are the authors' (their ``CLIPRunner``): the middle frame of each scene at the video's resolution,
+    resized in floating point (:meth:`pixels`), so features of a new trailer match the release's.
     """
 
     modality, dim = "clip", 512

@@ -1,7 +1,7 @@
 """Music tagging on 22-second chunks, keeping the activations before the tagger's output layer.
 
-The paper tags music with the fully convolutional network of Choi et al. (2016), trained on
-MagnaTagATune (50 tags), and keeps "a length of 64": the FCN's last convolution has 64 channels and
+The paper tags music with the model of Choi et al. (2016) it cites (50 labels) and keeps 64 values per chunk;
+we take it to be that paper's FCN on MagnaTagATune (50 tags), whose last convolution has 64 channels and
 pools to one vector per chunk. :class:`ChoiFcn` is that network, with the parameter names of the
 checkpoint in the sota-music-tagging-models collection (the paper backend; weights fetched once).
 
