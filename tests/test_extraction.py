@@ -198,3 +198,21 @@ def test_a_file_that_lasts_0_seconds_is_a_failure(tmp_path):
     report = extraction.extract_videos({"e": tmp_path / "empty.wav"}, tmp_path / "cache", modalities=["musicnet"],
                                        progress=False)
     assert report.failed["e"] == f"{tmp_path / 'empty.wav'}: lasts 0 seconds"
+
+
+def test_the_cache_and_the_store_keep_the_moment_each_frame_stands_for(videos, tmp_path):
+    chosen = ["clip", "audiotag", "musicnet"]
+    extraction.extract_videos({"good": videos["good"]}, tmp_path / "cache", modalities=chosen, progress=False)
+    features, meta = extraction.read_cached(tmp_path / "cache", "good")
+    assert meta["times"]["clip"] == pytest.approx(meta["keyframe_times"], abs=1e-3)  # a keyframe: its time
+    extractors = extraction._extractors("offline", tuple(chosen))
+    for extractor in extractors[1:]:  # an audio or music chunk: its centre
+        count = len(features[extractor.modality])
+        assert count > 0
+        assert meta["times"][extractor.modality] == pytest.approx(
+            np.arange(count) * extractor.hop_seconds + extractor.window_seconds / 2, abs=1e-3)
+    genres = np.eye(len(labels.GENRES), dtype=np.float32)[0]
+    store = extraction.compile_store(tmp_path / "cache", tmp_path / "store", {"good": genres}, {"good": "trn"},
+                                     [e.spec() for e in extractors], "timed")
+    for name in chosen:
+        np.testing.assert_allclose(store.times(0, name), meta["times"][name], atol=1e-3)

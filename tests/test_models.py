@@ -383,3 +383,20 @@ def test_frame_attention_reads_the_last_layers_cls_query_over_one_modality(tiny_
     with pytest.raises(ValueError, match="has no encoder"):
         models.build_model("multi-transformer", dims, d_model=16, heads=4, averaged=("ocr",)).frame_attention(
             batch, "ocr")
+
+
+def test_the_single_transformers_token_attention_is_what_its_cls_reads():
+    torch.manual_seed(0)
+    model = models.build_model("single-transformer", {"clip": 8, "audiotag": 8}, d_model=16, heads=4,
+                               layers=2).eval()
+    batch = {name: read_all(np.random.default_rng(1).standard_normal((2, 5, 8)).astype(np.float32))
+             for name in ("clip", "audiotag")}
+    weights, where = model.token_attention(batch)
+    # <CLS>, <SEP>, 5 image frames, <SEP>, 5 audio frames
+    assert where == {"clip": slice(2, 7), "audiotag": slice(8, 13)} and weights[0].shape == (2, 13, 13)
+    torch.testing.assert_close(weights[0].sum(-1), torch.ones(2, 13))
+    tokens, mask, _ = model._sequence(batch)
+    from genrelib.models.layers import _prepend
+    tokens, mask = _prepend(model.cls, tokens, mask)
+    cls = model.encoder.cls_attention(tokens, mask)  # the last layer's <CLS> row, by the classifier's own path
+    torch.testing.assert_close(weights[-1][:, 0], cls)

@@ -93,8 +93,21 @@ def test_correspondence_store_hides_the_genre_from_each_modality_alone(tmp_path)
     on_store = planted.write_correspondence_store(tmp_path / "on64", {"trn": 5, "tst": 400})
     on, off = (_oracle_maps(s, planted.correspondence_oracles(s)) for s in (on_store, off_store))
     assert on["same moment"] - on["each alone"] > 30 and off["same moment"] < off["each alone"]
-    with pytest.raises(ValueError, match="twice genres"):
+    with pytest.raises(ValueError, match="twice the genres"):
         planted.write_correspondence_store(tmp_path / "short", {"trn": 1}, frames=6, genres=4)
+
+
+def test_a_harder_correspondence_store_shows_distractor_events_apart(tmp_path):
+    store = planted.write_correspondence_store(tmp_path / "hard", {"trn": 30}, dim=256, frames=(20, 30),
+                                               strength=9.0, genres=21, genres_per_video=(1, 3), distractors=2)
+    image, audio = planted.directions(256, 0), planted.directions(256, 0, stream=1)
+    assert 20 <= store.lengths("clip").min() and store.lengths("clip").max() <= 30
+    for i in store.indices():
+        seen = store.frames(int(i), "clip") @ image.T > 4.5
+        heard = store.frames(int(i), "audiotag") @ audio.T > 4.5
+        present = store.labels[i].astype(bool)
+        assert ((seen & heard).any(0) == present).all()  # events meet for the video's genres only
+        assert seen.any(0).sum() == present.sum() + 2 and heard.any(0).sum() == present.sum() + 2
 
 
 def test_text_store_replaces_the_asked_share_of_tokens_and_averaging_wins_only_then(tmp_path):
@@ -119,11 +132,20 @@ def test_a_controlled_test_reports_both_stores_beside_their_oracles(tmp_path):
     where = paths.Paths(repo=paths.REPO_ROOT, artifacts=tmp_path)
     config = training.TrainConfig(learning_rate=1e-3, max_epochs=1, patience=1)
     table, scores = controlled.run_test("averaged text", where, [0.25], {"trn": 16, "val": 8, "tst": 12}, config,
-                                        resamples=20)
-    assert list(table["mechanism"]) == ["on", "off"] and list(table["setting"]) == ["25% misread", "0% misread"]
+                                        resamples=20, training_videos=[8])
+    # the mechanism on at both budgets, off at the main one only; every budget reads the same test videos
+    assert list(table["mechanism"]) == ["on", "on", "off"] and list(table["training_videos"]) == [8, 16, 16]
+    assert list(table["setting"]) == ["25% misread", "25% misread", "0% misread"]
+    assert (table["control"] == "mlp, standardised").all() and (table["story"] != "").sum() == 2
     assert (table["test_videos"] == 12).all() and (table["low"] <= table["difference"]).all()
     assert np.allclose(table["difference"], table["a mAP"] - table["b mAP"])
-    assert set(scores[("on", 0.25, 0)]) == {"multi-transformer, text averaged", "multi-transformer"}
+    assert set(scores[("on", 0.25, 0, 8)]) == {"multi-transformer, text averaged", "multi-transformer",
+                                                "mlp, standardised"}
+    assert controlled.gap_closed(60.0, (70.0, 50.0)) == 0.5 and np.isnan(controlled.gap_closed(60.0, (60.5, 60.0)))
+    assert controlled.story("not told apart", 40.0, 0.1, 0.9).startswith("the design cannot")
+    assert controlled.story("not told apart", 40.0, 0.1, 0.2).startswith("the budget is too small")
+    assert controlled.story("reversed", 40.0, 0.8, 0.9).startswith("the store does not test it: model b")
+    assert controlled.story("yes", 1.0, 0.1, 0.9).startswith("the store does not test it")
     assert controlled.agrees_with_paper("on", 1.0, 3.0) == "yes"
     assert controlled.agrees_with_paper("on", -3.0, -1.0) == "reversed"
     assert controlled.agrees_with_paper("off", -1.0, 2.0) == "yes"

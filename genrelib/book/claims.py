@@ -44,6 +44,7 @@ def agrees_with_paper(low: float, high: float, expected_sign: float) -> str:
 
 
 CONTROLLED = "controlled test (chapter 7): on / off"
+CONTROL = "positive control (chapter 7): share of the oracles' gap closed"
 
 
 def controlled_summary(table: pd.DataFrame) -> dict[str, str]:
@@ -60,6 +61,20 @@ def controlled_summary(table: pd.DataFrame) -> dict[str, str]:
     return lines
 
 
+def control_summary(table: pd.DataFrame) -> dict[str, str]:
+    """Per claim, its controlled test's positive control with the mechanism on, in a line: the share of the
+    oracles' gap it closes beside models a and b, and the story that tells (the rows of
+    :func:`controlled_summary`)."""
+    from genrelib.evaluation.controlled import headline
+
+    def share(value) -> str:
+        return "–" if pd.isna(value) else f"{value:.2f}"
+
+    return {claim: f"{on['control']}: {share(on['gap_closed_control'])} (a {share(on['gap_closed_a'])}, b "
+                   f"{share(on['gap_closed_b'])}); {on['story']}"
+            for claim, (on, _) in headline(table).items() if "control" in on}
+
+
 def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
     """One row per comparison of this build that speaks to one of the paper's claims (in the paper's
     configuration, and with our options where a chapter compares them too): the claim, what the paper measured,
@@ -68,8 +83,9 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
     data can test the claim at all, and the claim's controlled test on a planted store (chapter 7), with the
     mechanism on and off; a claim with only a controlled test gets a row of its own."""
     sources = {description: label for label, description in data_sources(results)["data and extractors"].items()}
-    controlled = (controlled_summary(results["controlled_tests"].table.reset_index())
-                  if "controlled_tests" in results else {})
+    tested = results["controlled_tests"].table.reset_index() if "controlled_tests" in results else None
+    controlled = controlled_summary(tested) if tested is not None else {}
+    controls = control_summary(tested) if tested is not None else {}
     rows = []
     for result in results.values():
         table = result.table
@@ -96,7 +112,8 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
                 "agrees with the paper's sign?": agrees_with_paper(row["mAP difference low"],
                                                                     row["mAP difference high"], expected),
                 "test videos to tell the paper's": number(needed, 0),
-                "can this build test it?": said.testable, CONTROLLED: controlled.get(claim, "")})
+                "can this build test it?": said.testable, CONTROLLED: controlled.get(claim, ""),
+                CONTROL: controls.get(claim, "")})
     compared = {row["claim"] for row in rows}
     for claim, line in controlled.items():
         said = CLAIMS[claim]
@@ -104,11 +121,11 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
             rows.append({"claim": f"{claim} ({cite(said.evidence)})", "the paper": said.paper,
                          "this build: paired difference in test mAP": "", "agrees with the paper's sign?": "",
                          "test videos to tell the paper's": "", "can this build test it?": said.testable,
-                         CONTROLLED: line})
+                         CONTROLLED: line, CONTROL: controls.get(claim, "")})
     order = {f"{claim} ({cite(said.evidence)})": i for i, (claim, said) in enumerate(CLAIMS.items())}
     table = pd.DataFrame(rows, columns=["claim", "the paper", "this build: paired difference in test mAP",
                                         "agrees with the paper's sign?", "test videos to tell the paper's",
-                                        "can this build test it?", CONTROLLED])
+                                        "can this build test it?", CONTROLLED, CONTROL])
     return table.sort_values("claim", key=lambda c: c.map(order), kind="stable").set_index("claim")
 
 
@@ -146,6 +163,6 @@ def for_page(table: pd.DataFrame) -> pd.DataFrame:
     written once, on the first of the rows that share them (the table is sorted by claim)."""
     flat = table.reset_index()
     repeated = flat["claim"].eq(flat["claim"].shift())
-    for column in ("claim", "the paper", "can this build test it?", CONTROLLED):
+    for column in ("claim", "the paper", "can this build test it?", CONTROLLED, CONTROL):
         flat.loc[repeated & flat[column].eq(flat[column].shift()), column] = ""
     return flat.set_index("claim")

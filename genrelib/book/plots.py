@@ -278,9 +278,9 @@ def controlled_tests(table: pd.DataFrame):
     """One panel per controlled test (:func:`genrelib.evaluation.controlled.controlled_tests`), stacked: the models'
     paired difference in test mAP with its 95 % interval against the knob's setting, the mechanism on (dark) and off
     (light), and the oracles' difference for the same store as a hollow diamond; the first seed."""
-    from genrelib.evaluation.controlled import TESTS
+    from genrelib.evaluation.controlled import TESTS, at_main_budget
 
-    table = table[table["seed"] == table["seed"].min()]
+    table = at_main_budget(table[table["seed"] == table["seed"].min()])
     names = {test.claim: name for name, test in TESTS.items()}
     tests = list(dict.fromkeys(table["claim"]))
     fig, axes = plt.subplots(len(tests), 1, figsize=(8, 2.9 * len(tests) + 0.6), squeeze=False)
@@ -304,4 +304,32 @@ def controlled_tests(table: pd.DataFrame):
     handles, labels = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=10, frameon=False)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
+    return fig
+
+
+def controlled_learning_curves(curves: pd.DataFrame):
+    """One panel per controlled test with more than one training budget (:func:`genrelib.evaluation.controlled.
+    learning_curves`, first seed, largest setting): the share of the oracles' gap that model a, model b and
+    the positive control close, against the number of training videos (log scale)."""
+    from genrelib.evaluation.controlled import TESTS
+
+    curves = curves[curves["seed"] == curves["seed"].min()]
+    curves = curves[curves["store"] == curves.groupby("test")["store"].transform("last")]
+    tests = [name for name, rows in curves.groupby("test", sort=False) if rows["training videos"].nunique() > 1]
+    fig, axes = plt.subplots(1, len(tests), figsize=(4.2 * len(tests) + 0.4, 3.6), squeeze=False)
+    for ax, name in zip(axes[0], tests, strict=True):
+        rows = curves[curves["test"] == name].sort_values("training videos")
+        test = TESTS[name]
+        for column, label, style in (("gap closed: a", f"a: {test.models[0]}", "o-"),
+                                     ("b", f"b: {test.models[1]}", "s--"),
+                                     ("control", f"control: {test.control}", "D-")):
+            ax.plot(rows["training videos"], rows[column], style, label=label)
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.axhline(1, color="grey", linewidth=0.8, linestyle=":")
+        ax.set_xscale("log")
+        ax.set_xlabel("training videos")
+        ax.set_ylabel("share of the oracles' gap closed")
+        ax.set_title(f"{name}, {rows['store'].iloc[-1]}", fontsize=11, loc="left")
+        ax.legend(fontsize=9, frameon=False)
+    fig.tight_layout()
     return fig

@@ -65,7 +65,7 @@ def feature_shapes(store, durations: pd.Series) -> pd.DataFrame:
 def offset_and_spread(store, indices) -> pd.DataFrame:
     """Per modality, over the frames of the given videos: the mean absolute offset of a dimension (its mean
     over frames), the mean spread (its standard deviation) and their ratio, the quantity standardisation
-    removes (:class:`genrelib.models.classifiers.InputScaling`)."""
+    removes (:class:`genrelib.models.base.InputScaling`)."""
     rows = {}
     for name in store.modalities:
         mean, std = store.moments(name, indices)

@@ -50,8 +50,9 @@ def _write(path, modalities: list[Modality], description: str, videos_per_split:
            genres: int, genres_per_video: tuple[int, int], seed: int, make_video) -> FeatureStore:
     """Write a planted store: per video, labels drawn, then ``make_video(noise, placement, genres of the
     video)`` gives its sequences by modality and the frames that carry evidence (recorded in
-    :data:`EVIDENCE`). Labels, noise and where evidence goes draw from three generators, so stores that differ
-    only in how evidence is placed share their videos' genres and noise frames."""
+    :data:`EVIDENCE`); frame t of every modality is recorded at t + 0.5 s, so frames of one index meet. Labels,
+    noise and where evidence goes draw from three generators, so stores that differ only in how evidence is
+    placed share their videos' genres and noise frames."""
     if not 1 <= genres_per_video[0] <= genres_per_video[1] <= genres <= len(GENRES):
         raise ValueError(f"genres_per_video {genres_per_video} must lie within 1..genres, genres ({genres}) "
                          f"within 1..{len(GENRES)}")
@@ -63,7 +64,8 @@ def _write(path, modalities: list[Modality], description: str, videos_per_split:
                 labels = _draw_labels(labelling, genres, genres_per_video)
                 sequences, evidence = make_video(noise, placement, np.flatnonzero(labels))
                 video = f"planted-{split}-{number:05d}"
-                writer.add(video, sequences, labels, split)
+                writer.add(video, sequences, labels, split,
+                           {name: np.arange(len(frames)) + 0.5 for name, frames in sequences.items()})
                 planted[video] = sorted(int(t) for t in evidence)
     (Path(path) / EVIDENCE).write_text(json.dumps(planted))
     return FeatureStore(path)
@@ -115,44 +117,57 @@ def write_store(path: str | os.PathLike, videos_per_split: dict[str, int], dim: 
 
 
 def write_correspondence_store(path: str | os.PathLike, videos_per_split: dict[str, int], dim: int = 64,
-                               frames: int = 16, strength: float = 3.0, aligned: bool = True, genres: int = 4,
-                               genres_per_video: tuple[int, int] = (1, 2), seed: int = 0) -> FeatureStore:
-    """Two modalities of ``frames`` frames each, ``clip`` (image) and ``audiotag`` (audio), frame t of one
-    at the same moment as frame t of the other. Each genre g has an image event a_g and an audio event b_g
-    (unit directions times ``strength``, :func:`directions` streams 0 and 1).
+                               frames: int | tuple[int, int] = 16, strength: float = 3.0, aligned: bool = True,
+                               genres: int = 4, genres_per_video: tuple[int, int] = (1, 2), seed: int = 0,
+                               distractors: int | None = None) -> FeatureStore:
+    """Two modalities of ``frames`` frames each (a number, or a range drawn per video), ``clip`` (image) and
+    ``audiotag`` (audio), frame t of one at the same moment as frame t of the other. Each genre g has an image
+    event a_g and an audio event b_g (unit directions times ``strength``, :func:`directions` streams 0 and 1).
 
-    ``aligned=True`` (the mechanism on): every video shows every genre's image event and audio event once,
-    each in a frame of its own; they meet in the same frame for the video's genres and not for the others,
-    so either modality alone looks the same whatever the genres. ``aligned=False`` (off): a video shows the
-    two events of its own genres only, each at an independent random frame.
+    ``aligned=True`` (the mechanism on): a video shows its genres' image and audio events meeting in the same
+    frame, and other genres' two events each in a frame of its own, apart: every other genre
+    (``distractors=None``, so either modality alone looks the same whatever the genres), or that many other
+    genres drawn per video. ``aligned=False`` (off): a video shows the two events of its own genres only, each
+    at an independent random frame.
     """
-    if frames < 2 * genres:
-        raise ValueError(f"frames ({frames}) must be at least twice genres ({genres}): each event needs a frame")
+    shortest = frames if isinstance(frames, int) else frames[0]
+    most = genres if distractors is None else min(genres, genres_per_video[1] + distractors)
+    if shortest < 2 * most:
+        raise ValueError(f"frames ({frames}) must be at least twice the genres a video shows ({most}): each event "
+                         "needs a frame")
     image, audio = directions(dim, seed)[:genres], directions(dim, seed, stream=1)[:genres]
 
     def make_video(noise, place, present):
-        seen, heard = noise.standard_normal((frames, dim)), noise.standard_normal((frames, dim))
+        count = frames if isinstance(frames, int) else int(noise.integers(frames[0], frames[1] + 1))
+        seen, heard = noise.standard_normal((count, dim)), noise.standard_normal((count, dim))
         if not aligned:
-            at_image, at_audio = place.integers(frames, size=len(present)), place.integers(frames, size=len(present))
+            at_image, at_audio = place.integers(count, size=len(present)), place.integers(count, size=len(present))
             seen[at_image] += strength * image[present]
             heard[at_audio] += strength * audio[present]
             return {"clip": seen, "audiotag": heard}, set(at_image) | set(at_audio)
-        at_image = place.choice(frames, genres, replace=False)  # one frame per genre's image event
+        others = np.setdiff1d(np.arange(genres), present)
+        shown = (np.arange(genres) if distractors is None
+                 else np.r_[present, place.choice(others, min(distractors, len(others)), replace=False)])
+        at_image = np.full(genres, -1)
+        at_image[shown] = place.choice(count, len(shown), replace=False)  # one frame per shown image event
         at_audio = np.full(genres, -1)
         at_audio[present] = at_image[present]
-        for genre in place.permutation(np.setdiff1d(np.arange(genres), present)):  # elsewhere, a frame each
-            free = np.setdiff1d(np.arange(frames), np.r_[at_audio[at_audio >= 0], at_image[genre]])
+        for genre in place.permutation(np.setdiff1d(shown, present)):  # elsewhere, a frame each
+            free = np.setdiff1d(np.arange(count), np.r_[at_audio[at_audio >= 0], at_image[genre]])
             at_audio[genre] = place.choice(free)
-        seen[at_image] += strength * image
-        heard[at_audio] += strength * audio
+        seen[at_image[shown]] += strength * image[shown]
+        heard[at_audio[shown]] += strength * audio[shown]
         return {"clip": seen, "audiotag": heard}, set(at_image[present])
 
-    how = ("every genre's image and audio events in every video, meeting in the same frame for its genres only"
-           if aligned else "the image and audio events of a video's own genres, each at its own random frame")
-    description = (f"planted correspondence (seed {seed}): {how}; strength {strength}, {frames} frames"
+    apart = "every other genre's" if distractors is None else f"{distractors} other genres'"
+    how = (f"a video's genres' image and audio events meeting in the same frame, {apart} apart" if aligned
+           else "the image and audio events of a video's own genres, each at its own random frame")
+    length = frames if isinstance(frames, int) else f"{frames[0]}-{frames[1]}"
+    description = (f"planted correspondence (seed {seed}): {how}; strength {strength}, {length} frames"
                    f"{_genre_text(genres)}; made-up labels, not extracted from any video")
     modalities = [Modality(name, dim, "synthetic", "genrelib.data.planted.write_correspondence_store",
-                           f"strength={strength}, aligned={aligned}") for name in ("clip", "audiotag")]
+                           f"strength={strength}, aligned={aligned}, distractors={distractors}")
+                  for name in ("clip", "audiotag")]
     return _write(path, modalities, description, videos_per_split, genres, genres_per_video, seed, make_video)
 
 

@@ -6,6 +6,9 @@ Layout of a store directory::
     labels.npy               videos x 21 multi-hot, float32
     <modality>/frames.f16    all frames of all videos, concatenated, float16, row-major (frames x dim)
     <modality>/offsets.npy   videos + 1 int64 frame offsets: video i is frames[offsets[i]:offsets[i+1]]
+    <modality>/times.npy     optional: each frame's time in the video (s), float32, in the frames' order; written
+                             when every video gave times for the modality (extraction records them, the
+                             authors' release has none)
 
 A store is written by :class:`StoreWriter`, which streams videos to a hidden
 temporary directory and renames it into place only when every video has been
@@ -64,6 +67,7 @@ class StoreWriter:
         self._splits: dict[str, str] = {}
         self._labels: list[np.ndarray] = []
         self._offsets = {name: [0] for name in self.modalities}
+        self._times: dict[str, list[np.ndarray] | None] = {name: [] for name in self.modalities}
 
     def __enter__(self) -> StoreWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -74,8 +78,11 @@ class StoreWriter:
             self._files[name] = open(self._tmp / name / "frames.f16", "wb")
         return self
 
-    def add(self, video_id: str, features: dict[str, np.ndarray], labels: np.ndarray, split: str) -> None:
-        """Append one video. Every modality must be given; a (0, dim) array records an empty one."""
+    def add(self, video_id: str, features: dict[str, np.ndarray], labels: np.ndarray, split: str,
+            times: dict[str, np.ndarray] | None = None) -> None:
+        """Append one video. Every modality must be given; a (0, dim) array records an empty one. ``times``
+        (optional, per modality) gives each frame's time in seconds; a modality keeps times only if every
+        video gave them."""
         if video_id in self._splits:
             raise StoreError(f"video {video_id!r} added twice")
         if split not in SPLIT_NAMES:
@@ -95,9 +102,18 @@ class StoreWriter:
             if not np.isfinite(frames).all():
                 raise StoreError(f"video {video_id!r}, {name}: features contain NaN or infinity")
             arrays[name] = frames
+        times = times or {}
+        for name, at in times.items():
+            if name not in arrays or np.shape(at) != (len(arrays[name]),):
+                raise StoreError(f"video {video_id!r}, {name}: needs one time per frame ({len(arrays.get(name, []))}),"
+                                 f" got {np.shape(at)}")
         for name, frames in arrays.items():
             self._files[name].write(frames.astype(np.float16).tobytes())
             self._offsets[name].append(self._offsets[name][-1] + len(frames))
+            if name not in times:
+                self._times[name] = None
+            elif self._times[name] is not None:
+                self._times[name].append(np.asarray(times[name]))
         self._videos.append(video_id)
         self._splits[video_id] = split
         self._labels.append(labels)
@@ -110,6 +126,9 @@ class StoreWriter:
             return
         for name, offsets in self._offsets.items():
             np.save(self._tmp / name / "offsets.npy", np.asarray(offsets, dtype=np.int64))
+            if self._times[name] is not None:
+                np.save(self._tmp / name / "times.npy", np.concatenate([np.zeros(0), *self._times[name]])
+                        .astype(np.float32))
         np.save(self._tmp / "labels.npy", np.stack(self._labels) if self._labels
                 else np.zeros((0, len(GENRES)), np.float32))
         manifest = {"format": FORMAT, "description": self.description, "genres": list(GENRES),
@@ -153,7 +172,7 @@ class FeatureStore:
         self._split = np.asarray(manifest["splits"])
         self.labels = np.load(self.path / "labels.npy")
         self._offsets = {name: np.load(self.path / name / "offsets.npy") for name in self.modalities}
-        self._frames = {}
+        self._frames, self._times_read = {}, {}
         for name, modality in self.modalities.items():
             if len(self._offsets[name]) != len(self.videos) + 1:
                 raise StoreError(f"{self.path / name}: offsets do not match the {len(self.videos)} videos")
@@ -180,6 +199,22 @@ class FeatureStore:
         """The (frames x dim) float32 sequence of one video for one modality."""
         offsets = self._offsets[self._modality(modality)]
         return np.asarray(self._frames[modality][offsets[index]:offsets[index + 1]], dtype=np.float32)
+
+    def has_times(self, modality: str) -> bool:
+        """Whether the store records when each frame of ``modality`` happens in its video."""
+        return (self.path / self._modality(modality) / "times.npy").is_file()
+
+    def times(self, index: int, modality: str) -> np.ndarray:
+        """Each frame's time (s) in video ``index``, as extraction recorded it (a keyframe's time, an audio
+        chunk's centre, the keyframe an OCR token was read from, the start of an ASR segment)."""
+        if not self.has_times(modality):
+            raise StoreError(f"{self.path}: {modality} has no times ({modality}/times.npy missing): the store was "
+                             "written without them (the authors' release, or a store compiled before extraction "
+                             "recorded times); extract again with chapter 2, or ask for an approximate timeline")
+        if modality not in self._times_read:
+            self._times_read[modality] = np.load(self.path / modality / "times.npy", mmap_mode="r")
+        offsets = self._offsets[modality]
+        return np.asarray(self._times_read[modality][offsets[index]:offsets[index + 1]], dtype=np.float64)
 
     def moments(self, modality: str, indices: np.ndarray, chunk: int = 65_536) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation over all frames of the given videos, read in chunks."""

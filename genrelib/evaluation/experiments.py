@@ -183,6 +183,32 @@ def attention_on_evidence(model, store: FeatureStore, modality: str = "clip",
     return table, weights
 
 
+def cross_modal_attention(model, store: FeatureStore, image: str = "clip", audio: str = "audiotag",
+                          split: str = "tst") -> pd.DataFrame:
+    """Whether a single-transformer matches moments across modalities: per layer but the last (whose other
+    queries the classifier never reads; the last alone for a one-layer model), each ``image`` frame's
+    attention on the ``audio`` frame of the same moment (same index: a correspondence store's frames meet
+    by index), against the share of one token by chance (1 over the tokens it reads), averaged over the
+    split's videos and frames, each video read at full length."""
+    from genrelib.training.batches import make_batch
+
+    model.eval()
+    layers = max(len(model.encoder.layers) - 1, 1)
+    same, chance = np.zeros(layers), []
+    indices = store.indices(split)
+    for index in indices:
+        batch, _ = make_batch(store, [int(index)], model.dims, scaling=model.scaling)
+        weights, where = model.token_attention(batch)
+        frames = min(where[image].stop - where[image].start, where[audio].stop - where[audio].start)
+        seen, heard = np.arange(frames) + where[image].start, np.arange(frames) + where[audio].start
+        for layer in range(layers):
+            same[layer] += float(weights[layer][0, seen, heard].mean())
+        chance.append(1 / weights[0].shape[-1])
+    return pd.DataFrame({"model": model.kind, "layer": np.arange(1, layers + 1),
+                         "share_same_moment": same / len(indices), "share_by_chance": float(np.mean(chance)),
+                         "test_videos": len(indices)})
+
+
 def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainConfig, planted_options: dict,
                    held_out: dict[str, int], modality: str = "clip", progress: bool = False) -> pd.DataFrame:
     """Where attention's advantage holds: test mAP of each model kind, and of the planted store's reference

@@ -102,10 +102,10 @@ def extract_one(job: VideoJob) -> tuple[str, str | None]:
     returns (video id, error message or None)."""
     video_id, path, cache = job.video_id, job.path, Path(job.cache)
     target = cache_path(cache, video_id)
-    arrays, seconds = {}, {}
+    arrays, seconds, times = {}, {}, {}
     if cached_modalities(cache, video_id):
         arrays, meta = read_cached(cache, video_id)
-        seconds = meta["seconds"]
+        seconds, times = meta["seconds"], meta.get("times", {})
     try:
         extractors = _extractors(job.backend, job.modalities)
         trailer = Trailer.for_extractors(path, extractors, job.scene_threshold)
@@ -114,8 +114,10 @@ def extract_one(job: VideoJob) -> tuple[str, str | None]:
             raise MediaError(f"{path}: lasts 0 seconds")
         for extractor in extractors:
             start = time.perf_counter()
-            arrays[extractor.modality] = np.asarray(extractor.extract(trailer), np.float32)
+            features, at = extractor.moment_times(trailer)
+            arrays[extractor.modality] = np.asarray(features, np.float32)
             seconds[extractor.modality] = time.perf_counter() - start
+            times[extractor.modality] = np.asarray(at, float).round(3).tolist()
         if not any(len(a) for a in arrays.values()) and not trailer.has_content():
             raise MediaError(f"{path}: no keyframe and no sound could be decoded, so it gives no features; "
                              "check that the file plays from start to end")
@@ -123,14 +125,15 @@ def extract_one(job: VideoJob) -> tuple[str, str | None]:
         return video_id, str(exc)
     except Exception as exc:  # one bad video must not stop a batch of thousands; the log keeps the cause
         return video_id, f"{path}: {type(exc).__name__}: {exc}"
-    meta = {"path": str(path), "duration": duration, "seconds": seconds,
+    meta = {"path": str(path), "duration": duration, "seconds": seconds, "times": times,
             "keyframe_times": trailer.keyframes.times.tolist() if trailer.info.has_video else []}
     write_atomically(target, lambda handle: np.savez(handle, __meta__=np.asarray(json.dumps(meta)), **arrays))
     return video_id, None
 
 
 def read_cached(cache: Path, video_id: str) -> tuple[dict[str, np.ndarray], dict]:
-    """The cached features and meta (duration, per-extractor seconds, keyframe times) of one video."""
+    """The cached features and meta (duration, per-extractor seconds, each frame's time by modality, keyframe
+    times) of one video."""
     with np.load(cache_path(cache, video_id)) as data:
         meta = json.loads(str(data["__meta__"]))
         return {k: data[k] for k in data.files if k != "__meta__"}, meta
@@ -238,12 +241,17 @@ def cached_durations(cache: str | Path, video_ids) -> pd.Series:
 
 def compile_store(cache: str | Path, out: str | Path, labels: dict[str, np.ndarray], splits: dict[str, str],
                   modalities: list[Modality], description: str) -> FeatureStore:
-    """Write the cached videos that have labels and a split into a feature store (atomically)."""
+    """Write the cached videos that have labels and a split into a feature store (atomically), with each
+    frame's time where the cache recorded it (an entry cached before times were recorded has none, and the
+    store then keeps no times for that modality)."""
     cache = Path(cache)
+    wanted = {m.name for m in modalities}
     with StoreWriter(out, modalities, description=description) as writer:
         for video_id in sorted(labels):
             if not cache_path(cache, video_id).is_file():
                 continue
-            features, _ = read_cached(cache, video_id)
-            writer.add(video_id, {m.name: features[m.name] for m in modalities}, labels[video_id], splits[video_id])
+            features, meta = read_cached(cache, video_id)
+            writer.add(video_id, {m.name: features[m.name] for m in modalities}, labels[video_id], splits[video_id],
+                       {name: np.asarray(at) for name, at in meta.get("times", {}).items()
+                        if name in wanted and len(at) == len(features[name])})
     return FeatureStore(out)

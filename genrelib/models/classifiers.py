@@ -35,86 +35,26 @@ count")`` builds it (:data:`CONFIGURATIONS`); the default is the text's 1 layer 
 **Our options** are named arguments whose defaults are the paper's (:data:`OURS` lists them):
 ``positions="interpolated"`` (training-length tables read interpolated for longer test sequences, instead of
 rows never trained), ``standardize=True`` (inputs standardised with training statistics), ``head_dropout`` and
-the MLP's ``input_dropout``. Our own model, :class:`GenreAttention`, has our options by default.
+the MLP's ``input_dropout``. Our own models (:mod:`genrelib.models.ours`) have our options by default.
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 import torch
 from torch import nn
 
+from genrelib.models.base import N_GENRES, FeatureClassifier, Padded
 from genrelib.models.layers import Dropout, Encoder, Positions, _pack, _prepend, _uniform_token, masked_mean, perceptron
+from genrelib.models.ours import FrameDetector, GenreAttention
 from genrelib.sources.evidence import AUTHORS
 from genrelib.sources.paper import BASELINE, MULTI_TRANSFORMER, SINGLE_TRANSFORMER, TRAIN_LENGTHS
 
-N_GENRES = 21
 PAPER_POSITION_ROWS = 5000  # inferred from the printed 8.56M: PositionalEncoding's default row count
 SINGLE_POSITION_DROPOUT = AUTHORS["position_default"].value["dropout"]  # built without a rate: the default
 OTHER_MODALITY_LENGTH = 256  # training length assumed for a modality the paper does not name (interpolated tables)
 
 OURS = {"interpolated positions": {"positions": "interpolated"}, "standardised inputs": {"standardize": True},
         "dropout before the head": {"head_dropout": 0.5}}  # our options: the arguments that turn each on
-
-
-class Padded(NamedTuple):
-    values: torch.Tensor  # (batch, frames, dim)
-    mask: torch.Tensor  # (batch, frames), True on the frames the model reads
-
-
-class InputScaling(nn.Module):
-    """Per-modality ``(x - shift) / scale``, set once: from training statistics (standardisation) or from the
-    statistics an imported checkpoint was trained with. The batch builder applies it to real frames only."""
-
-    def __init__(self, dims: dict[str, int]):
-        super().__init__()
-        for name, dim in dims.items():
-            self.register_buffer(f"shift_{name}", torch.zeros(dim))
-            self.register_buffer(f"scale_{name}", torch.ones(dim))
-
-    def set(self, name: str, shift, scale) -> None:
-        getattr(self, f"shift_{name}").copy_(torch.as_tensor(shift))
-        getattr(self, f"scale_{name}").copy_(torch.as_tensor(scale))
-
-    def forward(self, name: str, values: torch.Tensor) -> torch.Tensor:
-        return (values - getattr(self, f"shift_{name}")) / getattr(self, f"scale_{name}")
-
-
-
-class FeatureClassifier(nn.Module):
-    """Common base: modality dims, optional input scaling, and the rebuild recipe for checkpoints."""
-
-    kind: str
-    reads_only_temporal_means = False  # True: training may hand the model each sequence's mean, computed once
-    clips_gradients = True  # the paper clips the transformers' gradients at norm 1, not the MLP's
-    training_options: dict = {}  # TrainConfig fields a model of ours trains with by default (none: the paper's)
-
-    def __init__(self, dims: dict[str, int], standardize: bool = False, **hyper):
-        super().__init__()
-        self.dims = dict(dims)
-        self.hyper = {**hyper, "standardize": standardize}
-        self.scaling = InputScaling(self.dims) if standardize else None
-
-    def _check(self, batch: dict[str, Padded]) -> None:
-        missing = set(self.dims) - set(batch)
-        if missing:
-            raise ValueError(f"batch lacks modalities {sorted(missing)} that the {self.kind} was built for")
-
-    def reinitialise(self, seed: int) -> None:
-        """Draw the trainable weights afresh from ``seed``: the same seed gives the same starting point,
-        whatever the random state was when the model was built. Frozen weights and input statistics stay."""
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            fresh = type(self)(self.dims, **self.hyper)
-        frozen = {name for name, parameter in self.named_parameters() if not parameter.requires_grad}
-        self.load_state_dict({k: v for k, v in fresh.state_dict().items()
-                              if k not in frozen and not k.startswith("scaling.")}, strict=False)
-
-    def _inputs(self, batch: dict[str, Padded]):
-        self._check(batch)
-        for name in self.dims:
-            yield name, *batch[name]
 
 
 class MLP(FeatureClassifier):
@@ -190,14 +130,31 @@ class SingleTransformer(FeatureClassifier):
         self.head = nn.Linear(d_model, N_GENRES)
         self.head_dropout = Dropout(head_dropout)
 
-    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
-        parts, masks = [], []
+    def _sequence(self, batch: dict[str, Padded]) -> tuple[torch.Tensor, torch.Tensor, dict[str, slice]]:
+        """Every modality's <SEP> and frames, positions added, side by side, with the mask and where each
+        modality's frames sit (before <CLS> is put in front)."""
+        parts, masks, where = [], [], {}
         for name, x, mask in self._inputs(batch):
             tokens, mask = _prepend(self.sep[name], self.project[name](x), mask)
+            start = sum(part.shape[1] for part in parts)
             parts.append(self.positions[name](tokens, mask))
             masks.append(mask)
-        tokens, mask = _prepend(self.cls, *_pack(torch.cat(parts, 1), torch.cat(masks, 1)))
+            where[name] = slice(start + 1, start + tokens.shape[1])
+        return torch.cat(parts, 1), torch.cat(masks, 1), where
+
+    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
+        tokens, mask, _ = self._sequence(batch)
+        tokens, mask = _prepend(self.cls, *_pack(tokens, mask))
         return self.head(self.head_dropout(self.encoder(tokens, mask)))
+
+    @torch.no_grad()
+    def token_attention(self, batch: dict[str, Padded]) -> tuple[list[torch.Tensor], dict[str, slice]]:
+        """Each layer's attention of every token over every token, averaged over heads, (batch, tokens,
+        tokens), and where each modality's frames sit in that sequence (after <CLS>). Unpacked: with masked
+        padding a modality's frames sit where they were padded to, and padding takes no attention."""
+        tokens, mask, where = self._sequence(batch)
+        tokens, mask = _prepend(self.cls, tokens, mask)
+        return self.encoder.attention(tokens, mask), {name: slice(s.start + 1, s.stop + 1) for name, s in where.items()}
 
 
 class MultiTransformer(FeatureClassifier):
@@ -271,40 +228,6 @@ class MultiTransformer(FeatureClassifier):
         return self.head(self.head_dropout(torch.cat(outputs, -1)))
 
 
-class GenreAttention(FeatureClassifier):
-    """Ours, not the paper's: one learned attention query per genre and modality, over that modality's frames.
-
-    The paper's transformers read a trailer through one <CLS> query per modality, so 8 heads share 21 genres'
-    evidence. Here each genre attends on its own: frame t of modality m gets the weight
-    softmax_t(q_{m,g} . k_t) for genre g, the weighted mean of the frames' values is read by that genre's
-    own readout, and the modalities' contributions add up. With a sharp softmax this is the best-single-frame
-    detector per genre; with a flat one, a temporal mean. No positions: it asks where evidence is, not when.
-    Its inputs are standardised by default.
-    """
-
-    kind = "genre-attention"
-    training_options = {"padding": "masked"}  # ours, so it reads no padding zeros as frames (training.OURS)
-
-    def __init__(self, dims: dict[str, int], d_model: int = 64, dropout: float = 0.1, standardize: bool = True):
-        super().__init__(dims, standardize, d_model=d_model, dropout=dropout)
-        self.keys = nn.ModuleDict({n: nn.Linear(d, d_model) for n, d in dims.items()})
-        self.values = nn.ModuleDict({n: nn.Linear(d, d_model) for n, d in dims.items()})
-        self.queries = nn.ParameterDict({n: nn.Parameter(torch.randn(N_GENRES, d_model) * 0.02) for n in dims})
-        self.readout = nn.ParameterDict({n: nn.Parameter(torch.randn(N_GENRES, d_model) * d_model ** -0.5)
-                                         for n in dims})
-        self.dropout = Dropout(dropout)
-        self.bias = nn.Parameter(torch.zeros(N_GENRES))
-
-    def forward(self, batch: dict[str, Padded]) -> torch.Tensor:
-        logits = self.bias.expand(next(iter(batch.values())).values.shape[0], -1)
-        for name, x, mask in self._inputs(batch):
-            scores = torch.einsum("btd,gd->bgt", self.keys[name](x), self.queries[name])  # (batch, genre, frame)
-            weights = torch.softmax(scores.masked_fill(~mask[:, None], float("-inf")), -1).nan_to_num(0.0)
-            pooled = self.dropout(torch.einsum("bgt,btd->bgd", weights, self.values[name](x)))
-            logits = logits + (pooled * self.readout[name]).sum(-1) * mask.any(1, keepdim=True)
-        return logits
-
-
 def _frame_trunk(dim: int, hidden: int) -> nn.Sequential:
     return nn.Sequential(nn.Linear(dim, hidden), nn.ReLU())
 
@@ -347,7 +270,8 @@ class TwoStageBaseline(MultiTransformer):
             self.project[name].requires_grad_(False)
 
 
-MODELS = {cls.kind: cls for cls in (MLP, SingleTransformer, MultiTransformer, TwoStageBaseline, GenreAttention)}
+MODELS = {cls.kind: cls for cls in (MLP, SingleTransformer, MultiTransformer, TwoStageBaseline, GenreAttention,
+                                    FrameDetector)}
 
 
 def _printed_count(dims: dict[str, int]) -> dict:

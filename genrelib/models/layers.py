@@ -225,21 +225,24 @@ class EncoderLayer(nn.Module):
             out = torch.bmm(weights, v).mul_(self.attention_dropout.scale()).view(batch, self.heads, queries, -1)
         return self.self_attn.out_proj(out.transpose(1, 2).reshape(batch, out.shape[2], width))
 
-    def first_token_attention(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """The attention weights of the first token's (<CLS>) query over every token, per head: (batch, heads,
+    def attention(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """The attention weights of every token's query over every token, per head: (batch, heads, queries,
         tokens), each row summing to 1 over the tokens ``keep`` marks. Scaled dot-product attention,
 
-            softmax((x_0 W_q)(x W_k)^T / sqrt(d / heads)) per head,
+            softmax((x W_q)(x W_k)^T / sqrt(d / heads)) per head,
 
         computed from the same projection weights as :meth:`attend` (no dropout: what the model reads in
         evaluation), so that a reader can see where a prediction looks."""
         batch, tokens, width = x.shape
         weight, bias, per_head = self.self_attn.in_proj_weight, self.self_attn.in_proj_bias, width // self.heads
-        q = F.linear(x[:, :1], weight[:width], bias[:width]).view(batch, 1, self.heads, per_head).transpose(1, 2)
-        k = F.linear(x, weight[width:2 * width], bias[width:2 * width]).view(batch, tokens, self.heads, per_head)
-        scores = torch.einsum("bhqd,bthd->bhqt", q, k) * per_head ** -0.5
-        scores = scores.masked_fill(~keep[:, None, None, :], -math.inf)
-        return scores.softmax(-1)[:, :, 0]
+        q, k = (F.linear(x, weight[:2 * width], bias[:2 * width]).view(batch, tokens, 2, self.heads, per_head)
+                .permute(2, 0, 3, 1, 4))
+        scores = torch.einsum("bhqd,bhtd->bhqt", q, k) * per_head ** -0.5
+        return scores.masked_fill(~keep[:, None, None, :], -math.inf).softmax(-1)
+
+    def first_token_attention(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """:meth:`attention` of the first token (<CLS>) alone: (batch, heads, tokens)."""
+        return self.attention(x, keep)[:, :, 0]
 
     def forward(self, x: torch.Tensor, keep: torch.Tensor, first_only: bool = False) -> torch.Tensor:
         attended = self.attend(x, keep, first_only)
@@ -271,6 +274,17 @@ class Encoder(nn.Module):
         for layer in self.layers[:-1]:
             x = layer(x, keep)
         return self.layers[-1].first_token_attention(x, keep).mean(1)
+
+    @torch.no_grad()
+    def attention(self, x: torch.Tensor, keep: torch.Tensor) -> list[torch.Tensor]:
+        """Each layer's attention of every token over every token, averaged over heads: (batch, tokens, tokens)
+        per layer, every layer computing all its tokens (the forward pass skips the last layer's other queries,
+        which the classifier never reads)."""
+        weights = []
+        for layer in self.layers:
+            weights.append(layer.attention(x, keep).mean(1))
+            x = layer(x, keep)
+        return weights
 
 
 def _prepend(token: torch.Tensor, tokens: torch.Tensor, mask: torch.Tensor):

@@ -164,7 +164,7 @@ def load_classifier(model_pt: str | os.PathLike, config_pt: str | os.PathLike, s
     model.load_state_dict({k: v.reshape(ours[k].shape) for k, v in mapped.items()}, strict=False)
     scaling = input_statistics(config, stats, model.dims)
     if scaling is not None:
-        from genrelib.models.classifiers import InputScaling
+        from genrelib.models.base import InputScaling
 
         model.scaling = InputScaling(model.dims)
         for name, (shift, scale) in scaling.items():

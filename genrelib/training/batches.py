@@ -124,7 +124,7 @@ def assemble(sequences: dict[str, list[np.ndarray]], dims: dict[str, int], paddi
              scaling=None, device=None) -> dict[str, Padded]:
     """A model's batch from each modality's list of (frames x dim) arrays, one per video.
 
-    ``scaling`` (a model's :class:`~genrelib.models.classifiers.InputScaling`, or None) is applied to the real frames
+    ``scaling`` (a model's :class:`~genrelib.models.base.InputScaling`, or None) is applied to the real frames
     before padding, where the authors' loader standardises; ``padding`` says how the rest is filled. """
     batch = {}
     for name, frames_of in sequences.items():

@@ -92,6 +92,12 @@ class Extractor(ABC):
         features = self.extract(trailer)
         return features, np.asarray(trailer.keyframes.times[:len(features)], float)
 
+    def moment_times(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
+        """Features and the moment each frame stands for (s), which the store keeps for moment tokens
+        (:mod:`genrelib.features.moments`): a keyframe's time, the keyframe an OCR token was read from, the
+        start of an ASR segment; an audio chunk's centre."""
+        return self.extract_timed(trailer)
+
     def explain(self, trailer: Trailer) -> list[tuple[float, str]]:
         """What the model read or heard, as (time in s, words) for people; [] when it has no words to say."""
         return []
@@ -164,3 +170,7 @@ class ChunkedAudio(Extractor):
     def extract_timed(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
         features = self.extract(trailer)
         return features, self.chunk_starts(len(features))
+
+    def moment_times(self, trailer: Trailer) -> tuple[np.ndarray, np.ndarray]:
+        features, starts = self.extract_timed(trailer)
+        return features, starts + self.window_seconds / 2
