@@ -33,8 +33,9 @@ count")`` builds it (:data:`CONFIGURATIONS`); the default is the text's 1 layer 
 
 **Our options** are named arguments whose defaults are the paper's (:data:`OURS` lists them):
 ``positions="interpolated"`` (training-length tables read interpolated for longer test sequences, instead of
-rows never trained), ``standardize=True`` (inputs standardised with training statistics), ``head_dropout`` and
-the MLP's ``input_dropout``. Our own model, :class:`GenreAttention`, has our options by default.
+rows never trained), ``standardize=True`` (inputs standardised with training statistics; ``"centre"`` or
+``"scale"`` does one half), ``head_dropout`` and the MLP's ``input_dropout``. Our own model,
+:class:`GenreAttention`, has our options by default.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ PAPER_POSITION_ROWS = 5000  # inferred from the printed 8.56M: PositionalEncodin
 SINGLE_POSITION_DROPOUT = AUTHORS["single_position_dropout"].value  # the tables are built without a rate
 OTHER_MODALITY_LENGTH = 256  # training length assumed for a modality the paper does not name (interpolated tables)
 
+# input scaling (ours): standardised, only the training mean subtracted, or only divided by the training spread
+STANDARDIZE = {False: "as extracted", True: "standardised", "centre": "centred", "scale": "scaled"}
 OURS = {"interpolated positions": {"positions": "interpolated"}, "standardised inputs": {"standardize": True},
         "dropout before the head": {"head_dropout": 0.5}}  # our options: the arguments that turn each on
 
@@ -89,8 +92,10 @@ class FeatureClassifier(nn.Module):
     clips_gradients = True  # the paper clips the transformers' gradients at norm 1, not the MLP's
     training_options: dict = {}  # TrainConfig fields a model of ours trains with by default (none: the paper's)
 
-    def __init__(self, dims: dict[str, int], standardize: bool = False, **hyper):
+    def __init__(self, dims: dict[str, int], standardize: bool | str = False, **hyper):
         super().__init__()
+        if standardize not in STANDARDIZE:
+            raise ValueError(f"standardize={standardize!r}: one of {list(STANDARDIZE)}")
         self.dims = dict(dims)
         self.hyper = {**hyper, "standardize": standardize}
         self.scaling = InputScaling(self.dims) if standardize else None
@@ -131,7 +136,7 @@ class MLP(FeatureClassifier):
     clips_gradients = False
 
     def __init__(self, dims: dict[str, int], layers: int = 1, hidden: int = 256, dropout: float = 0.5,
-                 input_dropout: float = 0.0, standardize: bool = False):
+                 input_dropout: float = 0.0, standardize: bool | str = False):
         super().__init__(dims, standardize, layers=layers, hidden=hidden, dropout=dropout,
                          input_dropout=input_dropout)
         self.net = perceptron([sum(dims.values())] + [hidden] * (layers - 1) + [N_GENRES], lambda: Dropout(dropout))
@@ -173,7 +178,7 @@ class SingleTransformer(FeatureClassifier):
                  layers: int = SINGLE_TRANSFORMER["layers"], heads: int = SINGLE_TRANSFORMER["heads"],
                  ff_dim: int | None = None, dropout: float = 0.5, position_dropout: float = SINGLE_POSITION_DROPOUT,
                  positions: str = "learned", position_rows: int | dict[str, int] | None = None,
-                 head_dropout: float = 0.0, standardize: bool = False):
+                 head_dropout: float = 0.0, standardize: bool | str = False):
         rows = _position_rows(dims, positions, position_rows)
         ff_dim = ff_dim or 4 * d_model
         super().__init__(dims, standardize, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim,
@@ -214,7 +219,7 @@ class MultiTransformer(FeatureClassifier):
                  layers: int = MULTI_TRANSFORMER["layers"], heads: int = MULTI_TRANSFORMER["heads"],
                  ff_dim: int | None = None, dropout: float = 0.5, positions: str = "learned",
                  position_rows: int | dict[str, int] | None = None, averaged: tuple = (),
-                 head_dropout: float = 0.0, standardize: bool = False):
+                 head_dropout: float = 0.0, standardize: bool | str = False):
         unknown = set(averaged) - set(dims)
         if unknown:
             raise ValueError(f"averaged modalities {sorted(unknown)} are not among {sorted(dims)}")
