@@ -227,3 +227,13 @@ def test_average_precision_of_the_worked_example_in_chapter_1():
     assert metrics.average_precision(truth, scores)[0] == pytest.approx(29 / 36)
     last = np.array([[0], [0], [1], [1], [1]])  # the three positives ranked last
     assert metrics.average_precision(last, scores)[0] == pytest.approx((1 / 3 + 2 / 4 + 3 / 5) / 3)
+
+
+def test_the_best_read_video_is_the_one_whose_genres_rank_highest():
+    labels = np.array([[1, 0, 0, 1], [0, 1, 1, 0], [1, 0, 0, 0], [0, 0, 0, 0]])
+    scores = np.array([[0.9, 0.1, 0.3, 0.2],   # one of its two genres in its top two
+                       [0.1, 0.8, 0.7, 0.2],   # both of its two
+                       [0.9, 0.1, 0.1, 0.1],   # its one genre: as good a share, but fewer genres
+                       [0.9, 0.9, 0.9, 0.9]])  # no genre to find
+    assert metrics.best_read(labels, scores) == 1
+    assert metrics.best_read(labels[[0, 2]], scores[[0, 2]]) == 1

@@ -163,6 +163,48 @@ def test_the_threshold_note_names_exactly_the_models_that_never_reach_one_half()
     assert tables.threshold_note({"confident": confident}).startswith("Every model shown")
 
 
+def test_the_threshold_table_separates_ranking_from_deciding():
+    from genrelib.evaluation import metrics
+
+    confident = scored(seed=3, signal=4.0)
+    timid = metrics.evaluate(confident.y_true, confident.scores * 0.4 / confident.scores.max())  # same ranks
+    table = tables.threshold_table({"confident": confident, "timid": timid})
+    assert table.loc["timid", "mAP"] == pytest.approx(table.loc["confident", "mAP"])
+    assert table.loc["timid", "highest probability"] == pytest.approx(0.4)
+    assert table.loc["timid", ["P@0.5", "R@0.5", "probabilities >= 0.5 (%)"]].tolist() == [0, 0, 0]
+    assert table.loc["confident", "probabilities >= 0.5 (%)"] == pytest.approx(100 * (confident.scores >= 0.5).mean())
+
+
+def test_the_ablation_figure_keeps_the_papers_mAP_off_this_builds_axis():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from genrelib.book import plots
+
+    table = pd.DataFrame({"mAP": [np.nan, 40.0, 42.0], "mAP std": [np.nan, 1.0, 2.0],
+                          "s/video: offline (CPU)": [np.nan, 3.0, 9.0], "paper mAP": [59.73, 64.73, 66.02],
+                          "paper s/video (GPU)": [7.08, 5.32, 33.59]}, index=["baseline", "CLIP", "all"])
+    fig = plots.ablation_bars(table)
+    ours, printed, runtime = fig.axes
+    assert [round(bar.get_width(), 2) for bar in printed.patches] == [66.02, 64.73, 59.73]  # bottom to top
+    assert 59.73 not in [round(bar.get_width(), 2) for bar in ours.patches]
+    assert [t.get_text() for t in runtime.get_legend().get_texts()] == ["offline (CPU)", "the paper (GPU, as printed)"]
+
+
+def test_the_build_vs_paper_figure_draws_the_paper_on_panels_of_its_own():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from genrelib.book import plots
+
+    table = pd.DataFrame({"P@0.5": [10.0, 60.0], "R@0.5": [5.0, 30.0], "mAP": [40.0, 64.0],
+                          "source": ["demo corpus", "paper (MovieNet)"]}, index=["mlp", "paper (MovieNet): mlp"])
+    fig = plots.build_vs_paper(table)
+    assert len(fig.axes) == 6
+    assert [bar.get_width() for bar in fig.axes[2].patches] == [40.0]  # top row, mAP: this build's only
+    assert [bar.get_width() for bar in fig.axes[5].patches] == [64.0]
+
+
 def test_per_genre_tables_count_positives_and_mark_genres_too_few_to_read():
     model = scored(videos=12)
     table = tables.per_genre_table({"m": model})

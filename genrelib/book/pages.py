@@ -38,6 +38,25 @@ def glue_paper() -> None:
     glue("paper_fence_high", paper.DURATION_FENCES[1])
 
 
+RARE_POSITIVES = 5  # a genre with fewer training videos than this is learnt from a handful of examples
+
+
+def glue_store_scale(store) -> None:
+    """Glue what the caveat at the top of a results chapter says about its store's size (``store_trn``,
+    ``store_rare_genres``, ``store_rare``, ``store_median_positives``, ``store_frames``, ``store_frames_of``):
+    training videos, genres with fewer than :data:`RARE_POSITIVES` training positives, the median genre's
+    positives, and the median frame count of the store's first modality per training video."""
+    trn = store.indices("trn")
+    positives = store.labels[trn].sum(0)
+    first = next(iter(store.modalities))
+    glue("store_trn", len(trn))
+    glue("store_rare_genres", int((positives < RARE_POSITIVES).sum()))
+    glue("store_rare", RARE_POSITIVES)
+    glue("store_median_positives", float(np.median(positives)))
+    glue("store_frames", float(np.median(store.lengths(first)[trn])))
+    glue("store_frames_of", first)
+
+
 def source(*objects):
     """The source of library functions or methods as one highlighted code block, for the page that teaches
     them (the library is the one place the code lives; the page shows it, never a copy)."""

@@ -97,20 +97,55 @@ def split_genre_shares(labels_by_split: dict[str, np.ndarray], ax=None):
 
 
 def learning_curves(histories: dict[str, pd.DataFrame], best_epochs: dict[str, int] | None = None):
-    """Training and validation loss, and validation mAP, per epoch for each model."""
-    fig, (loss_ax, map_ax) = plt.subplots(1, 2, figsize=(11, 3.8 + 0.25 * len(histories)))
+    """Training and validation loss, and validation mAP, per epoch for each model. A variant of ours is darker and
+    also marked with circles, so two variants of one model are told apart in print and in grey; the figure is
+    drawn at about the text column's width, so its fonts keep their size on the page."""
+    rows = -(-len(histories) // 2)  # of the legend, two names to a row
+    fig, (loss_ax, map_ax) = plt.subplots(1, 2, figsize=(8.5, 3.6 + 0.3 * rows))
     for name, history in histories.items():
-        loss_ax.plot(history["epoch"], history["train_loss"], color=colour(name))
-        loss_ax.plot(history["epoch"], history["val_loss"], color=colour(name), linestyle="--")
         ours = any(marker in name for marker in OURS_MARKERS)  # a variant of ours: marked, not only darker
-        map_ax.plot(history["epoch"], history["val_map"], color=colour(name), label=name,
-                    marker="o" if ours else None, markersize=4)
+        style = {"color": colour(name), "marker": "o" if ours else None, "markersize": 3.5, "markevery": 2}
+        loss_ax.plot(history["epoch"], history["train_loss"], **style)
+        loss_ax.plot(history["epoch"], history["val_loss"], linestyle="--", **style)
+        map_ax.plot(history["epoch"], history["val_map"], label=name, **style)
         if best_epochs and name in best_epochs:
             map_ax.axvline(best_epochs[name], color=colour(name), linestyle=":", alpha=0.7)
-    loss_ax.set(xlabel="epoch", ylabel="weighted BCE", title="Loss (solid: training, dashed: validation)")
-    map_ax.set(xlabel="epoch", ylabel="validation mAP (%)", title="Validation mAP (dotted: kept epoch)")
-    legend_below(fig, map_ax, columns=min(len(histories), 3))
-    fig.tight_layout(rect=(0, 0.06 + 0.05 * ((len(histories) - 1) // 3), 1, 1))
+    loss_ax.set(xlabel="epoch", ylabel="weighted BCE")
+    loss_ax.set_title("Loss (solid: training,\ndashed: validation)", fontsize=12)
+    map_ax.set(xlabel="epoch", ylabel="validation mAP (%)")
+    map_ax.set_title("Validation mAP\n(dotted: kept epoch)", fontsize=12)
+    for ax in (loss_ax, map_ax):
+        ax.tick_params(labelsize=11)
+        ax.xaxis.label.set_fontsize(12)
+        ax.yaxis.label.set_fontsize(12)
+    legend_below(fig, map_ax, columns=min(len(histories), 2))
+    fig.tight_layout(rect=(0, 0.055 * rows + 0.02, 1, 1))
+    return fig
+
+
+def data_curve(table: pd.DataFrame, target: int | None = None, target_label: str = ""):
+    """Test mAP against the number of training videos (log scale), one line per model (:func:`genrelib.evaluation.
+    experiments.data_curve`); ``target``, when given, is a training-set size far beyond the curve (MovieNet's),
+    marked as a dashed line so the reader sees how far any extrapolation would reach."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for model, rows in table.groupby("model", sort=False):
+        ours = any(marker in model for marker in OURS_MARKERS)
+        ax.plot(rows["training videos"], rows["mAP"], color=colour(model), marker="s" if ours else "o", label=model,
+                linewidth=2)
+    counts = sorted(table["training videos"].unique())
+    ax.set_xscale("log")
+    ticks = counts + ([target] if target else [])
+    ax.set_xticks(ticks, [f"{t:,}" for t in ticks])
+    ax.minorticks_off()
+    if target:
+        ax.axvline(target, color="grey", linestyle="--")
+        ax.annotate(target_label, (target, 0.5), xycoords=("data", "axes fraction"), rotation=90, ha="right",
+                    va="center", fontsize=11, color="grey")
+    ax.set_xlabel("training videos (log scale)", fontsize=12)
+    ax.set_ylabel("test mAP (%)", fontsize=12)
+    ax.tick_params(labelsize=11)
+    legend_below(fig, ax, columns=2)
+    fig.tight_layout(rect=(0, 0.05 * -(-table["model"].nunique() // 2) + 0.03, 1, 1))
     return fig
 
 
@@ -170,53 +205,73 @@ def frame_count_curves(table: pd.DataFrame, ax=None, references: dict[str, float
 
 
 def ablation_bars(table: pd.DataFrame):
-    """Test mAP (with its standard deviation over seeds, when there are several) and, for each runtime column
-    (``s/video: <backend>`` and the paper's GPU seconds), the runtime per video of each feature set."""
-    fig, (map_ax, time_ax) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
+    """Three panels sharing the feature sets: this build's test mAP (with its standard deviation over seeds, when
+    there are several), the paper's printed mAP (MovieNet), each on its own axis since the data differ, and the
+    runtime per video of each runtime column (``s/video: <backend>``, measured here, and the paper's GPU
+    seconds). A row without a value draws no bar."""
+    fig, (map_ax, paper_ax, time_ax) = plt.subplots(1, 3, figsize=(13, 0.5 * len(table) + 2.4), sharey=True)
     labels = table.index.tolist()[::-1]
     positions = np.arange(len(labels))
     spread = table["mAP std"].fillna(0).tolist()[::-1] if "mAP std" in table else None
     map_ax.barh(positions, table["mAP"].tolist()[::-1], xerr=spread, color=colour("multi-transformer"), capsize=3)
-    map_ax.set(yticks=positions, yticklabels=labels, xlabel="test mAP (%), mean ± sd over seeds", title="Accuracy")
+    map_ax.set(yticks=positions, xlabel="test mAP (%), mean ± sd over seeds", title="This build (its store)")
+    map_ax.set_yticklabels(labels, fontsize=11)
+    if "paper mAP" in table:
+        paper_ax.barh(positions, table["paper mAP"].tolist()[::-1], color=MODEL_COLOURS["paper"])
+    paper_ax.set(xlabel="test mAP (%), as printed", title="The paper (MovieNet)")
     runtimes = [c for c in table.columns if c.startswith("s/video") or c == "paper s/video (GPU)"]
     height = 0.8 / max(len(runtimes), 1)
     for number, column in enumerate(runtimes):
+        paper_column = column == "paper s/video (GPU)"
         time_ax.barh(positions + (number - (len(runtimes) - 1) / 2) * height, table[column].tolist()[::-1],
-                     height=height, color=RUNTIME_COLOURS[number % len(RUNTIME_COLOURS)],
-                     label=column.removeprefix("s/video: "))
+                     height=height, color=MODEL_COLOURS["paper"] if paper_column
+                     else RUNTIME_COLOURS[number % len(RUNTIME_COLOURS)],
+                     label="the paper (GPU, as printed)" if paper_column else column.removeprefix("s/video: "))
     time_ax.set(xlabel="seconds per video (extraction + classifier)", title="Runtime")
-    legend_below(fig, time_ax, columns=len(runtimes))
-    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    for ax in (map_ax, paper_ax, time_ax):
+        ax.tick_params(labelsize=11)
+        ax.title.set_fontsize(13)
+        ax.xaxis.label.set_fontsize(11)
+    time_ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), frameon=False, fontsize=11)
+    fig.tight_layout()
     return fig
 
 
 def build_vs_paper(scores: pd.DataFrame):
-    """This build's macro P@0.5, R@0.5 and mAP with their 95 % intervals beside the paper's printed values,
-    one panel per metric: ``scores`` as :func:`genrelib.book.claims.scores_beside_paper` gathers them (a ``source``
-    column; the paper's rows labelled ``paper (MovieNet)``)."""
+    """This build's macro P@0.5, R@0.5 and mAP with their 95 % intervals (top row of panels), and the paper's
+    printed values (bottom row), one column per metric: the two come from different data, so they share the
+    scale but never an axis. ``scores`` as :func:`genrelib.book.claims.scores_beside_paper` gathers them (a
+    ``source`` column; the paper's rows labelled ``paper (MovieNet)``)."""
     metrics_ = ["P@0.5", "R@0.5", "mAP"]
-    fig, axes = plt.subplots(1, 3, figsize=(12, 0.38 * len(scores) + 1.9), sharey=True)
-    paper_rows = scores["source"] == "paper (MovieNet)"
-    colours = ["#bbbbbb" if printed else colour(name) for name, printed in zip(scores.index, paper_rows, strict=True)]
-    positions = np.arange(len(scores))[::-1]
-    for ax, metric in zip(axes, metrics_, strict=True):
-        low, high = scores.get(f"{metric} low"), scores.get(f"{metric} high")
-        ax.barh(positions, scores[metric], color=colours)
-        if low is not None:  # intervals on this build's bars only: the paper prints none
-            ours = ~paper_rows.to_numpy() & low.notna().to_numpy()
-            errors = np.vstack([(scores[metric] - low)[ours].clip(lower=0),
-                                (high - scores[metric])[ours].clip(lower=0)])
-            ax.errorbar(scores[metric][ours], positions[ours], xerr=errors, fmt="none", ecolor="black", capsize=2,
-                        linewidth=0.8)
-        ax.set(title=metric, xlim=(0, 100), xlabel="% (bars: 95 % interval)")
-    labels = [name.removeprefix("paper (MovieNet): ") + (" [paper]" if printed else f" [{source}]")
-              for name, source, printed in zip(scores.index, scores["source"], paper_rows, strict=True)]
-    axes[0].set_yticks(positions, labels, fontsize=9)
-    fig.legend(handles=[plt.Rectangle((0, 0), 1, 1, color=colour("multi-transformer")),
-                        plt.Rectangle((0, 0), 1, 1, color="#bbbbbb")],
-               labels=["this build (one colour per model)", "the paper (MovieNet, as printed)"], loc="lower center",
-               ncol=2, frameon=False)
-    fig.tight_layout(rect=(0, 0.05, 1, 1))
+    printed = scores["source"] == "paper (MovieNet)"
+    parts = [(f"This build ({', '.join(dict.fromkeys(scores.loc[~printed, 'source']))})", scores[~printed]),
+             ("The paper (MovieNet, as printed)", scores[printed])]
+    parts = [(title, part) for title, part in parts if len(part)]
+    fig, axes = plt.subplots(len(parts), 3, figsize=(9, 0.34 * len(scores) + 1.4 * len(parts) + 0.6),
+                             sharex=True, squeeze=False,
+                             gridspec_kw={"height_ratios": [len(part) + 1 for _, part in parts]})
+    for number, (row, (title, part)) in enumerate(zip(axes, parts, strict=True)):
+        positions = np.arange(len(part))[::-1]
+        ours = part["source"] != "paper (MovieNet)"
+        for ax, metric in zip(row, metrics_, strict=True):
+            ax.barh(positions, part[metric], color=[colour(n) if o else "#bbbbbb" for n, o in zip(part.index, ours,
+                                                                                             strict=True)])
+            low, high = part.get(f"{metric} low"), part.get(f"{metric} high")
+            if low is not None and ours.any():  # intervals on this build's bars only: the paper prints none
+                shown = ours.to_numpy() & low.notna().to_numpy()
+                errors = np.vstack([(part[metric] - low)[shown].clip(lower=0),
+                                    (high - part[metric])[shown].clip(lower=0)])
+                ax.errorbar(part[metric][shown], positions[shown], xerr=errors, fmt="none", ecolor="black",
+                            capsize=2, linewidth=0.8)
+            ax.set(xlim=(0, 100), yticks=positions, yticklabels=[] if metric != "P@0.5" else
+                   [name.removeprefix("paper (MovieNet): ") for name in part.index])
+            ax.set_title(metric if number == 0 else "", fontsize=12)
+            ax.tick_params(labelsize=10)
+        row[0].annotate(title, (0, 1), xycoords="axes fraction", xytext=(0, 24 if number == 0 else 6),
+                        textcoords="offset points", fontsize=12, fontweight="bold", va="bottom")
+    for ax in axes[-1]:
+        ax.set_xlabel("% (bars: 95 % interval)", fontsize=11)
+    fig.tight_layout()
     return fig
 
 

@@ -10,6 +10,7 @@ from genrelib.data import media
 from genrelib.data.labels import SPLIT_NAMES
 from genrelib.evaluation.metrics import Scores
 from genrelib.features.extractors import widths
+from genrelib.models.base import STANDARDIZE
 from genrelib.models.classifiers import MODELS, PAPER_POSITION_ROWS, FeatureClassifier, build_model, count_parameters
 from genrelib.sources import paper
 from genrelib.sources.evidence import cite
@@ -23,7 +24,8 @@ def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFra
     """Our ablation rows with a runtime per video for each column of ``extraction_seconds`` (seconds per video
     of each modality and of ``decode``, one column per backend): decoding, its feature set's extractors and the
     classifier, as the paper counts; then the paper's printed mAP and GPU seconds for the same feature set,
-    where the paper has that row."""
+    where the paper has that row. The paper's baseline row leads, with nothing of this build's in it (chapter 5
+    trains this build's)."""
     table = ablation.copy()
     for backend in extraction_seconds.columns:
         # a modality this backend was not timed on leaves the sum unknown rather than too small
@@ -32,7 +34,8 @@ def ablation_beside_paper(ablation: pd.DataFrame, extraction_seconds: pd.DataFra
         extraction = [decode + seconds.reindex(m.split("+")).sum(skipna=False) for m in table["modalities"]]
         table[f"s/video: {backend}"] = np.asarray(extraction) + table["classifier s/video"]
     printed = paper.TABLE_3.reset_index().set_index(["modalities", "averaged"])[["paper mAP", "paper s/video (GPU)"]]
-    return table.join(printed, on=["modalities", "averaged"])
+    baseline = paper.TABLE_3.iloc[:1][["modalities", "averaged", "paper mAP", "paper s/video (GPU)"]]
+    return pd.concat([baseline, table.join(printed, on=["modalities", "averaged"])])
 
 
 def audio_training_lengths(durations) -> pd.DataFrame:
@@ -97,6 +100,15 @@ def threshold_note(scores: dict[str, Scores]) -> str:
     one = len(below) == 1
     return (f"No test probability reaches 0.5 for {named}, so {'its' if one else 'their'} P@0.5 and R@0.5 are 0 by "
             f"definition while {'its ranking' if one else 'their rankings'}, which mAP measures, can still be good.")
+
+
+def threshold_table(scores: dict[str, Scores]) -> pd.DataFrame:
+    """Per model: test mAP (the ranking), P@0.5 and R@0.5 (the decisions at 0.5), the highest test probability
+    and the share of probabilities at or above 0.5: a model can rank well and decide nothing."""
+    return pd.DataFrame({name: {"mAP": s.map, "P@0.5": s.precision, "R@0.5": s.recall,
+                                "highest probability": float(s.scores.max()),
+                                "probabilities >= 0.5 (%)": 100 * float((s.scores >= 0.5).mean())}
+                         for name, s in scores.items()}).T.rename_axis("model")
 
 
 def per_genre_table(results: dict[str, Scores], scores: tuple[str, ...] = ("AP",)) -> pd.DataFrame:
@@ -197,8 +209,8 @@ def recipe_table(config: TrainConfig, model: FeatureClassifier) -> pd.DataFrame:
         ("model kept", f"best validation mAP; stops after {config.patience} epochs without a better one",
          f"best validation mAP; stops after {reference.patience} epochs without a better one",
          f"authors' code ({cite('best_model')}; the stop is ours)"),
-        ("inputs", "standardised" if hyper.get("standardize") else "as extracted",
-         "standardised" if defaults.get("standardize") else "as extracted", "authors' code"),
+        ("inputs", STANDARDIZE[hyper.get("standardize", False)], STANDARDIZE[defaults.get("standardize", False)],
+         "authors' code"),
     ]
     # a one-layer MLP has no hidden layer for its dropout to act on: the row would claim a rate nothing applies
     hidden = [key for key in hyper if key != "dropout" or model.kind != "mlp" or hyper.get("layers", 1) > 1]

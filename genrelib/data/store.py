@@ -19,6 +19,7 @@ store (tens of GB of CLIP frames) never has to fit in RAM.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
@@ -194,6 +195,18 @@ class FeatureStore:
 
     def lengths(self, modality: str) -> np.ndarray:
         return np.diff(self._offsets[self._modality(modality)])
+
+    def training_subset(self, count: int, seed: int = 0) -> FeatureStore:
+        """This store with ``count`` of its training videos, drawn at random with ``seed``, as its training split;
+        the other training videos belong to no split, validation and test stay as they are (a learning curve's
+        point). Frames and labels are shared, not copied."""
+        trn = self.indices("trn")
+        if not 0 < count <= len(trn):
+            raise StoreError(f"{self.path}: a training subset of {count} videos, but the store has {len(trn)}")
+        kept = np.random.default_rng(seed).choice(trn, size=count, replace=False)
+        view = copy.copy(self)
+        view._split = np.where((self._split != "trn") | np.isin(np.arange(len(self.videos)), kept), self._split, "")
+        return view
 
     def frames(self, index: int, modality: str) -> np.ndarray:
         """The (frames x dim) float32 sequence of one video for one modality."""

@@ -86,9 +86,7 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
     """Test mAP of the paper configuration of ``kind``, of it with each of the authors' departures from the
     paper's text (:data:`genrelib.training.loop.AUTHORS`), with each of our options alone
     (:data:`genrelib.models.classifiers.OURS`, :data:`genrelib.training.loop.OURS`) and with all of ours, on one store
-    and the same seeds; one row per configuration with the mean, standard deviation and the difference from the paper
-    configuration's mean. Also returns each configuration's test :class:`~genrelib.evaluation.metrics.Scores` of the
-    first seed, for paired comparisons."""
+    and the same seeds: :func:`variant_study`, with the difference from the paper configuration's mean."""
     dims = {name: m.dim for name, m in store.modalities.items()}
     accepted = set(build_model(kind, dims, **model_options).hyper)
     ours = {name: (options, {}) for name, options in models.OURS.items() if set(options) <= accepted}
@@ -99,6 +97,24 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
     authors = {name: ({}, options) for name, options in training.AUTHORS.items()
                if not options.get("amp") or torch.cuda.is_available()}
     choices = {"paper configuration": ({}, {}), **authors, **ours, "all of ours": everything}
+    table, first_seed = variant_study(store, kind, config, checkpoints, choices, seeds, progress, **model_options)
+    table["vs paper configuration"] = table["mAP"] - table.loc["paper configuration", "mAP"]
+    return table, first_seed
+
+
+# What standardising the inputs fixes (chapter 4): each half of it alone, and the loss weight it might stand in for
+STANDARDISING = {"centred only (ours)": ({"standardize": "centre"}, {}),
+                 "scaled only (ours)": ({"standardize": "scale"}, {}),
+                 "positive weight 1": ({}, {"positive_weight": 1.0})}
+
+
+def variant_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoints: Path,
+                  choices: dict[str, tuple[dict, dict]], seeds=(0,), progress: bool = False, tag: str = "options",
+                  **model_options) -> tuple[pd.DataFrame, dict]:
+    """Train ``kind`` once per choice (label -> (model arguments, :class:`TrainConfig` changes)) and seed, on one
+    store; one row per choice with the mean and standard deviation of test mAP over seeds. Also returns each
+    choice's test :class:`~genrelib.evaluation.metrics.Scores` of the first seed, for paired comparisons."""
+    dims = {name: m.dim for name, m in store.modalities.items()}
     rows, first_seed = [], {}
     for number, (label, (model_changes, train_changes)) in enumerate(choices.items()):
         maps = []
@@ -106,7 +122,7 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
             session.seed_everything(seed)
             model = build_model(kind, dims, **{**model_options, **model_changes})
             run = train_and_test(model, store, replace(config, seed=seed, **train_changes),
-                                 checkpoints / f"options-{kind}-{number}-seed{seed}-{store.path.name}.pt",
+                                 checkpoints / f"{tag}-{kind}-{number}-seed{seed}-{store.path.name}.pt",
                                  progress=progress)
             maps.append(run.test_scores.map)
             first_seed.setdefault(label, run.test_scores)
@@ -114,9 +130,7 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
         rows.append({"configuration": label, "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "none",
                      "mAP": float(np.mean(maps)), "mAP std": float(np.std(maps, ddof=1)) if len(maps) > 1 else np.nan,
                      "seeds": len(maps)})
-    table = pd.DataFrame(rows).set_index("configuration")
-    table["vs paper configuration"] = table["mAP"] - table.loc["paper configuration", "mAP"]
-    return table, first_seed
+    return pd.DataFrame(rows).set_index("configuration"), first_seed
 
 
 FRAME_LOCATIONS = ("random", "equidistant")
@@ -234,6 +248,31 @@ def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainCo
                                      progress=progress)
                 rows.append({**point, "model": kind, "mAP": run.test_scores.map})
     return pd.DataFrame(rows)
+
+
+def data_curve(store: FeatureStore, models_: dict[str, tuple[str, dict, TrainConfig]], counts, checkpoints: Path,
+               seed: int = 0, progress: bool = False) -> pd.DataFrame:
+    """A learning curve in data: test mAP of each model (label -> (kind, model arguments, its recipe)) trained
+    on ``count`` of the store's training videos, for each count (:meth:`FeatureStore.training_subset`, drawn
+    with ``seed``: the smaller sets are not nested), on the same validation and test videos. One row per model
+    and count."""
+    rows = []
+    dims = {name: m.dim for name, m in store.modalities.items()}
+    for count in counts:
+        subset = store.training_subset(int(count), seed)
+        for label, (kind, options, config) in models_.items():
+            session.seed_everything(seed)
+            model = build_model(kind, dims, **options)
+            run = train_and_test(model, subset, replace(config, seed=seed),
+                                 checkpoints / f"curve-{kind}-{_options_name(options)}-n{count}-{store.path.name}.pt",
+                                 progress=progress)
+            rows.append({"model": label, "training videos": int(count), "mAP": run.test_scores.map})
+    return pd.DataFrame(rows)
+
+
+def _options_name(options: dict) -> str:
+    """A short stable name for a set of model arguments, for checkpoint file names."""
+    return "-".join(f"{k}{v}" for k, v in sorted(options.items())) or "paper"
 
 
 def oracle_maps(store: FeatureStore, modality: str = "clip", seed: int = 0) -> dict[str, float]:

@@ -82,13 +82,14 @@ def chapter_videos(paths: Paths, trailers_dir=None, corpus_videos: dict[str, int
     return "demo", demo_corpus.read_corpus(manifest)
 
 
-def held_out_clip(store: str, paths: Paths) -> pd.Series | None:
-    """A test-split video file of the named store that no model saw in training, or None when the store
-    has no video files (everything but the demo corpus)."""
+def held_out_clip(store: str, paths: Paths, video: str | None = None) -> pd.Series | None:
+    """A test-split video file of the named store that no model saw in training (``video``, by its id, or the
+    first), or None when the store has no video files (everything but the demo corpus)."""
     if store != "demo":
         return None
     corpus = demo_corpus_table(paths)
-    return corpus[corpus["split"] == "tst"].iloc[0]
+    test = corpus[corpus["split"] == "tst"]
+    return test.loc[video] if video is not None else test.iloc[0]
 
 
 def timing_videos(paths: Paths, demo_clips: int = 3) -> list[Path]:

@@ -11,6 +11,9 @@ from torch import nn
 N_GENRES = 21
 
 
+# how a model's inputs are scaled: standardize=... and the word a page gives it ("centre", "scale": one half)
+STANDARDIZE = {False: "as extracted", True: "standardised", "centre": "centred", "scale": "scaled"}
+
 class Padded(NamedTuple):
     values: torch.Tensor  # (batch, frames, dim)
     mask: torch.Tensor  # (batch, frames), True on the frames the model reads
@@ -42,8 +45,10 @@ class FeatureClassifier(nn.Module):
     clips_gradients = True  # the paper clips the transformers' gradients at norm 1, not the MLP's
     training_options: dict = {}  # TrainConfig fields a model of ours trains with by default (none: the paper's)
 
-    def __init__(self, dims: dict[str, int], standardize: bool = False, **hyper):
+    def __init__(self, dims: dict[str, int], standardize: bool | str = False, **hyper):
         super().__init__()
+        if standardize not in STANDARDIZE:
+            raise ValueError(f"standardize={standardize!r}: one of {list(STANDARDIZE)}")
         self.dims = dict(dims)
         self.hyper = {**hyper, "standardize": standardize}
         self.scaling = InputScaling(self.dims) if standardize else None

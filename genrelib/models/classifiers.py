@@ -33,10 +33,10 @@ and ASR averaged, with training-length tables. ``build_model("multi-transformer"
 count")`` builds it (:data:`CONFIGURATIONS`); the default is the text's 1 layer at d 128.
 
 **Our options** are named arguments whose defaults are the paper's (:data:`OURS` lists them):
-``positions="interpolated"`` (training-length tables read interpolated for longer test sequences, instead of
-rows never trained), ``standardize=True`` (inputs standardised with training statistics), ``head_dropout`` and
-the MLP's ``input_dropout``. Our own models (:mod:`genrelib.models.ours`) have our options by default.
-"""
+``positions="interpolated"`` (training-length tables read interpolated for longer test sequences, instead of rows
+never trained), ``standardize=True`` (inputs standardised with training statistics; ``"centre"`` or ``"scale"`` does
+one half), ``head_dropout`` and the MLP's ``input_dropout``. Our own models (:mod:`genrelib.models.ours`) have our
+options by default. """
 
 from __future__ import annotations
 
@@ -53,6 +53,7 @@ PAPER_POSITION_ROWS = 5000  # inferred from the printed 8.56M: PositionalEncodin
 SINGLE_POSITION_DROPOUT = AUTHORS["position_default"].value["dropout"]  # built without a rate: the default
 OTHER_MODALITY_LENGTH = 256  # training length assumed for a modality the paper does not name (interpolated tables)
 
+# input scaling (ours): standardised, only the training mean subtracted, or only divided by the training spread
 OURS = {"interpolated positions": {"positions": "interpolated"}, "standardised inputs": {"standardize": True},
         "dropout before the head": {"head_dropout": 0.5}}  # our options: the arguments that turn each on
 
@@ -72,7 +73,7 @@ class MLP(FeatureClassifier):
     clips_gradients = False
 
     def __init__(self, dims: dict[str, int], layers: int = 1, hidden: int = 256, dropout: float = 0.5,
-                 input_dropout: float = 0.0, standardize: bool = False):
+                 input_dropout: float = 0.0, standardize: bool | str = False):
         super().__init__(dims, standardize, layers=layers, hidden=hidden, dropout=dropout,
                          input_dropout=input_dropout)
         self.net = perceptron([sum(dims.values())] + [hidden] * (layers - 1) + [N_GENRES], lambda: Dropout(dropout))
@@ -114,7 +115,7 @@ class SingleTransformer(FeatureClassifier):
                  layers: int = SINGLE_TRANSFORMER["layers"], heads: int = SINGLE_TRANSFORMER["heads"],
                  ff_dim: int | None = None, dropout: float = 0.5, position_dropout: float = SINGLE_POSITION_DROPOUT,
                  positions: str = "learned", position_rows: int | dict[str, int] | None = None,
-                 head_dropout: float = 0.0, standardize: bool = False):
+                 head_dropout: float = 0.0, standardize: bool | str = False):
         rows = _position_rows(dims, positions, position_rows)
         ff_dim = ff_dim or 4 * d_model
         super().__init__(dims, standardize, d_model=d_model, layers=layers, heads=heads, ff_dim=ff_dim,
@@ -172,7 +173,7 @@ class MultiTransformer(FeatureClassifier):
                  layers: int = MULTI_TRANSFORMER["layers"], heads: int = MULTI_TRANSFORMER["heads"],
                  ff_dim: int | None = None, dropout: float = 0.5, positions: str = "learned",
                  position_rows: int | dict[str, int] | None = None, averaged: tuple = (),
-                 head_dropout: float = 0.0, standardize: bool = False):
+                 head_dropout: float = 0.0, standardize: bool | str = False):
         unknown = set(averaged) - set(dims)
         if unknown:
             raise ValueError(f"averaged modalities {sorted(unknown)} are not among {sorted(dims)}")

@@ -84,10 +84,15 @@ def training_data(store) -> str:
 
 
 def fit_standardization(model: FeatureClassifier, store: FeatureStore, indices) -> None:
-    """Set a standardising model's input statistics from the training videos' frames (no-op for the others)."""
+    """Set a standardising model's input statistics from the training videos' frames (no-op for the others):
+    the mean and spread with ``standardize=True``, the mean alone with ``"centre"``, the spread alone with
+    ``"scale"`` (the two halves of standardisation, measured apart in chapter 4)."""
     if model.scaling is not None:
+        part = model.hyper["standardize"]
         for name in model.dims:
-            model.scaling.set(name, *store.moments(name, indices))
+            mean, std = store.moments(name, indices)
+            model.scaling.set(name, np.zeros_like(mean) if part == "scale" else mean,
+                              np.ones_like(std) if part == "centre" else std)
 
 
 @torch.no_grad()
