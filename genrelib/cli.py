@@ -25,14 +25,14 @@ def _download_movienet(args) -> None:
 
 
 def _verify_sources(args) -> None:
-    from genrelib.sources import evidence
+    from genrelib.sources import evidence, verify
 
     problems = []
     if args.paper_text:
-        problems += evidence.check_paper(args.paper_text.read_text())
+        problems += verify.check_paper(args.paper_text.read_text())
         print(f"{len(evidence.PAPER)} facts about the paper checked against {args.paper_text}")
     if args.authors_repo:
-        problems += evidence.check_authors_code(args.authors_repo)
+        problems += verify.check_authors_code(args.authors_repo)
         print(f"{len(evidence.AUTHORS)} facts about the authors' code checked against {args.authors_repo} "
               f"at {evidence.COMMIT[:7]}")
     if not (args.paper_text or args.authors_repo):

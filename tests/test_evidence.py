@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from genrelib.common.paths import REPO_ROOT
-from genrelib.sources import evidence, paper
+from genrelib.sources import evidence, paper, verify
 
 PAPER_TEXT = Path(os.environ.get("GENRELIB_PAPER_TEXT", REPO_ROOT.parent / "shared" / "paper" / "sulun2024.md"))
 
@@ -22,7 +22,7 @@ def paper_text() -> str:
 
 
 def test_every_paper_fact_is_in_its_section(paper_text):
-    assert evidence.check_paper(paper_text) == []
+    assert verify.check_paper(paper_text) == []
 
 
 @pytest.mark.parametrize("key, change", [
@@ -35,7 +35,7 @@ def test_every_paper_fact_is_in_its_section(paper_text):
 def test_a_wrong_value_fails_against_the_paper(paper_text, key, change):
     fact = evidence.PAPER[key]
     wrong = {key: evidence.PaperFact(change(fact.value), fact.section, fact.words, fact.said)}
-    [problem] = evidence.check_paper(paper_text, wrong)
+    [problem] = verify.check_paper(paper_text, wrong)
     assert problem.startswith(f"{key}: section {fact.section} does not hold")
 
 
@@ -45,14 +45,14 @@ def test_phrases_match_whole_tokens_and_every_number_is_read():
              "decimal": evidence.PaperFact(0.1, "3", ("and {}",), ""),
              "printed": evidence.PaperFact((48_000, "mono"), "3", ("bitrate of {0:k} in {1}",), ""),
              "unread": evidence.PaperFact({"a": 18488, "b": 3}, "3", ("splits of {a}",), "")}
-    assert evidence.check_paper(text, facts) == ["inside: section 3 does not hold ['of 18']",
+    assert verify.check_paper(text, facts) == ["inside: section 3 does not hold ['of 18']",
                                                  "decimal: section 3 does not hold ['and 0.1']",
                                                  "unread: no phrase reads the value's ['b']"]
 
 
 def test_sections_are_the_papers_own_text():
     text = "# 3.2. Classification\nA sigmoid.\n#### 3.2.1. MLP\nAveraged  over\nthe $temporal$ dimension.\n"
-    sections = evidence.paper_sections(text)
+    sections = verify.paper_sections(text)
     assert sections == {"3.2": "classification a sigmoid.", "3.2.1": "mlp averaged over the temporal dimension."}
 
 
@@ -61,12 +61,12 @@ def test_a_wrong_section_or_word_is_reported():
     facts = {"here": evidence.PaperFact("sigmoid", "3.2", ("SIGMOID",), ""),
              "absent": evidence.PaperFact("softmax", "3.2", ("{}",), ""),
              "nowhere": evidence.PaperFact(None, "4", ("sigmoid",), "")}
-    assert evidence.check_paper(text, facts) == ["absent: section 3.2 does not hold ['softmax']",
+    assert verify.check_paper(text, facts) == ["absent: section 3.2 does not hold ['softmax']",
                                                  "nowhere: the paper has no section 4"]
 
 
 def test_printed_tables_are_in_section_4(paper_text):
-    section = evidence.paper_sections(paper_text)["4"]
+    section = verify.paper_sections(paper_text)["4"]
     printed = [v for row in paper.TABLE_1.values() for v in row.values()]
     printed += [*paper.TABLE_3["paper mAP"], *paper.TABLE_3["paper s/video (GPU)"]]
     assert [v for v in printed if f"{v:.2f}" not in section] == []
@@ -86,12 +86,12 @@ def test_code_facts_are_checked_against_a_checkout(tmp_path):
              "two lines": evidence.CodeFact((530, 16_000), "src/model.py", 2, "max_len={0})\nrate = {1}", ""),
              "wrong": evidence.CodeFact(53, "src/model.py", 2, "max_len={}", ""),
              "unread": evidence.CodeFact(48_000, "src/model.py", 3, "rate = 16000", "")}
-    assert evidence.check_authors_code(repo, facts, commit) == [
+    assert verify.check_authors_code(repo, facts, commit) == [
         "moved: src/model.py:1 holds 'import torch', not 'max_len=530'",
         "wrong: src/model.py:2 holds 'rows = make(max_len=530)', not 'max_len=53'",
         "unread: src/model.py:3 reads none of the value's ['']"]
     with pytest.raises(FileNotFoundError, match="no src/other.py at commit"):
-        evidence.check_authors_code(repo, {"x": evidence.CodeFact(0, "src/other.py", 1, "", "")}, commit)
+        verify.check_authors_code(repo, {"x": evidence.CodeFact(0, "src/other.py", 1, "", "")}, commit)
 
 
 def test_citations_name_section_or_file_and_line():
@@ -106,6 +106,6 @@ AUTHORS_REPO = os.environ.get("GENRELIB_AUTHORS_REPO")
 @pytest.mark.skipif(not AUTHORS_REPO, reason="no checkout of the authors' code (set GENRELIB_AUTHORS_REPO)")
 def test_a_wrong_value_fails_against_the_authors_code():
     fact = evidence.AUTHORS["opus_bitrate"]
-    assert evidence.check_authors_code(Path(AUTHORS_REPO), {"opus_bitrate": fact}) == []
+    assert verify.check_authors_code(Path(AUTHORS_REPO), {"opus_bitrate": fact}) == []
     wrong = evidence.CodeFact(48_000, fact.file, fact.line, fact.found, fact.said)
-    assert evidence.check_authors_code(Path(AUTHORS_REPO), {"opus_bitrate": wrong}) != []
+    assert verify.check_authors_code(Path(AUTHORS_REPO), {"opus_bitrate": wrong}) != []

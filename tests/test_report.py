@@ -358,7 +358,8 @@ def test_the_claims_table_adds_each_claims_controlled_test_on_and_off(tmp_path):
                                              "averaging the text streams helps")], resamples=100)
     results.save_result(tmp_path, "04_comparisons", compared, "transformers", "store A")
     frames, text = controlled.TESTS["frames"], controlled.TESTS["correspondence"]
-    row = {"seed": 0, "a mAP": 50.0, "b mAP": 40.0, "oracle_difference": 30.0, "test_videos": 1000}
+    row = {"seed": 0, "a mAP": 50.0, "b mAP": 40.0, "oracle_difference": 30.0, "test_videos": 1000,
+           "training_videos": 600}
     tests = pd.DataFrame([
         {**row, "claim": frames.claim, "mechanism": "on", "setting": "frames per video 8", "a": "multi-transformer",
          "b": "mlp", "difference": 2.0, "low": 1.0, "high": 3.0, "agrees_with_paper": "yes"},
