@@ -268,16 +268,17 @@ def describe_tests(names=None) -> pd.DataFrame:
 def for_page(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`controlled_tests`' table as a page prints it, at the budget of the mechanism-off stores: per store,
     the two models' test mAP, their paired difference with its interval, the oracles' difference, the verdict,
-    the positive control and the share of the oracles' gap each closes, rounded."""
+    the positive control's mAP (the control is named in :func:`describe_tests`' table) and the share of the
+    oracles' gap each closes, rounded."""
     names = {test.claim: name for name, test in TESTS.items()}
     table = at_main_budget(table)
     shown = pd.DataFrame({
         "test": table["claim"].map(names), "mechanism": table["mechanism"], "store": table["setting"],
         "seed": table["seed"], "a mAP": table["a mAP"].round(1), "b mAP": table["b mAP"].round(1),
-        "a − b": table["difference"].round(1),
-        "95 % interval": [f"[{low:.1f}, {high:.1f}]" for low, high in zip(table["low"], table["high"], strict=True)],
-        "oracles' a − b": table["oracle_difference"].round(1), "as the claim predicts?": table["agrees_with_paper"],
-        "control": table["control"], "control mAP": table["control_mAP"].round(1),
+        "a − b [95 %]": [f"{d:+.1f} [{low:.1f}, {high:.1f}]" for d, low, high in
+                         zip(table["difference"], table["low"], table["high"], strict=True)],
+        "oracles' a − b": table["oracle_difference"].round(1), "as predicted?": table["agrees_with_paper"],
+        "control mAP": table["control_mAP"].round(1),
         "gap closed: a, b, control": [", ".join("–" if np.isnan(v) else f"{v:.2f}" for v in row) for row in
                                       table[["gap_closed_a", "gap_closed_b", "gap_closed_control"]].to_numpy()]})
     if shown["seed"].nunique() == 1:
