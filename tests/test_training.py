@@ -356,3 +356,18 @@ def test_unknown_training_options_are_refused():
         training.TrainConfig(frames="sometimes")
     with pytest.raises(ValueError, match="padding must be one of"):
         training.TrainConfig(padding="reflect")
+
+
+def test_a_model_of_ours_trains_with_its_own_options_through_the_public_entry_point(tiny_store, tmp_path):
+    """Genre attention's masked padding is its own default: train_and_test applies it where the config keeps the
+    paper's zeros, and keeps a field the config sets otherwise."""
+    dims = {n: m.dim for n, m in tiny_store.modalities.items()}
+    config = training.TrainConfig(max_epochs=1, batch_size=8)
+    run = training.train_and_test(models.build_model("genre-attention", dims), tiny_store, config,
+                                  tmp_path / "ga.pt", progress=False)
+    assert run.training.config.padding == "masked" and config.padding == "zeros"
+    paper = training.train_and_test(models.build_model("mlp", dims), tiny_store, config, tmp_path / "mlp.pt",
+                                    progress=False)
+    assert paper.training.config.padding == "zeros"
+    assert training.with_model_options(models.build_model("genre-attention", dims),
+                                       training.TrainConfig(frames="random")).frames == "random"
