@@ -268,8 +268,8 @@ def describe_tests(names=None) -> pd.DataFrame:
 def for_page(table: pd.DataFrame) -> pd.DataFrame:
     """:func:`controlled_tests`' table as a page prints it, at the budget of the mechanism-off stores: per store,
     the two models' test mAP, their paired difference with its interval, the oracles' difference, the verdict,
-    the positive control's mAP (the control is named in :func:`describe_tests`' table) and the share of the
-    oracles' gap each closes, rounded."""
+    the positive control's mAP (column "control"; the model is named in :func:`describe_tests`' table) and the
+    share of the oracles' gap each closes, rounded."""
     names = {test.claim: name for name, test in TESTS.items()}
     table = at_main_budget(table)
     shown = pd.DataFrame({
@@ -278,7 +278,7 @@ def for_page(table: pd.DataFrame) -> pd.DataFrame:
         "a − b [95 %]": [f"{d:+.1f} [{low:.1f}, {high:.1f}]" for d, low, high in
                          zip(table["difference"], table["low"], table["high"], strict=True)],
         "oracles' a − b": table["oracle_difference"].round(1), "as predicted?": table["agrees_with_paper"],
-        "control mAP": table["control_mAP"].round(1),
+        "control": table["control_mAP"].round(1),
         "gap closed: a, b, control": [", ".join("–" if np.isnan(v) else f"{v:.2f}" for v in row) for row in
                                       table[["gap_closed_a", "gap_closed_b", "gap_closed_control"]].to_numpy()]})
     if shown["seed"].nunique() == 1:

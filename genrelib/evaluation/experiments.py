@@ -103,8 +103,7 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
 
 
 # What standardising the inputs fixes (chapter 4): each half of it alone, and the loss weight it might stand in for
-STANDARDISING = {"centred only (ours)": ({"standardize": "centre"}, {}),
-                 "scaled only (ours)": ({"standardize": "scale"}, {}),
+STANDARDISING = {"scaled only (ours)": ({"standardize": "scale"}, {}),
                  "positive weight 1": ({}, {"positive_weight": 1.0})}
 
 
