@@ -330,6 +330,15 @@ def test_counts_show_as_whole_numbers():
     assert shown["mAP"].tolist() == ["50.0", "12.3"] and shown["seconds per video"].tolist() == ["3.0", "4.5"]
 
 
+def test_a_number_and_its_interval_share_their_decimals():
+    table = pd.DataFrame({"mAP difference": [0.04, -0.04, 1.25, 2.0],
+                          "mAP difference low": [-4.9, -3.7, 0.05, np.nan],
+                          "mAP difference high": [6.2, 0.01, 2.5, np.nan]})
+    assert formatting.show(table)["mAP difference"].tolist() == ["0.0 [-4.9, 6.2]", "0.0 [-3.7, 0.0]",
+                                                                 "1.2 [0.1, 2.5]", "2.0"]
+    assert formatting.number(0.04) == "0.04"  # alone, a tiny value still shows what it is
+
+
 def test_a_renamed_model_keeps_its_claim_and_an_unknown_claim_fails_loudly(tmp_path):
     """The claim travels with the comparison: a chapter that renames its models keeps its row in chapter 8."""
     good, weak = scored(seed=1, signal=4.0), scored(seed=1, signal=0.2)

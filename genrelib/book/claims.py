@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from genrelib.book.formatting import number
+from genrelib.book.formatting import interval, number
 from genrelib.book.results import SavedResult, data_sources
 from genrelib.sources.claims import CLAIMS
 from genrelib.sources.evidence import cite
@@ -55,7 +55,7 @@ def controlled_summary(table: pd.DataFrame) -> dict[str, str]:
 
     lines = {}
     for claim, (on, off) in headline(table).items():
-        said = [f"{row['mechanism']}: {number(row['difference'])} [{number(row['low'])}, {number(row['high'])}]"
+        said = [f"{row['mechanism']}: {interval(row['difference'], row['low'], row['high'])}"
                 f" ({row['agrees_with_paper']})" for row in (on, off)]
         lines[claim] = f"{on['a']} − {on['b']}; " + "; ".join(said) + f" ({on['setting']})"
     return lines
@@ -105,8 +105,8 @@ def claims_table(results: dict[str, SavedResult]) -> pd.DataFrame:
                 "claim": f"{claim} ({cite(said.evidence)})",
                 "the paper": said.paper,
                 "this build: paired difference in test mAP":
-                f"{row['a']} \u2212 {row['b']}: {number(row['mAP difference'])} "
-                f"[{number(row['mAP difference low'])}, {number(row['mAP difference high'])}] "
+                f"{row['a']} \u2212 {row['b']}: "
+                f"{interval(row['mAP difference'], row['mAP difference low'], row['mAP difference high'])} "
                 f"({sources[result.source]})" + ("" if pd.isna(printed) else
                                                  f"; the paper's, same pair: {number(printed)}"),
                 "agrees with the paper's sign?": agrees_with_paper(row["mAP difference low"],

@@ -34,6 +34,18 @@ def number(value, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def interval(value, low, high, digits: int = 1) -> str:
+    """A number with its interval, "X [low, high]", all three at the same decimals (a tiny difference that
+    :func:`number` would show in its own digits reads 0.0 here, as its bounds do); the number alone where
+    there are no bounds."""
+    def fixed(v) -> str:
+        shown = f"{v:,.{digits}f}"
+        return shown.lstrip("-") if float(shown.replace(",", "")) == 0 else shown  # no signed zero
+    if pd.isna(value):
+        return number(None)
+    return fixed(value) if pd.isna(low) or pd.isna(high) else f"{fixed(value)} [{fixed(low)}, {fixed(high)}]"
+
+
 OUTSIDE = " \u2020"  # marks a score outside its own interval (interval_note says why)
 
 
@@ -78,8 +90,8 @@ def show(table: pd.DataFrame, digits: int = 1) -> pd.DataFrame:
         if isinstance(column, str) and column.endswith((" low", " high")) and column.rsplit(" ", 1)[0] in names:
             continue
         if isinstance(column, str) and f"{column} low" in names:
-            out[column] = [number(v, digits) if np.isnan(lo) else f"{number(v, digits)} [{number(lo, digits)}, "
-                           f"{number(hi, digits)}]" + ("" if lo <= v <= hi else OUTSIDE) for v, lo, hi in
+            out[column] = [interval(v, lo, hi, digits) + ("" if np.isnan(lo) or lo <= v <= hi else OUTSIDE)
+                           for v, lo, hi in
                            zip(table[column], table[f"{column} low"], table[f"{column} high"], strict=True)]
         elif pd.api.types.is_numeric_dtype(table[column]):
             out[column] = [number(v, digits) for v in table[column]]
