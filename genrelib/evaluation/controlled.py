@@ -277,7 +277,7 @@ def for_page(table: pd.DataFrame) -> pd.DataFrame:
         "seed": table["seed"], "a mAP": table["a mAP"].round(1), "b mAP": table["b mAP"].round(1),
         "a − b [95 %]": [f"{d:+.1f} [{low:.1f}, {high:.1f}]" for d, low, high in
                          zip(table["difference"], table["low"], table["high"], strict=True)],
-        "oracles' a − b": table["oracle_difference"].round(1), "as predicted?": table["agrees_with_paper"],
+        "oracles' a − b": table["oracle_difference"].round(1), "verdict": table["agrees_with_paper"],
         "control": table["control_mAP"].round(1),
         "gap closed: a, b, control": [", ".join("–" if np.isnan(v) else f"{v:.2f}" for v in row) for row in
                                       table[["gap_closed_a", "gap_closed_b", "gap_closed_control"]].to_numpy()]})
