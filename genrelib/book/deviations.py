@@ -39,6 +39,12 @@ def deviations() -> pd.DataFrame:
          "any store: the authors' released features or your own extracted trailers (README)",
          "MovieNet's videos cannot be fetched here; the demo corpus runs every step on real files",
          "1, 2, 3-6, 8"),
+        ("downloaded streams", f"the lowest rendition at least 300 px high ({cite('resolution')}), no audio "
+         f"stream named; the authors' script takes the smallest file's audio ({cite('smallest_audio')}) and "
+         f"scales the video to 300 px high ({cite('scale')})", "the demo clips: chapter 2's own size",
+         "genrelib download-trailers: the same video rendition, yt-dlp's best audio, the rendition's own size "
+         "(no scaling)", "the paper's text names neither the audio stream nor a scaling; CLIP and OCR resize "
+         "each keyframe themselves", "2"),
         ("audio encoding", f"mono Opus at 48 kbit/s ({cite('audio_codec')}); the authors' script uses 16 kbit/s "
          f"({cite('opus_bitrate')})", "the demo clips: chapter 2's own encoding",
          "genrelib download-trailers: 48 kbit/s, the paper's; transcode(audio_bitrate=16_000) for the authors'",
@@ -106,7 +112,8 @@ def deviations() -> pd.DataFrame:
          f"the multi-transformer on moment tokens, genrelib.features.moments.{moments.write_moment_store.__name__}"
          "; the MLP on standardised means), and learning curves over training budgets; the store keeps each "
          "frame's time, which moment tokens need", "the same",
-         "a verdict needs the experiment that tells its explanations apart; an addition, not a change", "7"),
+         "a verdict needs the experiment that tells its explanations apart; an addition, not a change; chapter 6 "
+         "sets moment tokens of the demo features beside the five streams", "6, 7"),
         ("runtime", f"seconds per video, extraction included, hardware not stated ({cite('table_3')}, Table 3)",
          "measured on this build's CPU", "the paper's architectures with random weights, on this CPU",
          "no GPU here; random weights cost the same arithmetic", "6"),
