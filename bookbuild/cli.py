@@ -29,8 +29,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import yaml
@@ -40,9 +42,10 @@ from genrelib.common.paths import ARTIFACTS_ENV_VAR, REPO_ROOT, Paths, artifacts
 
 from . import runs
 from .cache import Digests, cache_dir, read_entry, run_chapter, use_cache
+from .execute import RUNNING_ENV_VAR
 from .html import check_built_html
 from .parameters import chapter_overrides, chapters, load_parameter_file
-from .schedule import run_in_order, threads_per_kernel, undeclared_reads
+from .schedule import RunningChapters, run_in_order, threads_per_kernel, undeclared_reads
 from .status import STATUS_PAGE, status_page
 
 BOOK_EXECUTED = REPO_ROOT / "book" / "executed"
@@ -145,8 +148,11 @@ def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse
                 file.unlink()
     digests, saving = Digests(cache_dir() / "digests.json"), threading.Lock()
     start = time.perf_counter()
-    if jobs > 1:  # chapters side by side: each kernel its share of the cores (bookbuild.schedule)
+    # outside the data folders, whose reads the trace records: a kernel reads this file before every cell
+    running = RunningChapters(Path(tempfile.gettempdir()) / f"bookbuild-{os.getpid()}.running") if jobs > 1 else None
+    if running:  # chapters side by side: each kernel its share of the cores, cell by cell (bookbuild.schedule)
         os.environ.setdefault("OMP_NUM_THREADS", str(threads_per_kernel(jobs)))
+        os.environ[RUNNING_ENV_VAR] = str(running.path)
 
     def say(line: str) -> None:  # whole lines, though two chapters may finish at once
         with saving:
@@ -155,8 +161,9 @@ def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse
     def make(source: Path) -> dict:
         say(f"{source.name} with {parameters.get(source.stem, {})}")
         try:
-            how = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests, results, library,
-                              say)
+            with running.one_more() if running else nullcontext():
+                how = run_chapter(source, parameters.get(source.stem, {}), out_dir, reuse, digests, results,
+                                  library, say)
         finally:
             with saving:
                 digests.save()
@@ -164,7 +171,12 @@ def build(sources: list[Path], parameters: dict[str, dict], out_dir: Path, reuse
             (f" ({how['why']})" if how["this build"] == "executed" else ""))
         return how
 
-    made = run_in_order([s for s in sources if not only or s.stem in only], make, jobs)
+    try:
+        made = run_in_order([s for s in sources if not only or s.stem in only], make, jobs)
+    finally:
+        if running:
+            running.path.unlink(missing_ok=True)
+            del os.environ[RUNNING_ENV_VAR]
     nbformat.write(status_page(out_dir, made, time.perf_counter() - start, params_file), out_dir / STATUS_PAGE)
     undeclared = undeclared_reads(sources, {s.stem: entry for s in sources if (entry := read_entry(s.stem))})
     if undeclared:

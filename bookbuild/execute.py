@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from genrelib.common.apart import RUN_ENV_VAR
@@ -15,6 +16,15 @@ import os as _os
 
 _os.environ[{variable!r}] = "book"
 del _os
+"""
+# With it where chapters run side by side: before each cell, the kernel takes its share of the cores
+# (bookbuild.schedule.share_cores), read from the file the build keeps ($BOOKBUILD_RUNNING).
+RUNNING_ENV_VAR = "BOOKBUILD_RUNNING"
+SHARE_CELL = """\
+from bookbuild.schedule import share_cores as _share_cores
+
+get_ipython().events.register("pre_run_cell", _share_cores({path!r}))
+del _share_cores
 """
 # With it in a traced chapter: the kernel, and every process it starts that imports genrelib, logs the data it
 # reads, writes and lists (bookbuild.trace).
@@ -47,6 +57,8 @@ def execute(source: Path, parameters: dict, out_dir: Path, cell_timeout: int = 1
     unexecuted = out_dir / f".{source.stem}.input.ipynb"
     notebook = jupytext.read(source)
     code = BUILD_CELL.format(variable=RUN_ENV_VAR)
+    if os.environ.get(RUNNING_ENV_VAR):
+        code += SHARE_CELL.format(path=os.environ[RUNNING_ENV_VAR])
     if trace is not None:
         log, folders, ignored = trace
         code += TRACE_CELL.format(log=str(log), folders=[str(f) for f in folders], ignored=[str(f) for f in ignored])

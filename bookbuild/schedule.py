@@ -6,21 +6,30 @@ A chapter declares the chapters it reads from in its front matter, beside jupyte
       after: [02_extraction, 03_mlp]   # [] for none
 
 A chapter that declares nothing runs after every chapter before it, as a sequential build would. With
-``jobs`` > 1 the build starts ready chapters in reading order, up to ``jobs`` at a time; each kernel gets
-``cores // jobs`` threads (torch and OpenMP read ``OMP_NUM_THREADS``): the small models of the training
-chapters use a second thread poorly (a transformer's epoch takes 0.9 of the time on two threads for 1.4 times
-the CPU), so two chapters on one thread each get more done. After the build, :func:`undeclared_reads`
-checks the declarations against what each chapter's processes were seen to read (:mod:`bookbuild.cache`).
+``jobs`` > 1 the build starts ready chapters in reading order, up to ``jobs`` at a time, and before each
+cell a kernel takes its share of the cores, ``cores // chapters running`` threads (:func:`share_cores`):
+two chapters side by side get one thread each, and the one left alone gets the machine. The small models of
+chapter 7 use a second thread poorly (0.9 of the time for 1.4 times the CPU), but chapter 4's paper-size
+transformers well (a single-transformer's epoch on the demo corpus takes 0.6 of the time on two threads), and
+chapter 4 runs long after chapter 6, beside it, is done. A thread count changes the last bits of a float sum,
+so a number of a cell that got two threads can differ in its last digits from the same cell on one thread.
+After the build, :func:`undeclared_reads` checks the declarations against what each chapter's processes were
+seen to read (:mod:`bookbuild.cache`).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import sys
+import threading
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 
 import yaml
+
+from genrelib.common.files import write_atomically
 
 
 def front_matter(source: Path) -> dict:
@@ -89,6 +98,47 @@ def run_in_order(sources: list[Path], run: Callable[[Path], dict], jobs: int = 1
 def threads_per_kernel(jobs: int) -> int:
     """Each kernel's share of the machine's cores when ``jobs`` chapters run side by side."""
     return max(1, (os.cpu_count() or 1) // max(jobs, 1))
+
+
+class RunningChapters:
+    """How many chapters execute now, kept in ``path`` for their kernels to read (:func:`share_cores`)."""
+
+    def __init__(self, path: Path):
+        self.path, self.count, self._lock = Path(path), 0, threading.Lock()
+        self._write()
+
+    @contextmanager
+    def one_more(self) -> Iterator[None]:
+        self._add(1)
+        try:
+            yield
+        finally:
+            self._add(-1)
+
+    def _add(self, change: int) -> None:
+        with self._lock:
+            self.count += change
+            self._write()
+
+    def _write(self) -> None:
+        write_atomically(self.path, lambda handle: handle.write(str(self.count).encode()))
+
+
+def share_cores(running_file: str | os.PathLike) -> Callable[..., None]:
+    """A hook for a chapter's kernel, run before each cell: it sets torch's threads (and ``OMP_NUM_THREADS``,
+    for a torch imported later and for the processes the kernel starts) to this kernel's share of the cores
+    while the chapters counted in ``running_file`` (:class:`RunningChapters`) run."""
+    def share(*_) -> None:
+        try:
+            running = int(Path(running_file).read_text())
+        except (OSError, ValueError):  # the build is gone: keep what the kernel has
+            return
+        threads = threads_per_kernel(running)
+        os.environ["OMP_NUM_THREADS"] = str(threads)
+        torch = sys.modules.get("torch")
+        if torch is not None and torch.get_num_threads() != threads:
+            torch.set_num_threads(threads)
+    return share
 
 
 def undeclared_reads(sources: list[Path], entries: dict[str, dict]) -> list[str]:

@@ -83,3 +83,29 @@ def test_chapters_side_by_side_run_in_their_folder_whatever_the_build_process_cw
     assert set(made) == {"01_a", "02_b"}
     for stem in made:  # each page where it was asked for, each kernel in its chapter's folder
         assert f"cwd {notebooks}" in (tmp_path / "executed" / f"{stem}.ipynb").read_text()
+
+
+def test_a_kernel_takes_its_share_of_the_cores_before_each_cell(tmp_path, monkeypatch):
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(schedule.os, "cpu_count", lambda: 4)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    before = torch.get_num_threads()
+    running = schedule.RunningChapters(tmp_path / "running")
+    share = schedule.share_cores(running.path)
+    try:
+        with running.one_more(), running.one_more():
+            assert running.path.read_text() == "2"
+            share()
+            assert torch.get_num_threads() == 2 and schedule.os.environ["OMP_NUM_THREADS"] == "2"
+            with running.one_more():
+                share()
+                assert torch.get_num_threads() == 1  # three chapters on four cores: one thread each
+        with running.one_more():
+            share()
+            assert torch.get_num_threads() == 4  # alone: the whole machine
+        assert running.path.read_text() == "0"
+        running.path.unlink()
+        share()  # the build is gone: the kernel keeps what it has
+        assert torch.get_num_threads() == 4
+    finally:
+        torch.set_num_threads(before)
