@@ -59,3 +59,17 @@ def test_a_modality_keeps_times_only_if_every_video_gave_them(tmp_path):
     with pytest.raises(StoreError, match="one time per frame"), StoreWriter(
             tmp_path / "t", [Modality("clip", 1, "t", "t", "t")]) as writer:
         writer.add("a", {"clip": np.zeros((2, 1))}, np.eye(len(GENRES))[0], "trn", {"clip": np.array([0.0])})
+
+
+def test_the_share_read_counts_the_chunks_some_keyframe_is_nearest_to(tmp_path):
+    # recorded times: 8 keyframes and 8 chunks at the same seconds, every chunk read
+    assert moments.share_read(planted.write_correspondence_store(
+        tmp_path / "c", {"trn": 2, "val": 1, "tst": 1}, dim=4, frames=8), "audiotag") == 1.0
+    # spread evenly: keyframes at 1/8 .. 7/8 of the video, chunks at 1/4 and 3/4; both chunks read
+    assert moments.share_read(_untimed_store(tmp_path / "s"), "audiotag") == 1.0
+    with StoreWriter(tmp_path / "d", [Modality("clip", 1, "t", "t", "t"), Modality("audiotag", 1, "t", "t", "t")]) \
+            as writer:
+        writer.add("v", {"clip": np.zeros((1, 1)), "audiotag": np.zeros((4, 1))}, np.eye(len(GENRES))[0], "trn",
+                   {"clip": np.array([5.0]), "audiotag": np.array([1.5, 4.5, 7.5, 10.5])})
+    # one keyframe at 5 s against chunks every 3 s: it reads the chunk at 4.5 s, the other three go unread
+    assert moments.share_read(FeatureStore(tmp_path / "d"), "audiotag") == 0.25

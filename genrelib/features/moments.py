@@ -47,9 +47,29 @@ def assemble(sequences: dict[str, np.ndarray], times: dict[str, np.ndarray], clo
                 np.add.at(joined, moment, frames)
                 joined /= np.maximum(np.bincount(moment, minlength=len(at)), 1)[:, None]
             else:
-                joined = frames[np.abs(when[None, :] - at[:, None]).argmin(1)]
+                joined = frames[nearest(at, when)]
         parts.append(joined)
     return np.concatenate(parts, 1)
+
+
+def nearest(at: np.ndarray, when: np.ndarray) -> np.ndarray:
+    """For each moment at ``at`` (s), the index of the chunk whose centre ``when`` (s) lies nearest to it."""
+    return np.abs(np.asarray(when, float)[None, :] - np.asarray(at, float)[:, None]).argmin(1)
+
+
+def share_read(store: FeatureStore, modality: str, clock: str = CLOCK) -> float:
+    """The share of ``modality``'s chunks, over all videos of ``store``, that some moment token reads: a chunk
+    nobody's nearest is left out of every token. Text streams (averaged within moments) are read whole, so this
+    tells what moment tokens cost a chunked stream denser than the keyframes. On the timeline
+    :func:`write_moment_store` uses: recorded times where every stream has them, else spread evenly."""
+    recorded = all(store.has_times(name) for name in store.modalities)
+    keyframes, chunks = store.lengths(clock), store.lengths(modality)
+    read = 0
+    for index in np.flatnonzero((keyframes > 0) & (chunks > 0)):
+        at, when = ((store.times(index, clock), store.times(index, modality)) if recorded
+                    else (spread_evenly(keyframes[index]), spread_evenly(chunks[index])))
+        read += len(np.unique(nearest(at, when)))
+    return read / max(int(chunks.sum()), 1)
 
 
 def spread_evenly(count: int) -> np.ndarray:
