@@ -65,7 +65,8 @@ def wait_for(driver, script: str, seconds: float, what: str):
     raise AssertionError(f"{what}: not within {seconds} s")
 
 
-NOTEBOOK = "window.jupyterapp.shell.currentWidget"
+# optional chaining: the app object appears only once JupyterLab has started, seconds after the page loads
+NOTEBOOK = "window.jupyterapp?.shell?.currentWidget"
 STATE = f"""(() => {{
   const panel = {NOTEBOOK};
   const cells = Array.from(panel.content.model.cells).map(cell => cell.toJSON());
