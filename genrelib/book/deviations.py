@@ -109,7 +109,8 @@ def deviations() -> pd.DataFrame:
          "an addition, not a change: real features cannot switch a mechanism off", "7"),
         ("positive controls and moment tokens (ours)", "no such models",
          "beside each controlled test, a model built for its mechanism (genrelib.models.ours.FrameDetector; "
-         f"the multi-transformer on moment tokens, genrelib.features.moments.{moments.write_moment_store.__name__}"
+         f"the same with 256 hidden units on moment tokens, genrelib.features.moments."
+         f"{moments.write_moment_store.__name__}"
          "; the MLP on standardised means), and learning curves over training budgets; the store keeps each "
          "frame's time, which moment tokens need", "the same",
          "a verdict needs the experiment that tells its explanations apart; an addition, not a change; chapter 6 "
