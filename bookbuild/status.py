@@ -27,15 +27,18 @@ def status_table(executed_dir: Path, build: dict[str, dict] | None = None) -> pd
                      "seconds": round(papermill.get("duration") or 0.0, 1),
                      "status": ("error" if papermill.get("exception") else
                                 "ok" if papermill.get("end_time") else "running (this page)"),
-                     "parameters": ", ".join(f"{k} = {v}" for k, v in (papermill.get("parameters") or {}).items())})
+                     "parameters": ", ".join(f"{k} = {v}" for k, v in (papermill.get("parameters") or {}).items())
+                     or "the chapter's own"})
     table = pd.DataFrame(rows, columns=["chapter", "started", "seconds", "status", "parameters"]).set_index("chapter")
     if build is None:
         return table
     made = pd.DataFrame.from_dict(build, orient="index").reindex(table.index)
     table.insert(0, "this build", [f"{how} in {seconds:.1f} s" if isinstance(how, str) else "not run"
                                    for how, seconds in zip(made["this build"], made["seconds"], strict=True)])
-    table.insert(1, "recorded run", [f"{started}, {seconds:.1f} s"
-                                     for started, seconds in zip(table["started"], table["seconds"], strict=True)])
+    # an executed page's run is this build's: its time once, in "this build"
+    table.insert(1, "recorded run", [f"{started}, this build" if how == "executed" else f"{started}, {seconds:.1f} s"
+                                     for how, started, seconds in zip(made["this build"], table["started"],
+                                                                      table["seconds"], strict=True)])
     table["why"] = made["why"].fillna("")
     table = table.drop(columns=["started", "seconds"])
     return table.drop(columns="status") if (table["status"] == "ok").all() else table
@@ -96,7 +99,8 @@ content), or the extractors' weights, for a chapter whose code loads them. Other
 that run is reused, with the time and duration of that run. `make book FORCE=1` executes every chapter;
 `make test` and CI always do."""
     notes = """*this build*: how this build made the page, and in how long (for a reused page, the check that
-found nothing changed); *recorded run*: when the page shown was executed (UTC), and for how long.
+found nothing changed); *recorded run*: when the page shown was executed (UTC), and for how long when that
+was an earlier build; *parameters*: what the build passed in, over the chapter's own values.
 
 ## Environment"""
     return nbformat.v4.new_notebook(

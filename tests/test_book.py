@@ -187,6 +187,8 @@ def test_status_table_reads_papermill_metadata(tmp_path, chapter):
     assert table.loc["01_demo", "status"] == "ok"
     assert table.loc["01_demo", "parameters"] == "seed = 3"
     assert table.loc["01_demo", "seconds"] >= 0
+    execute.execute(chapter, {}, tmp_path / "plain")  # nothing passed in: the chapter's own values ran
+    assert status.status_table(tmp_path / "plain").loc["01_demo", "parameters"] == "the chapter's own"
 
 
 def test_papermill_style_values_are_read_as_papermill_reads_them():
