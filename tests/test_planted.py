@@ -172,6 +172,9 @@ def test_the_control_candidates_run_on_the_default_and_the_harder_correspondence
     for _, row in table.iterrows():  # the share closed is read off the row's own oracles
         assert np.isclose(row["gap closed"], controlled.gap_closed(row["mAP"], (row["same moment"],
                                                                                row["each alone"])))
+    described = controlled.candidates_source({"trn": 16, "val": 8, "tst": 12}, {"trn": 12, "val": 6, "tst": 40},
+                                             (0, 1), (0,))
+    assert "all 21 genres, 20 to 60 frames" in described and "videos: trn 12, val 6, tst 40" in described
     shown = controlled.candidates_for_page(table)
     assert len(shown) == 4 and shown.loc[("default", "multi-transformer on moment tokens"),
                                          "gap closed, by seed"].count(",") == 1

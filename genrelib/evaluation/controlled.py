@@ -384,6 +384,16 @@ def source(videos: dict[str, int], seeds=(0,)) -> str:
             "labels, not extracted from any video.")
 
 
+def candidates_source(videos: dict[str, int], harder_videos: dict[str, int], seeds=(0,), harder_seeds=(0,)) -> str:
+    """The data behind :func:`control_candidates`, for its saved result and chapter 8's list of sources."""
+    counts = ", ".join(f"{split} {count}" for split, count in harder_videos.items())
+    harder = HARDER_CORRESPONDENCE
+    return (f"{source(videos, seeds)} And the harder correspondence store: all {harder['genres']} genres, "
+            f"{harder['frames'][0]} to {harder['frames'][1]} frames, {harder['genres_per_video'][0]} to "
+            f"{harder['genres_per_video'][1]} genres a video and {harder['distractors']} other genres' events apart, "
+            f"seeds {', '.join(map(str, harder_seeds))}; videos: {counts}.")
+
+
 def controlled_tests(paths: Paths, settings: dict[str, list], videos: dict[str, int], config: TrainConfig,
                      seeds=(0,), resamples: int = RESAMPLES, progress: bool = False,
                      training_videos: dict[str, list[int]] | None = None) -> pd.DataFrame:
@@ -398,4 +408,4 @@ def controlled_tests(paths: Paths, settings: dict[str, list], videos: dict[str, 
 __all__ = ["ControlledTest", "TESTS", "MODELS", "MECHANISMS", "FirstTrainingVideos", "agrees_with_paper", "gap_closed",
            "story", "at_main_budget", "run_test", "controlled_tests", "describe_tests", "for_page", "learning_curves",
            "headline", "source", "checkpoint", "trained", "STRENGTHS", "HARDER_CORRESPONDENCE", "control_candidates",
-           "candidates_for_page"]
+           "candidates_for_page", "candidates_source"]
