@@ -86,11 +86,12 @@ test-book:
 	$(PY) -m bookbuild --check-html $(TEST_DIR)/_build/html
 
 # A headless Chromium (the system's: apt-get install chromium chromium-driver) runs chapter 3 in JupyterLab on the
-# store the CI chapters built; without one, it says so and how to run it.
+# store the CI chapters built, and reads their HTML book at 390 and 1280 px; without one, it says so and how to run it.
 test-lab:
-	$(STAGE) "chapter 3 run in JupyterLab by a headless Chromium, on the store of $(TEST_DIR)"
+	$(STAGE) "chapter 3 run in JupyterLab, and the book's pages at 390 and 1280 px, in a headless Chromium ($(TEST_DIR))"
 	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then \
-		$(TEST_ENV) $(PY) -m pytest tests/test_lab_browser.py -q -p no:cacheprovider --run-browser; \
+		$(TEST_ENV) $(PY) -m pytest tests/test_lab_browser.py tests/test_layout_browser.py -q -p no:cacheprovider \
+			--run-browser; \
 	else \
 		echo "NOT RUN: the browser test needs chromium and chromedriver on PATH (Debian: apt-get install chromium"; \
 		echo "chromium-driver), then: make test, or after it: make test-lab"; \

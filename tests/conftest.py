@@ -8,8 +8,9 @@ from genrelib.data import labels
 
 
 def pytest_addoption(parser):
-    parser.addoption("--run-browser", action="store_true", help="run tests/test_lab_browser.py: JupyterLab in a "
-                     "headless Chromium, on the book whose artifacts $GENRELIB_ARTIFACTS names (make test-lab)")
+    parser.addoption("--run-browser", action="store_true", help="run the browser tests (test_lab_browser.py: "
+                     "JupyterLab; test_layout_browser.py: the HTML's layout) in a headless Chromium, on the book whose "
+                     "artifacts $GENRELIB_ARTIFACTS names (make test-lab)")
 
 
 def pytest_configure(config):
