@@ -154,12 +154,12 @@ def test_a_controlled_test_reports_both_stores_beside_their_oracles(tmp_path):
 
 def test_the_control_candidates_run_on_the_default_and_the_harder_correspondence_store(tmp_path):
     from genrelib import training
-    from genrelib.evaluation import controlled
+    from genrelib.evaluation import control_choice, controlled
 
     where = paths.Paths(repo=paths.REPO_ROOT, artifacts=tmp_path)
     config = training.TrainConfig(learning_rate=1e-3, max_epochs=1, patience=1)
     candidates = ["frame detector, 256 hidden", "multi-transformer"]
-    table = controlled.control_candidates(where, candidates, 8, {"trn": 16, "val": 8, "tst": 12},
+    table = control_choice.control_candidates(where, candidates, 8, {"trn": 16, "val": 8, "tst": 12},
                                           {"trn": 12, "val": 6, "tst": 40}, config, seeds=(0, 1), harder_seeds=(0,),
                                           training_videos=(8,))
     assert list(zip(table["store"], table["seed"], strict=True)) == [("default", 0)] * 2 + [("default", 1)] * 2 + [
@@ -172,9 +172,9 @@ def test_the_control_candidates_run_on_the_default_and_the_harder_correspondence
     for _, row in table.iterrows():  # the share closed is read off the row's own oracles
         assert np.isclose(row["gap closed"], controlled.gap_closed(row["mAP"], (row["same moment"],
                                                                                row["each alone"])))
-    described = controlled.candidates_source({"trn": 16, "val": 8, "tst": 12}, {"trn": 12, "val": 6, "tst": 40},
+    described = control_choice.candidates_source({"trn": 16, "val": 8, "tst": 12}, {"trn": 12, "val": 6, "tst": 40},
                                              (0, 1), (0,))
     assert "all 21 genres, 20 to 60 frames" in described and "videos: trn 12, val 6, tst 40" in described
-    shown = controlled.candidates_for_page(table)
+    shown = control_choice.candidates_for_page(table)
     assert len(shown) == 4 and shown.loc[("default", "multi-transformer on moment tokens"),
                                          "gap closed, by seed"].count(",") == 1

@@ -27,7 +27,6 @@ import pandas as pd
 from genrelib.common import session
 from genrelib.common.paths import Paths
 from genrelib.data import planted
-from genrelib.data.labels import GENRES
 from genrelib.data.store import FeatureStore
 from genrelib.evaluation.metrics import RESAMPLES, evaluate, paired_difference
 from genrelib.features.moments import moment_store
@@ -163,16 +162,6 @@ TESTS = {
         "whether averaging saves the encoder the data it needs to learn to average, not what it can reach"),
 }
 
-# A harder correspondence store, where a control that only suits the default store would fail: all genres,
-# 20 to 60 frames a video, 1 to 3 genres a video and two other genres' image and audio events apart as distractors.
-HARDER_CORRESPONDENCE = {"genres": len(GENRES), "frames": (20, 60), "genres_per_video": (1, 3), "distractors": 2}
-
-
-def _harder_correspondence_store(path, videos_per_split, seed):
-    return planted.write_correspondence_store(path, videos_per_split, strength=STRENGTHS["correspondence"], seed=seed,
-                                              **HARDER_CORRESPONDENCE)
-
-
 GAP_MIN = 2.0  # mAP points: a smaller gap between the oracles leaves no gap to close
 
 
@@ -205,7 +194,7 @@ def agrees_with_paper(mechanism: str, low: float, high: float) -> str:
     return "no: the advantage stays without the mechanism" if low > 0 else "yes"
 
 
-def _train(paths: Paths, model_name: str, store: FeatureStore, config: TrainConfig, seed: int, count: int,
+def train_model(paths: Paths, model_name: str, store: FeatureStore, config: TrainConfig, seed: int, count: int,
            progress: bool) -> np.ndarray:
     """Test probabilities of ``model_name`` trained on the store's first ``count`` training videos, in the
     paper's configuration (ours for our models), every sequence read at full length."""
@@ -241,9 +230,10 @@ def run_test(name: str, paths: Paths, settings, videos: dict[str, int], config: 
                 oracle = {rule: evaluate(truth, s).map for rule, s in test.oracle(store, seed).items()}
                 bounds = (oracle[test.oracles[0]], oracle[test.oracles[1]])
                 for count in sizes if on else [videos["trn"]]:
-                    probabilities = {m: _train(paths, m, store, config, seed, count, progress) for m in test.models}
-                    control = evaluate(truth, _train(paths, test.control, control_store, config, seed, count,
-                                                     progress)).map
+                    probabilities = {m: train_model(paths, m, store, config, seed, count, progress)
+                                     for m in test.models}
+                    control = evaluate(truth, train_model(paths, test.control, control_store, config, seed, count,
+                                                          progress)).map
                     a, b = test.models
                     difference = paired_difference(truth, probabilities[a], probabilities[b], resamples=resamples,
                                                    seed=seed)
@@ -264,51 +254,6 @@ def run_test(name: str, paths: Paths, settings, videos: dict[str, int], config: 
                                  "story": story(agrees, bounds[0] - bounds[1], closed["b"], closed["control"])
                                  if on else ""})
     return pd.DataFrame(rows), scores
-
-
-def control_candidates(paths: Paths, candidates, setting, videos: dict[str, int], harder_videos: dict[str, int],
-                       config: TrainConfig, seeds=(0,), harder_seeds=(0,), training_videos=(),
-                       progress: bool = False) -> pd.DataFrame:
-    """The models that could read the correspondence test's moment tokens (``candidates``, names of MODELS),
-    each trained on the default store of every seed of ``seeds`` (mechanism on, ``setting`` frames,
-    ``videos["trn"]`` training videos: the store :func:`run_test` trains on, sized by ``training_videos``) and on
-    the harder store of :data:`HARDER_CORRESPONDENCE` (``harder_videos``) of every seed of ``harder_seeds``: per
-    store, seed and model, the test mAP and the share of the oracles' gap closed. A control must close it on
-    both stores, whatever the seed."""
-    test = TESTS["correspondence"]
-    stored = {**videos, "trn": max([*training_videos, videos["trn"]])}
-    runs = [("default", test.store(paths, "correspondence", stored, seed, setting, True), videos["trn"], seed)
-            for seed in seeds]
-    runs += [("harder", open_or_write("controlled-correspondence-harder", _harder_correspondence_store,
-                                      paths.artifacts / "stores", harder_videos, seed), harder_videos["trn"], seed)
-             for seed in harder_seeds]
-    rows = []
-    for name, store, count, seed in runs:
-        truth = store.labels[store.indices("tst")]
-        oracle = {rule: evaluate(truth, s).map for rule, s in test.oracle(store, seed).items()}
-        tokens = moment_store(store, paths.artifacts / "stores")
-        shortest, longest = store.lengths("clip").min(), store.lengths("clip").max()
-        for model in candidates:
-            mean_ap = evaluate(truth, _train(paths, model, tokens, config, seed, count, progress)).map
-            rows.append({"store": name, "seed": seed, "genres": int(truth.any(0).sum()),
-                         "frames": f"{shortest}" if shortest == longest else f"{shortest}–{longest}",
-                         "training videos": count, "model": f"{model} on moment tokens", "mAP": mean_ap,
-                         **oracle, "gap closed": gap_closed(mean_ap, (oracle[test.oracles[0]],
-                                                                      oracle[test.oracles[1]]))})
-    return pd.DataFrame(rows)
-
-
-def candidates_for_page(table: pd.DataFrame) -> pd.DataFrame:
-    """:func:`control_candidates`' table as a page prints it: per store and model, the share of the oracles'
-    gap closed at each seed, and the test mAP with the oracles' at the first seed."""
-    first = table.groupby(["store", "model"], sort=False).first()
-    return pd.DataFrame({
-        "genres": first["genres"], "frames": first["frames"], "training videos": first["training videos"],
-        "gap closed, by seed": table.groupby(["store", "model"], sort=False)["gap closed"].agg(
-            lambda closed: ", ".join(f"{v:.2f}" for v in closed)),
-        "mAP (first seed)": first["mAP"].round(1),
-        "oracles: each alone – same moment": [f"{alone:.1f} – {same:.1f}" for alone, same in
-                                              zip(first["each alone"], first["same moment"], strict=True)]})
 
 
 def describe_tests(names=None) -> pd.DataFrame:
@@ -384,16 +329,6 @@ def source(videos: dict[str, int], seeds=(0,)) -> str:
             "labels, not extracted from any video.")
 
 
-def candidates_source(videos: dict[str, int], harder_videos: dict[str, int], seeds=(0,), harder_seeds=(0,)) -> str:
-    """The data behind :func:`control_candidates`, for its saved result and chapter 8's list of sources."""
-    counts = ", ".join(f"{split} {count}" for split, count in harder_videos.items())
-    harder = HARDER_CORRESPONDENCE
-    return (f"{source(videos, seeds)} And the harder correspondence store: all {harder['genres']} genres, "
-            f"{harder['frames'][0]} to {harder['frames'][1]} frames, {harder['genres_per_video'][0]} to "
-            f"{harder['genres_per_video'][1]} genres a video and {harder['distractors']} other genres' events apart, "
-            f"seeds {', '.join(map(str, harder_seeds))}; videos: {counts}.")
-
-
 def controlled_tests(paths: Paths, settings: dict[str, list], videos: dict[str, int], config: TrainConfig,
                      seeds=(0,), resamples: int = RESAMPLES, progress: bool = False,
                      training_videos: dict[str, list[int]] | None = None) -> pd.DataFrame:
@@ -407,5 +342,4 @@ def controlled_tests(paths: Paths, settings: dict[str, list], videos: dict[str, 
 
 __all__ = ["ControlledTest", "TESTS", "MODELS", "MECHANISMS", "FirstTrainingVideos", "agrees_with_paper", "gap_closed",
            "story", "at_main_budget", "run_test", "controlled_tests", "describe_tests", "for_page", "learning_curves",
-           "headline", "source", "checkpoint", "trained", "STRENGTHS", "HARDER_CORRESPONDENCE", "control_candidates",
-           "candidates_for_page", "candidates_source"]
+           "headline", "source", "checkpoint", "trained", "train_model", "STRENGTHS"]
