@@ -195,7 +195,7 @@ def agrees_with_paper(mechanism: str, low: float, high: float) -> str:
 
 
 def train_model(paths: Paths, model_name: str, store: FeatureStore, config: TrainConfig, seed: int, count: int,
-           progress: bool) -> np.ndarray:
+                progress: bool) -> np.ndarray:
     """Test probabilities of ``model_name`` trained on the store's first ``count`` training videos, in the
     paper's configuration (ours for our models), every sequence read at full length."""
     session.seed_everything(seed)
