@@ -74,6 +74,19 @@ def test_the_stored_file_keeps_the_picture_and_the_sound(remote, tmp_path):
     assert abs(len(tone) / 16_000 - 6.5) < 0.1 and np.abs(tone).max() > 0.1
 
 
+def test_a_taller_video_is_stored_scaled_to_the_height_asked_its_aspect_kept(remote, tmp_path):
+    from genrelib.data import media
+
+    source = media.probe(remote / "vid001.mp4")
+    stored = trailers.transcode(remote / "vid001.mp4", tmp_path / "short.mkv", height=source.height // 2)
+    scaled = media.probe(stored)
+    assert scaled.height == source.height // 2
+    assert abs(scaled.width / scaled.height - source.width / source.height) < 0.02 and scaled.width % 2 == 0
+    cost = trailers.storage_cost([remote / "vid001.mp4"], tmp_path, height=source.height * 2)  # not enlarged
+    assert cost["resolution"].iloc[0] == f"{source.width}x{source.height}"
+    assert trailers._stored_size(1280, 720, 360) == (640, 360) and trailers._stored_size(1918, 1080, 300) == (532, 300)
+
+
 @pytest.mark.parametrize("message, reason", [
     ("ERROR: [youtube] x: Private video. Sign in if you've been granted access", "private"),
     ("ERROR: [youtube] x: Video unavailable. This video has been removed by the uploader", "removed"),

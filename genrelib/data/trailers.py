@@ -60,10 +60,11 @@ def failure_reason(message: str) -> str:
 
 
 def transcode(source: str | os.PathLike, target: str | os.PathLike, crf: int = CRF,
-              audio_bitrate: int = AUDIO_BITRATE) -> Path:
+              audio_bitrate: int = AUDIO_BITRATE, height: int | None = None) -> Path:
     """Store ``source`` as the paper did: HEVC (libx265, CRF ``crf``) video and mono Opus audio at
     ``audio_bitrate`` bits per second in a Matroska file, written atomically. A file without a video or an audio
-    stream keeps what it has."""
+    stream keeps what it has. ``height``: a taller video is scaled down to it first, its aspect kept (the
+    authors' script scales every trailer to 300 px high); None keeps the source's size."""
     import av
 
     def write(handle) -> None:
@@ -75,7 +76,8 @@ def transcode(source: str | os.PathLike, target: str | os.PathLike, crf: int = C
             if video is not None:
                 rate = video.average_rate or Fraction(25)
                 hevc = out.add_stream("libx265", rate=rate, options={"crf": str(crf), "x265-params": "log-level=error"})
-                hevc.width, hevc.height, hevc.pix_fmt = video.codec_context.width, video.codec_context.height, "yuv420p"
+                hevc.width, hevc.height = _stored_size(video.codec_context.width, video.codec_context.height, height)
+                hevc.pix_fmt = "yuv420p"
             if sound is not None:
                 opus = out.add_stream("libopus", rate=AUDIO_RATE, layout="mono")
                 opus.bit_rate = audio_bitrate
@@ -84,7 +86,7 @@ def transcode(source: str | os.PathLike, target: str | os.PathLike, crf: int = C
             for packet in inp.demux([s for s in (video, sound) if s is not None]):
                 for frame in packet.decode():
                     if packet.stream.type == "video":
-                        frame = frame.reformat(format="yuv420p")
+                        frame = frame.reformat(width=hevc.width, height=hevc.height, format="yuv420p")
                         frame.pts, frame.time_base = frames, 1 / rate
                         frames += 1
                         out.mux(hevc.encode(frame))
@@ -101,6 +103,14 @@ def transcode(source: str | os.PathLike, target: str | os.PathLike, crf: int = C
     target = Path(target)
     write_atomically(target, write)
     return target
+
+
+def _stored_size(width: int, height: int, most: int | None) -> tuple[int, int]:
+    """A video's stored width and height: scaled down to ``most`` pixels high when it is taller, the aspect kept
+    and the width even (yuv420p halves the colour planes), as FFmpeg's ``scale=-2:most`` does."""
+    if most is None or height <= most:
+        return width, height
+    return max(2, 2 * round(width * most / height / 2)), most
 
 
 class _Pacer:
@@ -177,18 +187,20 @@ def download_trailers(youtube_ids, dest: str | os.PathLike, url_template: str = 
     return report
 
 
-def storage_cost(videos, scratch: str | os.PathLike) -> pd.DataFrame:
-    """What storing each video as the paper did costs: its resolution, the seconds transcoding took and the
-    stored megabytes, both per minute of video (the stored files are written to ``scratch`` and removed)."""
+def storage_cost(videos, scratch: str | os.PathLike, height: int | None = None) -> pd.DataFrame:
+    """What storing each video as the paper did costs: its resolution as stored (scaled down to ``height`` when
+    taller, see :func:`transcode`), the seconds transcoding took and the stored megabytes, both per minute of
+    video (the stored files are written to ``scratch`` and removed)."""
     from genrelib.data import media
 
     rows = []
     for video in map(Path, videos):
         info = media.probe(video)
         start = time.perf_counter()
-        stored = transcode(video, Path(scratch) / f"{video.stem}.mkv")
+        stored = transcode(video, Path(scratch) / f"{video.stem}.mkv", height=height)
         seconds = time.perf_counter() - start
-        rows.append({"video": video.name, "resolution": f"{info.width}x{info.height}", "duration (s)": info.duration,
+        width, tall = _stored_size(info.width, info.height, height)
+        rows.append({"video": video.name, "resolution": f"{width}x{tall}", "duration (s)": info.duration,
                      "transcode s per minute": seconds * 60 / info.duration,
                      "MB per minute": stored.stat().st_size / 1e6 * 60 / info.duration})
         stored.unlink()
