@@ -200,9 +200,10 @@ def test_the_build_vs_paper_figure_draws_the_paper_on_panels_of_its_own():
     table = pd.DataFrame({"P@0.5": [10.0, 60.0], "R@0.5": [5.0, 30.0], "mAP": [40.0, 64.0],
                           "source": ["demo corpus", "paper (MovieNet)"]}, index=["mlp", "paper (MovieNet): mlp"])
     fig = plots.build_vs_paper(table)
-    assert len(fig.axes) == 6
-    assert [bar.get_width() for bar in fig.axes[2].patches] == [40.0]  # top row, mAP: this build's only
-    assert [bar.get_width() for bar in fig.axes[5].patches] == [64.0]
+    assert len(fig.axes) == 2
+    assert [bar.get_width() for bar in fig.axes[0].patches] == [10.0, 5.0, 40.0]  # P@0.5, R@0.5, mAP: the build's
+    assert [bar.get_width() for bar in fig.axes[1].patches] == [60.0, 30.0, 64.0]
+    assert [text.get_text() for text in fig.legends[0].get_texts()] == ["P@0.5", "R@0.5", "mAP"]
 
 
 def test_per_genre_tables_count_positives_and_mark_genres_too_few_to_read():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 import zlib
 
 import matplotlib.pyplot as plt
@@ -238,40 +239,38 @@ def ablation_bars(table: pd.DataFrame):
 
 
 def build_vs_paper(scores: pd.DataFrame):
-    """This build's macro P@0.5, R@0.5 and mAP with their 95 % intervals (top row of panels), and the paper's
-    printed values (bottom row), one column per metric: the two come from different data, so they share the
-    scale but never an axis. ``scores`` as :func:`genrelib.book.claims.scores_beside_paper` gathers them (a
-    ``source`` column; the paper's rows labelled ``paper (MovieNet)``)."""
+    """This build's macro P@0.5, R@0.5 and mAP with their 95 % intervals (top panel), and the paper's printed
+    values (bottom panel): per model, one bar per metric in the metric's colour. The two come from different data,
+    so they share the scale but never an axis. ``scores`` as :func:`genrelib.book.claims.scores_beside_paper`
+    gathers them (a ``source`` column; the paper's rows labelled ``paper (MovieNet)``)."""
     metrics_ = ["P@0.5", "R@0.5", "mAP"]
     printed = scores["source"] == "paper (MovieNet)"
     parts = [(f"This build ({', '.join(dict.fromkeys(scores.loc[~printed, 'source']))})", scores[~printed]),
              ("The paper (MovieNet, as printed)", scores[printed])]
     parts = [(title, part) for title, part in parts if len(part)]
-    fig, axes = plt.subplots(len(parts), 3, figsize=(9, 0.34 * len(scores) + 1.4 * len(parts) + 0.6),
+    fig, axes = plt.subplots(len(parts), 1, figsize=(8.5, 0.62 * len(scores) + 1.2 * len(parts) + 0.5),
                              sharex=True, squeeze=False,
-                             gridspec_kw={"height_ratios": [len(part) + 1 for _, part in parts]})
-    for number, (row, (title, part)) in enumerate(zip(axes, parts, strict=True)):
+                             gridspec_kw={"height_ratios": [len(part) + 0.6 for _, part in parts]})
+    width = 0.27
+    for ax, (title, part) in zip(axes[:, 0], parts, strict=True):
         positions = np.arange(len(part))[::-1]
-        ours = part["source"] != "paper (MovieNet)"
-        for ax, metric in zip(row, metrics_, strict=True):
-            ax.barh(positions, part[metric], color=[colour(n) if o else "#bbbbbb" for n, o in zip(part.index, ours,
-                                                                                             strict=True)])
+        for offset, (metric, shade) in enumerate(zip(metrics_, RUNTIME_COLOURS, strict=False)):
+            where = positions + (1 - offset) * width  # P@0.5 on top of each group
+            ax.barh(where, part[metric], height=width, color=shade, label=metric)
             low, high = part.get(f"{metric} low"), part.get(f"{metric} high")
-            if low is not None and ours.any():  # intervals on this build's bars only: the paper prints none
-                shown = ours.to_numpy() & low.notna().to_numpy()
+            if low is not None:  # intervals where the part has them: the paper prints none
+                shown = low.notna().to_numpy()
                 errors = np.vstack([(part[metric] - low)[shown].clip(lower=0),
                                     (high - part[metric])[shown].clip(lower=0)])
-                ax.errorbar(part[metric][shown], positions[shown], xerr=errors, fmt="none", ecolor="black",
+                ax.errorbar(part[metric][shown], where[shown], xerr=errors, fmt="none", ecolor="black",
                             capsize=2, linewidth=0.8)
-            ax.set(xlim=(0, 100), yticks=positions, yticklabels=[] if metric != "P@0.5" else
-                   [name.removeprefix("paper (MovieNet): ") for name in part.index])
-            ax.set_title(metric if number == 0 else "", fontsize=12)
-            ax.tick_params(labelsize=10)
-        row[0].annotate(title, (0, 1), xycoords="axes fraction", xytext=(0, 24 if number == 0 else 6),
-                        textcoords="offset points", fontsize=12, fontweight="bold", va="bottom")
-    for ax in axes[-1]:
-        ax.set_xlabel("% (bars: 95 % interval)", fontsize=11)
-    fig.tight_layout()
+        ax.set(xlim=(0, 100), yticks=positions,  # long names on two lines: the bars keep the width
+               yticklabels=[textwrap.fill(name.removeprefix("paper (MovieNet): "), 26) for name in part.index])
+        ax.set_title(title, fontsize=12, fontweight="bold")
+        ax.tick_params(labelsize=11)
+    axes[-1, 0].set_xlabel("% (black bars: 95 % interval; the paper prints none)", fontsize=11)
+    legend_below(fig, axes[0, 0], columns=3)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
     return fig
 
 
