@@ -229,32 +229,6 @@ def test_the_data_curve_trains_each_model_on_each_subset(tiny_store, tmp_path):
     assert curve["mAP"].between(0, 100).all() and len(list(tmp_path.glob("curve-*.pt"))) == 4
 
 
-def test_runs_in_worker_processes_give_what_they_give_one_after_another(tiny_store, tmp_path):
-    """Each run seeds itself from its config, so two worker processes give the numbers, checkpoints and trained
-    weights of the same runs in this process, in the order given: bit for bit on the workers' one thread (torch's
-    sums over two threads round otherwise)."""
-    def runs(folder):
-        return {name: training.Run(small_transformer(tiny_store), tiny_store, quick_config(max_epochs=3, seed=seed),
-                                   tmp_path / folder / f"{name}.pt") for name, seed in (("b", 1), ("a", 2))}
-
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        here = training.train_and_test_each(runs("here"), 1)
-    finally:
-        torch.set_num_threads(threads)
-    workers = training.train_and_test_each(runs("workers"), 2)
-    assert list(workers) == ["b", "a"]
-    for name in here:
-        np.testing.assert_array_equal(here[name].test_probabilities, workers[name].test_probabilities)
-        assert here[name].training.history.equals(workers[name].training.history)
-        assert workers[name].training.checkpoint == tmp_path / "workers" / f"{name}.pt"
-        assert workers[name].training.checkpoint.is_file()
-        for mine, theirs in zip(here[name].model.parameters(), workers[name].model.parameters(), strict=True):
-            assert torch.equal(mine, theirs)
-    assert not np.array_equal(here["a"].test_probabilities, here["b"].test_probabilities)  # the seeds differ
-
-
 def test_frame_classifier_learns_from_single_frames(tiny_store):
     model, history = training.train_frame_classifier(tiny_store, "clip", quick_config(max_epochs=8), hidden=32,
                                                      progress=False)

@@ -24,7 +24,6 @@ from genrelib.models.classifiers import build_model
 from genrelib.sources import paper
 from genrelib.training.batches import Padding
 from genrelib.training.loop import TrainConfig, predict, train_and_test
-from genrelib.training.parallel import Run, train_and_test_each
 
 
 def paper_feature_sets() -> list[tuple[str, tuple[str, ...], tuple[str, ...]]]:
@@ -83,7 +82,7 @@ def ablation_study(store: FeatureStore, config: TrainConfig, checkpoints: Path, 
 
 
 def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoints: Path, seeds=(0,),
-                 progress: bool = False, workers: int = 1, **model_options) -> tuple[pd.DataFrame, dict]:
+                 progress: bool = False, **model_options) -> tuple[pd.DataFrame, dict]:
     """Test mAP of the paper configuration of ``kind``, of it with each of the authors' departures from the
     paper's text (:data:`genrelib.training.loop.AUTHORS`), with each of our options alone
     (:data:`genrelib.models.classifiers.OURS`, :data:`genrelib.training.loop.OURS`) and with all of ours, on one store
@@ -98,8 +97,7 @@ def option_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoint
     authors = {name: ({}, options) for name, options in training.AUTHORS.items()
                if not options.get("amp") or torch.cuda.is_available()}
     choices = {"paper configuration": ({}, {}), **authors, **ours, "all of ours": everything}
-    table, first_seed = variant_study(store, kind, config, checkpoints, choices, seeds, progress,
-                                      workers=workers, **model_options)
+    table, first_seed = variant_study(store, kind, config, checkpoints, choices, seeds, progress, **model_options)
     table["vs paper configuration"] = table["mAP"] - table.loc["paper configuration", "mAP"]
     return table, first_seed
 
@@ -111,24 +109,22 @@ STANDARDISING = {"scaled only (ours)": ({"standardize": "scale"}, {}),
 
 def variant_study(store: FeatureStore, kind: str, config: TrainConfig, checkpoints: Path,
                   choices: dict[str, tuple[dict, dict]], seeds=(0,), progress: bool = False, tag: str = "options",
-                  workers: int = 1, **model_options) -> tuple[pd.DataFrame, dict]:
+                  **model_options) -> tuple[pd.DataFrame, dict]:
     """Train ``kind`` once per choice (label -> (model arguments, :class:`TrainConfig` changes)) and seed, on one
-    store, up to ``workers`` at once (:func:`~genrelib.training.parallel.train_and_test_each`); one row per choice
-    with the mean and standard deviation of test mAP over seeds. Also returns each choice's test
-    :class:`~genrelib.evaluation.metrics.Scores` of the first seed, for paired comparisons."""
+    store; one row per choice with the mean and standard deviation of test mAP over seeds. Also returns each
+    choice's test :class:`~genrelib.evaluation.metrics.Scores` of the first seed, for paired comparisons."""
     dims = {name: m.dim for name, m in store.modalities.items()}
-    runs = {}
+    rows, first_seed = [], {}
     for number, (label, (model_changes, train_changes)) in enumerate(choices.items()):
+        maps = []
         for seed in seeds:
             session.seed_everything(seed)
-            runs[label, seed] = Run(build_model(kind, dims, **{**model_options, **model_changes}), store,
-                                    replace(config, seed=seed, **train_changes),
-                                    checkpoints / f"{tag}-{kind}-{number}-seed{seed}-{store.path.name}.pt")
-    done = train_and_test_each(runs, workers, progress)
-    rows, first_seed = [], {}
-    for label, (model_changes, train_changes) in choices.items():
-        maps = [done[label, seed].test_scores.map for seed in seeds]
-        first_seed[label] = done[label, seeds[0]].test_scores
+            model = build_model(kind, dims, **{**model_options, **model_changes})
+            run = train_and_test(model, store, replace(config, seed=seed, **train_changes),
+                                 checkpoints / f"{tag}-{kind}-{number}-seed{seed}-{store.path.name}.pt",
+                                 progress=progress)
+            maps.append(run.test_scores.map)
+            first_seed.setdefault(label, run.test_scores)
         changes = {**model_changes, **train_changes}
         rows.append({"configuration": label, "changes": ", ".join(f"{k}={v}" for k, v in changes.items()) or "none",
                      "mAP": float(np.mean(maps)), "mAP std": float(np.std(maps, ddof=1)) if len(maps) > 1 else np.nan,
@@ -254,23 +250,23 @@ def evidence_sweep(paths, strengths, train_videos, kinds, seeds, config: TrainCo
 
 
 def data_curve(store: FeatureStore, models_: dict[str, tuple[str, dict, TrainConfig]], counts, checkpoints: Path,
-               seed: int = 0, progress: bool = False, workers: int = 1) -> pd.DataFrame:
+               seed: int = 0, progress: bool = False) -> pd.DataFrame:
     """A learning curve in data: test mAP of each model (label -> (kind, model arguments, its recipe)) trained
     on ``count`` of the store's training videos, for each count (:meth:`FeatureStore.training_subset`, drawn
-    with ``seed``: the smaller sets are not nested), on the same validation and test videos, up to ``workers``
-    at once. One row per model and count."""
+    with ``seed``: the smaller sets are not nested), on the same validation and test videos. One row per model
+    and count."""
+    rows = []
     dims = {name: m.dim for name, m in store.modalities.items()}
-    runs = {}
     for count in counts:
         subset = store.training_subset(int(count), seed)
         for label, (kind, options, config) in models_.items():
             session.seed_everything(seed)
-            runs[label, int(count)] = Run(
-                build_model(kind, dims, **options), subset, replace(config, seed=seed),
-                checkpoints / f"curve-{kind}-{_options_name(options)}-n{count}-{store.path.name}.pt")
-    done = train_and_test_each(runs, workers, progress)
-    return pd.DataFrame([{"model": label, "training videos": count, "mAP": run.test_scores.map}
-                         for (label, count), run in done.items()])
+            model = build_model(kind, dims, **options)
+            run = train_and_test(model, subset, replace(config, seed=seed),
+                                 checkpoints / f"curve-{kind}-{_options_name(options)}-n{count}-{store.path.name}.pt",
+                                 progress=progress)
+            rows.append({"model": label, "training videos": int(count), "mAP": run.test_scores.map})
+    return pd.DataFrame(rows)
 
 
 def _options_name(options: dict) -> str:

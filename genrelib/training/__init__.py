@@ -1,5 +1,4 @@
-"""Training stage: batches of padded sequences (:mod:`.batches`), the training loop (:mod:`.loop`) and independent
-runs at once (:mod:`.parallel`), whose
+"""Training stage: batches of padded sequences (:mod:`.batches`) and the training loop (:mod:`.loop`), whose
 names are the stage's own: ``training.train_and_test(...)``."""
 
 from genrelib.training.loop import (
@@ -25,13 +24,11 @@ from genrelib.training.loop import (
     training_data,
     with_model_options,
 )
-from genrelib.training.parallel import Run, train_and_test_each
 
 __all__ = [
     "AUTHORS",
     "OURS",
     "Experiment",
-    "Run",
     "TrainConfig",
     "TrainResult",
     "adam",
@@ -46,7 +43,6 @@ __all__ = [
     "predict",
     "train",
     "train_and_test",
-    "train_and_test_each",
     "train_epoch",
     "train_frame_classifier",
     "training_data",
