@@ -43,8 +43,9 @@ def deviations() -> pd.DataFrame:
          f"stream named; the authors' script takes the smallest file's audio ({cite('smallest_audio')}) and "
          f"scales the video to 300 px high ({cite('scale')})", "the demo clips: chapter 2's own size",
          "genrelib download-trailers: the same video rendition, yt-dlp's best audio, the rendition's own size "
-         "(no scaling; transcode(height=300) for the authors')", "the paper's text names neither the audio stream nor a scaling; CLIP and OCR resize "
-         "each keyframe themselves", "2"),
+         "(no scaling; transcode(height=300) for the authors')",
+         "the paper's text names neither the audio stream nor a scaling; CLIP and OCR resize each keyframe "
+         "themselves", "2"),
         ("audio encoding", f"mono Opus at 48 kbit/s ({cite('audio_codec')}); the authors' script uses 16 kbit/s "
          f"({cite('opus_bitrate')})", "the demo clips: chapter 2's own encoding",
          "genrelib download-trailers: 48 kbit/s, the paper's; transcode(audio_bitrate=16_000) for the authors'",
