@@ -21,8 +21,9 @@ facts and their lines are in :data:`genrelib.sources.evidence.AUTHORS`) decides:
 * the MLP is one linear layer over the concatenated temporal means, with no dropout.
 
 The tables' size is the one thing here that is not the authors' code. Their released classes size each table
-to the training length (530 rows in the single-transformer, ``classifiers.py:83``; the length + 1 in the
-multi-transformer, ``classifiers.py:147``), which gives the single-transformer 2,840,085 parameters. Tables of
+to its sequence: the single-transformer's to the sum of the modality lengths plus a <SEP> each and one <CLS>
+(``classifiers.py:76,83``; 530 rows at the paper's lengths), the multi-transformer's to a modality's length + 1
+(``classifiers.py:147``), which gives the single-transformer 2,840,085 parameters. Tables of
 5,000 rows, ``PositionalEncoding``'s default (``classifiers.py:176``), give it 8,561,685, the paper's printed
 8.56M, and leave room for the full-length test sequences of §4: we infer the 5,000 rows from the printed count.
 Parameters are created in the authors' order, so a seed draws the same initial weights as their classes.
