@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from genrelib.data import demo_corpus as demo
@@ -67,3 +68,19 @@ def test_the_same_clips_come_out_of_one_process_or_several(tiny_movienet, tmp_pa
         subprocess.run([sys.executable, "-c", make, str(out), str(tiny_movienet), str(workers)], check=True)
         digests.append({p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.glob("*.mp4"))})
     assert len(digests[0]) == 5 and digests[0] == digests[1]
+
+
+def test_the_showcase_is_the_test_clip_with_most_genre_pictures():
+    corpus = pd.DataFrame({"split": ["trn", "tst", "tst", "tst", "tst"],
+                           "evidence": ["picture:Horror|picture:Horror|picture:Horror", "",
+                                        "title:Drama|speech:Drama|title:Drama", "picture:Comedy|title:Comedy",
+                                        "speech:War|picture:War"]},
+                          index=["train", "none", "no-picture", "picture-first", "picture-second"])
+    # a training clip never, however much it shows; among equal pictures the one listed first
+    assert demo.showcase_clip(corpus) == "picture-first"
+    assert demo.showcase_clip(corpus.drop(index=["picture-first", "picture-second"])) == "no-picture"
+    # real trailers carry no planted evidence: the split's first video
+    assert demo.showcase_clip(corpus.assign(evidence="")) == "none"
+    with pytest.raises(demo.DemoError, match="'val'"):
+        demo.showcase_clip(corpus, "val")
+

@@ -47,6 +47,7 @@ from genrelib.data import compose, labels
 
 RATE = 16_000
 SIZE = (320, 240)
+SCENES, EVIDENCE = 8, 0.35  # scenes per clip; the chance that a scene carries one of the clip's genres
 MANIFEST = "corpus.csv"
 
 
@@ -262,7 +263,7 @@ class Scene:
     text: str = ""
 
 
-def plan_clip(genres: tuple[str, ...], rng: np.random.Generator, scenes: int = 8, evidence: float = 0.35,
+def plan_clip(genres: tuple[str, ...], rng: np.random.Generator, scenes: int = SCENES, evidence: float = EVIDENCE,
               speech: bool = True) -> list[Scene]:
     """Draw a clip's scenes: which kind, which genre (or neutral), how long, what is written or said."""
     kinds = ("picture", "title", "speech") if speech else ("picture", "title")
@@ -313,7 +314,7 @@ def _render(job: tuple) -> Path:
 
 
 def make_corpus(out: str | Path, videos_per_split: dict[str, int], movienet_dir=None, seed: int = 0,
-                scenes: int = 8, evidence: float = 0.35, speech: bool = True, progress: bool = True,
+                scenes: int = SCENES, evidence: float = EVIDENCE, speech: bool = True, progress: bool = True,
                 workers: int = 1) -> Path:
     """Make (or complete) the demo corpus in ``out``; returns the path of its manifest ``corpus.csv``.
 
@@ -372,3 +373,21 @@ def read_corpus(manifest: str | Path):
     frame["path"] = [str(manifest.parent / p) for p in frame["path"]]
     frame["genres"] = [tuple(g.split("|")) if g else () for g in frame["genres"]]
     return frame
+
+
+def showcase_clip(corpus: pd.DataFrame, split: str = "tst") -> str:
+    """The video of ``split`` that shows most of its genres: the most evidence pictures, then the most
+    evidence scenes of any kind, the first in the table's order on a tie. Most scenes of a clip are neutral,
+    so the first clip of a split may show none of its genres; real trailers (no planted evidence) give the
+    first video of the split."""
+    chosen = corpus[corpus["split"] == split]
+    if chosen.empty:
+        raise DemoError(f"no video of the split {split!r} in the corpus table")
+    scenes = chosen["evidence"].str.split("|")
+    pictures = scenes.map(lambda kinds: sum(kind.startswith("picture:") for kind in kinds))
+    evidence = scenes.map(lambda kinds: sum(bool(kind) for kind in kinds))
+    # a stable sort keeps the table's order among equals
+    ranked = pd.DataFrame({"pictures": pictures, "evidence": evidence}).sort_values(
+        ["pictures", "evidence"], ascending=False, kind="stable")
+    return ranked.index[0]
+
