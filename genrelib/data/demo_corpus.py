@@ -4,25 +4,28 @@ Why: MovieNet's trailers are YouTube videos that cannot be fetched here, yet
 the book should run the whole method, extraction included, on real video
 files. So we make them.
 
-How a clip is made (``make_clip``). A real MovieNet trailer lends its genre
+How a clip is made (:func:`plan_clip`, :func:`render_clip`). A real MovieNet trailer lends its genre
 set and its split; the clip is called ``demo-<youtube id>``. It has
-``scenes`` scenes of 1.5-3 s. Each scene is, independently, *evidence* with
-probability ``evidence`` (for one genre of the trailer, drawn at random) and
-*neutral* otherwise, and shows one kind of content:
+``scenes`` short shots, as a trailer cuts fast: 1-2 s each, a spoken line as
+long as it takes. Each shot is, independently, *evidence* with probability
+``evidence`` (for one genre of the trailer, drawn at random) and *neutral*
+otherwise, and shows one kind of content:
 
 * a picture: an evidence picture is drawn in the genre's palette and motif
   (dark red drips for Horror, stars on deep blue for Sci-Fi, sepia mesas for
-  Western ...); a neutral one is a dim room of grey boxes;
+  Western ...); a neutral one is a room of boxes in a muted tone of its own;
 * a title card: white text on black, a genre tagline ("THIS HALLOWEEN, FEAR HAS
   A NAME") or a neutral one ("COMING SOON");
-* a spoken line, synthesised by eSpeak NG (:func:`genrelib.data.compose.speech`): a genre line or a neutral one, over
-  near silence so that speech recognition has a chance.
+* a spoken line, synthesised by eSpeak NG (:func:`genrelib.data.compose.speech`),
+  with the speaker's silhouette in front of the setting the line belongs to:
+  a genre line in the genre's picture, a neutral line in a neutral room. The
+  line plays over near silence so that speech recognition has a chance.
 
 Under pictures and title cards plays synthetic music: genre music (tempo,
 scale, timbre and register per genre, plus effects such as gunshot-like noise
-bursts for Action, War and Western) in evidence scenes, a quiet neutral pad
-otherwise. Evidence is thus sparse in time and spread over modalities, as in a
-trailer.
+bursts for Action, War and Western) in evidence shots, a quiet pad on a root
+of its own otherwise, so the score changes with the shots. Evidence is thus
+sparse in time and spread over modalities, as in a trailer.
 
 What it cannot show: the pictures are drawings, not film; the music is
 synthesised; the taglines and lines are few and repeat. A model that scores
@@ -47,7 +50,8 @@ from genrelib.data import compose, labels
 
 RATE = 16_000
 SIZE = (320, 240)
-SCENES, EVIDENCE = 8, 0.35  # scenes per clip; the chance that a scene carries one of the clip's genres
+SCENES, EVIDENCE = 12, 0.5  # scenes per clip; the chance that a scene carries one of the clip's genres
+SHOT_SECONDS = (1.0, 2.0)  # a picture's or a card's length; a spoken line lasts as long as it takes
 MANIFEST = "corpus.csv"
 
 
@@ -166,9 +170,33 @@ def _font(size: int):
     return ImageFont.load_default(size=size)
 
 
-def _picture(style: GenreStyle | None, rng: np.random.Generator) -> np.ndarray:
+def _neutral_tone(rng: np.random.Generator, previous: int | None) -> int:
+    """A neutral room's brightness, at least 50 levels from the previous room's: FFmpeg would merge two rooms of
+    one grey into one scene, where real neighbouring shots are cut apart."""
+    while True:
+        tone = int(rng.integers(35, 190))
+        if previous is None or abs(tone - previous) >= 50:
+            return tone
+
+
+def _neutral_palette(tone: int, rng: np.random.Generator) -> tuple:
+    """A room in a muted tint of ``tone``: no channel far from the others, so no genre's colours."""
+    base = tone + rng.integers(-12, 13, size=3)
+    return tuple(base), tuple(np.clip(base + 40, 0, 255)), tuple(np.clip(base + 20, 0, 255))
+
+
+def _speaker(draw: ImageDraw.ImageDraw, width: int, height: int, rng: np.random.Generator) -> None:
+    """A dark silhouette, head and shoulders, in front of the scene: who speaks the line."""
+    x = int(rng.integers(width // 4, 3 * width // 4))
+    draw.ellipse((x - 28, height - 170, x + 28, height - 106), fill=(15, 15, 18))
+    draw.polygon([(x - 80, height), (x - 56, height - 100), (x + 56, height - 100), (x + 80, height)],
+                 fill=(15, 15, 18))
+
+
+def _picture(style: GenreStyle | None, rng: np.random.Generator, speaker: bool = False, tone: int = 110) -> np.ndarray:
+    """A genre's picture, or a neutral room of brightness ``tone``; ``speaker``: with a speaker in front."""
     width, height = SIZE[0] + 16, SIZE[1]
-    top, bottom, accent = style.palette if style else ((90, 90, 85), (130, 125, 120), (110, 110, 105))
+    top, bottom, accent = style.palette if style else _neutral_palette(tone, rng)
     ramp = np.linspace(0, 1, height)[:, None, None]
     image = Image.fromarray((np.asarray(top) * (1 - ramp) + np.asarray(bottom) * ramp).repeat(width, 1)
                             .astype(np.uint8))
@@ -195,6 +223,8 @@ def _picture(style: GenreStyle | None, rng: np.random.Generator) -> np.ndarray:
             draw.arc((x - 3 * s, y - s, x + 3 * s, y + s), 0, 180, fill=accent, width=3)
         else:  # blocks and the neutral room's boxes
             draw.rectangle((x, y, x + 2 * s, y + s), fill=accent, outline=tuple(c // 2 for c in accent))
+    if speaker:
+        _speaker(draw, width, height, rng)
     return np.asarray(image)
 
 
@@ -231,9 +261,9 @@ def _note(hz: float, seconds: float, timbre: str) -> np.ndarray:
 
 def _music(style: GenreStyle | None, seconds: float, rng: np.random.Generator) -> np.ndarray:
     out = np.zeros(int(RATE * seconds), np.float32)
-    if style is None:  # neutral: a quiet low pad
-        t = np.arange(len(out)) / RATE
-        return (0.03 * np.sin(2 * np.pi * 110 * t) + 0.005 * rng.standard_normal(len(out))).astype(np.float32)
+    if style is None:  # neutral: a quiet low pad, on a root of its own so that the score moves from shot to shot
+        t, root = np.arange(len(out)) / RATE, 110 * 2 ** (int(rng.integers(0, 8)) / 12)
+        return (0.03 * np.sin(2 * np.pi * root * t) + 0.005 * rng.standard_normal(len(out))).astype(np.float32)
     beat = 60.0 / style.tempo
     for k, start in enumerate(np.arange(0, seconds - 0.05, beat / 2)):
         step = style.scale[int(rng.integers(len(style.scale)))] + 12 * int(k % 8 == 0)
@@ -271,7 +301,7 @@ def plan_clip(genres: tuple[str, ...], rng: np.random.Generator, scenes: int = S
     for _ in range(scenes):
         kind = kinds[int(rng.integers(len(kinds)))]
         genre = genres[int(rng.integers(len(genres)))] if genres and rng.random() < evidence else None
-        seconds = float(rng.uniform(1.5, 3.0))
+        seconds = float(rng.uniform(*SHOT_SECONDS))
         if kind == "title":
             pool = STYLES[genre].taglines if genre else NEUTRAL_TAGLINES
         elif kind == "speech":
@@ -291,20 +321,22 @@ def render_clip(path: Path, plan: list[Scene], rng: np.random.Generator, voices:
     """Encode a planned clip: pictures, cards and speakers' stills, with the soundtrack; ``voices`` are its speech
     scenes' lines, as :func:`speak` gives them."""
     voices = iter(voices)
-    frames, sound = [], []
+    frames, sound, tone = [], [], None
     for scene in plan:
         style = STYLES[scene.genre] if scene.genre else None
+        if style is None and scene.kind != "title":
+            tone = _neutral_tone(rng, tone)
         if scene.kind == "speech":
             voice = next(voices)
             seconds = max(scene.seconds, len(voice) / RATE + 0.3)
             track = np.zeros(int(RATE * seconds), np.float32)
             track[:len(voice)] = voice
             track += 0.003 * rng.standard_normal(len(track)).astype(np.float32)
-            frames.append((_picture(None, rng), seconds))
+            frames.append((_picture(style, rng, speaker=True, tone=tone), seconds))
         else:
             seconds = scene.seconds
             track = _music(style, seconds, rng)
-            frames.append((_card(scene.text) if scene.kind == "title" else _picture(style, rng), seconds))
+            frames.append((_card(scene.text) if scene.kind == "title" else _picture(style, rng, tone=tone), seconds))
         sound.append(track)
     return compose.write_video(path, frames, np.concatenate(sound), rate=RATE, size=SIZE)
 
@@ -376,18 +408,17 @@ def read_corpus(manifest: str | Path):
 
 
 def showcase_clip(corpus: pd.DataFrame, split: str = "tst") -> str:
-    """The video of ``split`` that shows most of its genres: the most evidence pictures, then the most
-    evidence scenes of any kind, the first in the table's order on a tie. Most scenes of a clip are neutral,
-    so the first clip of a split may show none of its genres; real trailers (no planted evidence) give the
-    first video of the split."""
+    """The video of ``split`` that shows most of its genres: the most genre shots one can see (pictures, and
+    lines spoken in front of a genre's setting), then the most genre shots of any kind, the first in the
+    table's order on a tie. Half of a clip's shots are neutral, so the first clip of a split may show few of
+    its genres; real trailers (no planted evidence) give the first video of the split."""
     chosen = corpus[corpus["split"] == split]
     if chosen.empty:
         raise DemoError(f"no video of the split {split!r} in the corpus table")
-    scenes = chosen["evidence"].str.split("|")
-    pictures = scenes.map(lambda kinds: sum(kind.startswith("picture:") for kind in kinds))
-    evidence = scenes.map(lambda kinds: sum(bool(kind) for kind in kinds))
+    shots = chosen["evidence"].str.split("|")
+    seen = shots.map(lambda kinds: sum(kind.startswith(("picture:", "speech:")) for kind in kinds))
+    evidence = shots.map(lambda kinds: sum(bool(kind) for kind in kinds))
     # a stable sort keeps the table's order among equals
-    ranked = pd.DataFrame({"pictures": pictures, "evidence": evidence}).sort_values(
-        ["pictures", "evidence"], ascending=False, kind="stable")
+    ranked = pd.DataFrame({"seen": seen, "evidence": evidence}).sort_values(
+        ["seen", "evidence"], ascending=False, kind="stable")
     return ranked.index[0]
-
