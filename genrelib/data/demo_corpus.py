@@ -9,7 +9,8 @@ set and its split; the clip is called ``demo-<youtube id>``. It has
 ``scenes`` short shots, as a trailer cuts fast: 1-2 s each, a spoken line as
 long as it takes. Each shot is, independently, *evidence* with probability
 ``evidence`` (for one genre of the trailer, drawn at random) and *neutral*
-otherwise, and shows one kind of content:
+otherwise, and shows one kind of content (a picture in half of the shots, a
+title card or a spoken line in a quarter each, ``SHOT_KINDS``):
 
 * a picture: an evidence picture is drawn in the genre's palette and motif
   (dark red drips for Horror, stars on deep blue for Sci-Fi, sepia mesas for
@@ -50,8 +51,9 @@ from genrelib.data import compose, labels
 
 RATE = 16_000
 SIZE = (320, 240)
-SCENES, EVIDENCE = 12, 0.5  # scenes per clip; the chance that a scene carries one of the clip's genres
+SCENES, EVIDENCE = 9, 0.5  # shots per clip; the chance that a shot carries one of the clip's genres
 SHOT_SECONDS = (1.0, 2.0)  # a picture's or a card's length; a spoken line lasts as long as it takes
+SHOT_KINDS = {"picture": 2, "title": 1, "speech": 1}  # how often each kind of shot is drawn, relatively
 MANIFEST = "corpus.csv"
 
 
@@ -296,10 +298,11 @@ class Scene:
 def plan_clip(genres: tuple[str, ...], rng: np.random.Generator, scenes: int = SCENES, evidence: float = EVIDENCE,
               speech: bool = True) -> list[Scene]:
     """Draw a clip's scenes: which kind, which genre (or neutral), how long, what is written or said."""
-    kinds = ("picture", "title", "speech") if speech else ("picture", "title")
+    kinds = [kind for kind in SHOT_KINDS if speech or kind != "speech"]
+    weights = np.array([SHOT_KINDS[kind] for kind in kinds], float)
     plan = []
     for _ in range(scenes):
-        kind = kinds[int(rng.integers(len(kinds)))]
+        kind = kinds[int(rng.choice(len(kinds), p=weights / weights.sum()))]
         genre = genres[int(rng.integers(len(genres)))] if genres and rng.random() < evidence else None
         seconds = float(rng.uniform(*SHOT_SECONDS))
         if kind == "title":
