@@ -70,17 +70,22 @@ def test_the_same_clips_come_out_of_one_process_or_several(tiny_movienet, tmp_pa
     assert len(digests[0]) == 5 and digests[0] == digests[1]
 
 
-def test_the_showcase_is_the_test_clip_with_most_genre_shots_in_sight():
-    corpus = pd.DataFrame({"split": ["trn", "tst", "tst", "tst", "tst"],
-                           "evidence": ["picture:Horror|picture:Horror|picture:Horror", "",
-                                        "title:Drama|title:Drama|title:Drama", "picture:Comedy|title:Comedy",
-                                        "speech:War|title:War"]},
-                          index=["train", "none", "titles-only", "picture-first", "spoken-in-a-setting"])
-    # a training clip never, however much it shows; among equal shots in sight the one listed first
-    assert demo.showcase_clip(corpus) == "picture-first"
-    # a genre line is spoken in front of the genre's setting, so it counts as a picture
-    assert demo.showcase_clip(corpus.drop(index="picture-first")) == "spoken-in-a-setting"
-    assert demo.showcase_clip(corpus.drop(index=["picture-first", "spoken-in-a-setting"])) == "titles-only"
+def test_the_showcase_is_the_test_clip_showing_most_genres():
+    corpus = pd.DataFrame({"split": ["trn", "tst", "tst", "tst", "tst", "tst"],
+                           "evidence": ["picture:Horror|picture:War|picture:Drama", "",
+                                        "title:Drama|title:Drama|title:Drama",
+                                        "picture:Comedy|picture:Comedy|speech:Comedy|picture:Comedy",
+                                        "picture:Comedy|title:Comedy|speech:Family",
+                                        "speech:War|title:War|picture:Crime"]},
+                          index=["train", "none", "titles-only", "one-genre", "two-genres-first",
+                                 "two-genres-second"])
+    # a training clip never, however much it shows; two genres in sight before one genre in four shots; among
+    # equals the one listed first
+    assert demo.showcase_clip(corpus) == "two-genres-first"
+    # a genre line is spoken in front of the genre's setting, so its genre is in sight
+    assert demo.showcase_clip(corpus.drop(index="two-genres-first")) == "two-genres-second"
+    assert demo.showcase_clip(corpus.drop(index=["two-genres-first", "two-genres-second"])) == "one-genre"
+    assert demo.showcase_clip(corpus.loc[["none", "titles-only"]]) == "titles-only"
     # real trailers carry no planted evidence: the split's first video
     assert demo.showcase_clip(corpus.assign(evidence="")) == "none"
     with pytest.raises(demo.DemoError, match="'val'"):
