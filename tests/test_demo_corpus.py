@@ -105,3 +105,12 @@ def test_a_line_is_spoken_in_front_of_its_setting(tmp_path):
     assert red > 2 * green and red > 2 * blue  # Horror's black-to-blood-red ramp
     neutral = [image.reshape(-1, 3).mean(0) for image in keyframes[1:]]
     assert all(np.ptp(colour) < 30 for colour in neutral)  # muted: no channel far from the others
+
+
+def test_the_key_draws_every_genre_once_and_a_neutral_room():
+    key = demo.genre_pictures()
+    assert list(key)[:-1] == list(demo.STYLES) and list(key)[-1].startswith("neutral")
+    assert {picture.shape for picture in key.values()} == {(demo.SIZE[1], demo.SIZE[0] + 16, 3)}
+    # Horror's black-to-red ramp and Sci-Fi's deep blue stay apart: a reader can tell genres by colour
+    horror, scifi = (key[genre].reshape(-1, 3).mean(0) for genre in ("Horror", "Sci-Fi"))
+    assert horror[0] > horror[2] and scifi[2] > scifi[0]

@@ -144,7 +144,7 @@ def test_a_controlled_test_reports_both_stores_beside_their_oracles(tmp_path):
     assert controlled.gap_closed(60.0, (70.0, 50.0)) == 0.5 and np.isnan(controlled.gap_closed(60.0, (60.5, 60.0)))
     assert controlled.story("not told apart", 40.0, 0.1, 0.9).startswith("the design cannot")
     assert controlled.story("not told apart", 40.0, 0.1, 0.2).startswith("the budget is too small")
-    assert controlled.story("reversed", 40.0, 0.8, 0.9).startswith("the store does not test it: model b")
+    assert controlled.story("reversed", 40.0, 0.8, 0.9).startswith("the store does not test it, since model b")
     assert controlled.story("yes", 1.0, 0.1, 0.9).startswith("the store does not test it")
     assert controlled.agrees_with_paper("on", 1.0, 3.0) == "yes"
     assert controlled.agrees_with_paper("on", -3.0, -1.0) == "reversed"

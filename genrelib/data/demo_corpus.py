@@ -230,6 +230,14 @@ def _picture(style: GenreStyle | None, rng: np.random.Generator, speaker: bool =
     return np.asarray(image)
 
 
+def genre_pictures(seed: int = 0) -> dict[str, np.ndarray]:
+    """One picture of each genre as the clips draw it, and a neutral room: the key to reading a clip's
+    keyframes (a genre's shapes fall elsewhere in every picture)."""
+    rng = np.random.default_rng(seed)
+    pictures = {genre: _picture(style, rng) for genre, style in STYLES.items()}
+    return pictures | {"neutral (any tone)": _picture(None, rng, tone=_neutral_tone(rng, None))}
+
+
 def _card(text: str) -> np.ndarray:
     image = Image.new("RGB", (SIZE[0] + 16, SIZE[1]), (0, 0, 0))
     draw, font = ImageDraw.Draw(image), _font(24)

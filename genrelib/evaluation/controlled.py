@@ -176,14 +176,14 @@ def story(agrees: str, oracle_difference: float, b_closed: float, control_closed
     """Which of three explanations a mechanism-on result supports, from the oracles, the disfavoured model b
     and the control."""
     if oracle_difference < GAP_MIN:
-        return "the store does not test it: the oracle the claim favours does not win"
+        return "the store does not test it, since the oracle the claim favours does not win"
     if b_closed >= 0.5:
-        return "the store does not test it: model b closes half the gap or more, so its oracle does not bound it"
+        return "the store does not test it, since model b closes half the gap or more and its oracle does not bound it"
     if not control_closed >= 0.5:
-        return "the budget is too small: the control, built for the mechanism, closes under half the gap too"
+        return "the budget is too small, since the control, built for the mechanism, closes under half the gap too"
     if agrees == "yes":
         return "the design uses the mechanism, and so does the control"
-    return "the design cannot use the mechanism at this budget: the control closes half the gap or more"
+    return "the design cannot use the mechanism at this budget, since the control closes half the gap or more"
 
 
 def agrees_with_paper(mechanism: str, low: float, high: float) -> str:

@@ -12,7 +12,7 @@ from genrelib.sources import paper
 class Claim(NamedTuple):
     evidence: str  # key of genrelib.sources.evidence.PAPER: where the paper makes the claim
     paper: str  # what the paper reports, its numbers read from genrelib.sources.paper
-    sign: int  # the paper's direction for a comparison that prints no difference of its own
+    sign: int  # the paper's direction of a - b, for a pair (a, b) as the chapters compare it, where none is printed
     testable: str  # what a comparison on this build's data can and cannot say
     here: bool = True  # whether this build's comparisons test the claim at all (its summary counts only these)
 
@@ -29,7 +29,7 @@ def _table_3(row: str) -> str:
 CLAIMS = {
     "pretrained features beat the raw-input baseline": Claim(
         "table_1", f"Table 1: baseline {_map('two-stage-baseline')}, multi-transformer {_map('multi-transformer')} "
-        "mAP", 1, "not here: both read the same features in this build, so the comparison tests two-stage training",
+        "mAP", -1, "not here: both read the same features in this build, so the comparison tests two-stage training",
         here=False),
     "transformers beat temporal means": Claim(
         "table_1", f"Table 1: single {_map('single-transformer')}, multi {_map('multi-transformer')} against the "
