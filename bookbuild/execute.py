@@ -17,14 +17,17 @@ import os as _os
 _os.environ[{variable!r}] = "book"
 del _os
 """
-# With it where chapters run side by side: before each cell, the kernel takes its share of the cores
-# (bookbuild.schedule.share_cores), read from the file the build keeps ($BOOKBUILD_RUNNING).
+# With it where chapters run side by side: before each cell, and within one when another chapter starts or ends,
+# the kernel takes its share of the cores (bookbuild.schedule), read from the file the build keeps
+# ($BOOKBUILD_RUNNING).
 RUNNING_ENV_VAR = "BOOKBUILD_RUNNING"
 SHARE_CELL = """\
-from bookbuild.schedule import share_cores as _share_cores
+from bookbuild.schedule import share_cores as _share_cores, share_on_change as _share_on_change
 
-get_ipython().events.register("pre_run_cell", _share_cores({path!r}))
-del _share_cores
+_share = _share_cores({path!r})
+get_ipython().events.register("pre_run_cell", _share)
+_share_on_change({path!r}, _share)
+del _share_cores, _share_on_change, _share
 """
 # With it in a traced chapter: the kernel, and every process it starts that imports genrelib, logs the data it
 # reads, writes and lists (bookbuild.trace).

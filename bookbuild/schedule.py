@@ -11,8 +11,11 @@ cell a kernel takes its share of the cores, ``cores // chapters running`` thread
 two chapters side by side get one thread each, and the one left alone gets the machine. The small models of
 chapter 7 use a second thread poorly (0.9 of the time for 1.4 times the CPU), but chapter 4's paper-size
 transformers well (a single-transformer's epoch on the demo corpus takes 0.6 of the time on two threads), and
-chapter 4 runs long after chapter 6, beside it, is done. A thread count changes the last bits of a float sum,
-so a number of a cell that got two threads can differ in its last digits from the same cell on one thread.
+chapter 4 runs long after chapter 6, beside it, is done. A kernel also takes its share again within a cell
+when another chapter starts or ends (:func:`share_on_change`): chapter 4's studies are cells of minutes, and
+one that started beside chapter 6 would otherwise keep one thread to its end. A thread count changes the last
+bits of a float sum, so a number of a cell that got two threads can differ in its last digits from the same
+cell on one thread.
 After the build, :func:`undeclared_reads` checks the declarations against what each chapter's processes were
 seen to read (:mod:`bookbuild.cache`).
 """
@@ -20,6 +23,7 @@ seen to read (:mod:`bookbuild.cache`).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -139,6 +143,37 @@ def share_cores(running_file: str | os.PathLike) -> Callable[..., None]:
         if torch is not None and torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
     return share
+
+
+def share_on_change(running_file: str | os.PathLike, share: Callable[..., None],
+                    every: float = 1.0) -> threading.Event:
+    """Run ``share`` in the kernel's main thread whenever the count in ``running_file`` changes, also within a cell.
+
+    torch's thread count belongs to the thread that sets it, so a watcher thread cannot set it for the cell's
+    thread: it signals its own process (SIGUSR1), whose handler Python runs in the main thread between two
+    bytecodes, once the operation under way returns. The watcher stops when the file is gone or the returned
+    event is set. Call it from the main thread (where a cell runs); where there is no SIGUSR1 (Windows), the
+    kernel keeps sharing before each cell only."""
+    stop = threading.Event()
+    if not hasattr(signal, "SIGUSR1"):
+        return stop
+    signal.signal(signal.SIGUSR1, share)
+
+    def count() -> str | None:
+        try:
+            return Path(running_file).read_text()
+        except OSError:  # the build is gone
+            return None
+
+    def watch(seen: str | None) -> None:
+        while seen is not None and not stop.wait(every):
+            now = count()
+            if now not in (seen, None):
+                os.kill(os.getpid(), signal.SIGUSR1)
+            seen = now
+
+    threading.Thread(target=watch, args=(count(),), name="bookbuild-share-cores", daemon=True).start()
+    return stop
 
 
 def undeclared_reads(sources: list[Path], entries: dict[str, dict]) -> list[str]:

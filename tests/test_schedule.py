@@ -1,6 +1,7 @@
 """The build's order: chapters wait for what they declare, run side by side up to the jobs asked, and a
 chapter that reads another's output without waiting for it is named."""
 
+import signal
 import threading
 import time
 from pathlib import Path
@@ -108,4 +109,28 @@ def test_a_kernel_takes_its_share_of_the_cores_before_each_cell(tmp_path, monkey
         share()  # the build is gone: the kernel keeps what it has
         assert torch.get_num_threads() == 4
     finally:
+        torch.set_num_threads(before)
+
+
+def test_a_kernel_takes_its_share_again_within_a_cell_when_a_chapter_ends(tmp_path, monkeypatch):
+    # a cell that trains for minutes must not keep one thread once the chapter beside it is done
+    torch = pytest.importorskip("torch")
+    monkeypatch.setattr(schedule.os, "cpu_count", lambda: 4)
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    before, handler = torch.get_num_threads(), signal.getsignal(signal.SIGUSR1)
+    running = schedule.RunningChapters(tmp_path / "running")
+    share = schedule.share_cores(running.path)
+    try:
+        with running.one_more():
+            with running.one_more():
+                share()  # the cell starts beside another chapter
+                stop = schedule.share_on_change(running.path, share, every=0.05)
+                assert torch.get_num_threads() == 2
+            deadline = time.monotonic() + 5
+            while torch.get_num_threads() != 4 and time.monotonic() < deadline:
+                time.sleep(0.01)  # the cell goes on; nobody calls share()
+            assert torch.get_num_threads() == 4
+        stop.set()
+    finally:
+        signal.signal(signal.SIGUSR1, handler)
         torch.set_num_threads(before)

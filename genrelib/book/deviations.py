@@ -141,6 +141,7 @@ def classifier_choices() -> pd.DataFrame:
     mlp = build_model("mlp", paper.FEATURE_DIMS)
     config = TrainConfig()
     layer, rows = single.encoder.layers[0], len(single.positions["clip"].table)
+    printed_count = _said({"config": "printed count"})
     ours = {**{name: _said(o) for name, o in MODEL_OPTIONS.items()},
             **{name: _said(o) for name, o in TRAINING_OPTIONS.items()}}
     table_3 = "; ".join(f"{label}" for label, _, _ in paper_feature_sets())
@@ -165,9 +166,9 @@ def classifier_choices() -> pd.DataFrame:
         ("multi-transformer size", f"1 layer, 8 heads, d 128, {paper.PARAMETER_COUNTS['multi-transformer']:,} "
          f"parameters as printed ({cite('multi_transformer')})",
          f"default d_model -1: each stream at its own width ({cite('multi_own_width')})",
-         f"the text's 1 layer at d 128 ({count_parameters(multi):,}); config='printed count': d -1, 2 layers, OCR "
+         f"the text's 1 layer at d 128 ({count_parameters(multi):,}); {printed_count}: d -1, 2 layers, OCR "
          f"and ASR averaged, {count_parameters(printed):,} parameters, the printed count",
-         "config='printed count'", "4"),
+         printed_count, "4"),
         ("dropout after positions", "not stated (§3.2.6)", f"PositionalEncoding's default "
          f"{AUTHORS['position_default'].value['dropout']} in the single-transformer, which passes none "
          f"({cite('single_position_dropout')}), the model's in the multi",
@@ -187,8 +188,8 @@ def classifier_choices() -> pd.DataFrame:
          f"equidistant frames ({cite('equidistant')}): its branch of random frames ({cite('random_frames')}) tests "
          f"mode 'train' ({cite('train_mode')}), which never occurs ({cite('modes')})",
          f"{config.frames} (the first frames; §3.2.6 does not say which)",
-         "frames='equidistant' (the authors'); " + ours["random training frames"] + " (the authors' unreachable "
-         "branch)", "3, 4, 7"),
+         _said({"frames": "equidistant"}) + " (the authors'); " + ours["random training frames"]
+         + " (the authors' unreachable branch)", "3, 4, 7"),
         ("padding", f"zero vectors ({cite('truncated')}); masking not stated", f"zero vectors to the training "
          f"length ({cite('zero_padding')}), attended: no mask ({cite('no_mask')}); a missing feature is zeros "
          f"({cite('missing_zeros')})",
