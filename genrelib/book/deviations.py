@@ -178,7 +178,7 @@ def classifier_choices() -> pd.DataFrame:
         ("MLP", f"1 layer, d = 256, {paper.PARAMETER_COUNTS['mlp'] // 1000}k parameters ({cite('mlp')})",
          f"one linear layer at n_layers 1, dropout only between layers ({cite('mlp_layers')})",
          f"{mlp.hyper['layers']} layer ({count_parameters(mlp):,} parameters), input dropout "
-         f"{mlp.hyper['input_dropout']}", "input_dropout=0.5", "3, 4"),
+         f"{mlp.hyper['input_dropout']}", _said({"input_dropout": 0.5}), "3, 4"),
         ("averaged text in the multi-transformer", f"OCR and ASR optionally averaged over time ({cite('averaging')})",
          f"a one-vector feature, projected to d_model when d_model > 0 ({cite('singular_features')})",
          "the temporal mean, projected to d_model", "none", "4, 6"),
