@@ -120,6 +120,7 @@ def test_a_kernel_takes_its_share_again_within_a_cell_when_a_chapter_ends(tmp_pa
     before, handler = torch.get_num_threads(), signal.getsignal(signal.SIGUSR1)
     running = schedule.RunningChapters(tmp_path / "running")
     share = schedule.share_cores(running.path)
+    stop = None
     try:
         with running.one_more():
             with running.one_more():
@@ -130,7 +131,9 @@ def test_a_kernel_takes_its_share_again_within_a_cell_when_a_chapter_ends(tmp_pa
             while torch.get_num_threads() != 4 and time.monotonic() < deadline:
                 time.sleep(0.01)  # the cell goes on; nobody calls share()
             assert torch.get_num_threads() == 4
-        stop.set()
     finally:
+        if stop is not None:  # the watcher ends before the default handler (which would end pytest) is back
+            stop.set()
+            time.sleep(0.2)
         signal.signal(signal.SIGUSR1, handler)
         torch.set_num_threads(before)
