@@ -303,6 +303,16 @@ def test_the_html_check_finds_fstring_prose_missing_values_wide_tables_and_progr
     assert html.table_width(narrow) < html.COLUMN_PX < html.table_width(wide)
 
 
+def test_no_chapter_shows_the_fstring_source_of_its_prose():
+    """The HTML check's rule, read in the chapters' sources, so the unit tests catch it before a book is built: a
+    cell whose input the page shows (hidden input is still in the page, folded) builds no prose from an f-string."""
+    shown = [(source.name, code) for source in parameters.chapters()
+             for options, code in chapters.code_cells(source.read_text())
+             if not {"remove-input", "remove-cell"} & set(options.get("tags", []))]
+    assert len(shown) > 50  # the chapters' shown cells were read
+    assert [name for name, code in shown if html.FSTRING_PROSE.search(code)] == []
+
+
 def check_pages(folder: Path, pages: dict[str, str]) -> dict[str, str]:
     """The HTML check's problems on pages written into ``folder`` (each linking book.css), by page."""
     for name, body in pages.items():
