@@ -168,14 +168,15 @@ def per_genre_ap(results: dict[str, pd.DataFrame]):
 
 def keyframe_strip(images: list, captions: list[str], per_row: int = 4):
     """Keyframes side by side with a caption under each, four to a row: at the text column's width each is
-    wide enough to see what it shows."""
+    wide enough to see what it shows. A page shows the figure at the column's width, so a wider row is drawn
+    smaller: its captions grow with ``per_row`` to be read at the size of a four-a-row strip's."""
     rows = max(1, -(-len(images) // per_row))
     fig, axes = plt.subplots(rows, per_row, figsize=(2.2 * per_row, 2.1 * rows), squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
     for ax, image, caption in zip(axes.flat, images, captions, strict=False):
         ax.imshow(image)
-        ax.set_title(caption, fontsize=12)
+        ax.set_title(caption, fontsize=12 * max(per_row, 4) / 4)
     fig.tight_layout()
     return fig
 
