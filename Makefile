@@ -61,6 +61,8 @@ notebooks: movienet
 book: notebooks
 	$(STAGE) "the HTML book"
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going -q
+	@# Sphinx copies the static files only when it rewrites a page: a changed stylesheet alone would stay unseen
+	cp -r book/_static/. _build/html/_static/
 	$(PY) -m bookbuild --check-html _build/html
 	@echo "The book: _build/html/index.html"
 
