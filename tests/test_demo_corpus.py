@@ -3,12 +3,29 @@ import pandas as pd
 import pytest
 
 from genrelib.data import demo_corpus as demo
-from genrelib.data import labels, media
+from genrelib.data import demo_styles, labels, media
 
 
 def test_every_genre_has_a_style_with_text():
     assert set(demo.STYLES) == set(labels.GENRES)
     assert all(s.taglines and s.lines for s in demo.STYLES.values())
+
+
+def test_the_script_holds_every_text_a_planned_clip_shows_or_says():
+    plan = demo.plan_clip(tuple(labels.GENRES), np.random.default_rng(3), scenes=600)
+    assert {s.text for s in plan if s.text} <= set(demo_styles.script())
+    assert {"COMING SOON", "what time is it"} <= set(demo_styles.script())
+
+
+def test_a_reading_is_set_beside_the_nearest_text_of_the_script():
+    readings = pd.Series(["What time is it?", "the clocks ticking", "BEEP"], index=[4, 7, 9])
+    found = demo_styles.against_script(readings)
+    assert list(found.index) == [4, 7, 9]
+    assert found["nearest text of the script"].tolist()[:2] == ["what time is it", "THE CLOCK IS TICKING"]
+    assert found.loc[4, "similarity"] == 1.0  # the same words, whatever their case and punctuation
+    assert 0.8 < found.loc[7, "similarity"] < 1.0  # "CLOCK IS" read as one word
+    assert found.loc[9, "similarity"] < 0.5  # a sound written as a word is near no line
+    assert demo_styles.against_script(pd.Series([], dtype=str)).empty
 
 
 def test_clip_plan_is_seeded_and_evidence_is_sparse():

@@ -4,7 +4,11 @@ genre. Recipes of ours, chosen so that a person and a pretrained model can tell 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -111,3 +115,28 @@ STYLES: dict[str, GenreStyle] = {
 NEUTRAL_TAGLINES = ("COMING SOON", "IN THEATERS THIS FRIDAY", "FROM THE STUDIO THAT BROUGHT YOU", "RATED PG 13")
 NEUTRAL_LINES = ("we need to talk about tomorrow", "i will see you at the station", "please close the door",
                  "what time is it", "let me think about it")
+
+
+def script() -> tuple[str, ...]:
+    """Every text a demo clip can show or say: each genre's taglines and lines, and the neutral ones."""
+    genres = [text for style in STYLES.values() for text in (*style.taglines, *style.lines)]
+    return tuple(dict.fromkeys([*genres, *NEUTRAL_TAGLINES, *NEUTRAL_LINES]))
+
+
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def against_script(readings: pd.Series) -> pd.DataFrame:
+    """Each text that OCR or ASR returned, beside the text of the :func:`script` nearest to it and their
+    similarity: difflib's ratio of the two texts' lower-case words, 1.0 when the words are the same. A reading
+    near no text of the script is not what the clip shows or says: a misreading, or a sound written as words.
+    Rows keep the index of ``readings``."""
+    known = {_words(text): text for text in script()}
+    rows = []
+    for reading in readings:
+        words = _words(reading)
+        ratios = {candidate: SequenceMatcher(None, words, candidate).ratio() for candidate in known}
+        nearest = max(ratios, key=ratios.get)
+        rows.append({"nearest text of the script": known[nearest], "similarity": round(ratios[nearest], 2)})
+    return pd.DataFrame(rows, index=readings.index, columns=["nearest text of the script", "similarity"])
