@@ -4,37 +4,18 @@ book's artifacts; the build's own kernels write where $GENRELIB_ARTIFACTS says (
 import os
 
 import pytest
+from chapter_fixtures import myst_chapter
 
 from bookbuild import execute
 from genrelib.common import apart, paths
 
-CHAPTER = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-# A chapter
-
-```{code-cell} ipython3
-:tags: [parameters]
-
-seed = 0
-```
-
-```{code-cell} ipython3
-from genrelib.common import session
-
-paths = session.setup(seed)
-```
-
-```{code-cell} ipython3
+CHAPTER = myst_chapter("seed = 0\n", "from genrelib.common import session\n\npaths = session.setup(seed)\n", """\
 print((paths.artifacts / "stores" / "demo" / "manifest.json").read_text())
 (paths.results / "03_mlp.json").write_text("this run's")  # in place, through a link to the book's
 with open(paths.artifacts / "checkpoints" / "mlp.pt", "ab") as handle:  # in place, keeping what was there
     handle.write(b"+more")
 paths.checkpoint("new", "demo").write_bytes(b"new")
-```
-"""
+""")
 
 BOOK = {"stores/demo/manifest.json": b"the book's store", "results/03_mlp.json": b"the book's result",
         "checkpoints/mlp.pt": b"the book's checkpoint"}

@@ -2,30 +2,13 @@ import os
 from pathlib import Path
 
 import pytest
+from chapter_fixtures import myst_chapter
 
 from bookbuild import cli, execute, html, parameters, runs, status
 from bookbuild import myst as chapters
 from genrelib.common import paths
 
-CHAPTER = """---
-jupytext:
-  text_representation: {extension: .md, format_name: myst, format_version: 0.13}
-kernelspec: {display_name: Python 3, language: python, name: python3}
----
-# A chapter
-
-```{code-cell} ipython3
-:tags: [parameters]
-
-seed = 0
-store = "demo"
-```
-
-```{code-cell} ipython3
-result = f"{store}-{seed}"
-print(result)
-```
-"""
+CHAPTER = myst_chapter('seed = 0\nstore = "demo"\n', 'result = f"{store}-{seed}"\nprint(result)\n')
 
 
 @pytest.fixture
