@@ -23,6 +23,7 @@ def test_a_reading_is_set_beside_the_nearest_text_of_the_script():
     assert list(found.index) == [4, 7, 9]
     assert found["nearest text of the script"].tolist()[:2] == ["what time is it", "THE CLOCK IS TICKING"]
     assert found.loc[4, "similarity"] == 1.0  # the same words, whatever their case and punctuation
+    assert found.loc[7, "similarity"] != round(found.loc[7, "similarity"], 2)  # unrounded: 1.0 means the same words
     assert 0.8 < found.loc[7, "similarity"] < 1.0  # "CLOCK IS" read as one word
     assert found.loc[9, "similarity"] < 0.5  # a sound written as a word is near no line
     assert demo_styles.against_script(pd.Series([], dtype=str)).empty

@@ -129,7 +129,7 @@ def _words(text: str) -> str:
 
 def against_script(readings: pd.Series) -> pd.DataFrame:
     """Each text that OCR or ASR returned, beside the text of the :func:`script` nearest to it and their
-    similarity: difflib's ratio of the two texts' lower-case words, 1.0 when the words are the same. A reading
+    similarity: difflib's ratio of the two texts' lower-case words, 1.0 only when the words are the same. A reading
     near no text of the script is not what the clip shows or says: a misreading, or a sound written as words.
     Rows keep the index of ``readings``."""
     known = {_words(text): text for text in script()}
@@ -138,5 +138,5 @@ def against_script(readings: pd.Series) -> pd.DataFrame:
         words = _words(reading)
         ratios = {candidate: SequenceMatcher(None, words, candidate).ratio() for candidate in known}
         nearest = max(ratios, key=ratios.get)
-        rows.append({"nearest text of the script": known[nearest], "similarity": round(ratios[nearest], 2)})
+        rows.append({"nearest text of the script": known[nearest], "similarity": ratios[nearest]})
     return pd.DataFrame(rows, index=readings.index, columns=["nearest text of the script", "similarity"])
